@@ -1,0 +1,49 @@
+# Spec -> generated client -> safe client; mock serves the spec; contract_tests checks all of it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NPM_DIR := scripts/npm
+SPECTRAL := $(NPM_DIR)/node_modules/.bin/spectral
+PORT ?= 8080
+PYTEST := $(BIN)/pytest
+
+.DEFAULT_GOAL := help
+.PHONY: help install generate check-generated lint typecheck test contract mock bench
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+install: ## Create .venv with the pinned Python packages, and the pinned Node tools
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	npm ci --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error
+
+generate: ## Rebuild generated/fgs_client from spec/openapi.yaml
+	scripts/generate.sh
+
+check-generated: ## Fail if generated/fgs_client is not what the spec produces
+	scripts/check_generated.sh
+
+lint: ## ruff on hand-written code, Spectral (spectral:oas) on the spec
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(SPECTRAL) lint spec/openapi.yaml --ruleset spec/.spectral.yaml --fail-severity hint --quiet
+
+typecheck: ## mypy --strict on hand-written and generated code
+	$(BIN)/mypy
+	$(BIN)/mypy --strict generated/fgs_client
+
+test: check-generated lint typecheck ## Everything CI runs: drift, lint, types, all tests
+	$(PYTEST) -p no:schemathesis --ignore=contract_tests/endpoint --junitxml=reports/junit-unit.xml
+	$(MAKE) --no-print-directory contract
+
+contract: ## Conformance suite against FGS_ENDPOINT, or the embedded mock when unset
+	$(PYTEST) contract_tests/endpoint --junitxml=reports/junit-contract.xml
+
+mock: ## Serve the mock endpoint on 127.0.0.1:$(PORT)
+	$(BIN)/python -m fgs_mock --port $(PORT)
+
+bench: ## Benchmarks; writes reports/bench.md and reports/bench.png
+	$(BIN)/python scripts/bench.py

@@ -1,0 +1,69 @@
+"""The project's own entry points: make's default target, the linters, the README's promises."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from contract_tests.conftest import ROOT, SPEC_PATH
+
+SPECTRAL = ROOT / "scripts" / "npm" / "node_modules" / ".bin" / "spectral"
+
+
+def test_make_without_target_lists_every_target() -> None:
+    out = subprocess.run(["make", "-s"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    listed = set(re.findall(r"^\s+([a-z-]+)\s", out, re.MULTILINE))
+    expected = {"help", "install", "generate", "check-generated", "lint", "typecheck", "test", "contract"}
+    expected |= {"mock", "bench"}
+    assert expected <= listed, out
+
+
+def _spectral(path: object) -> subprocess.CompletedProcess[str]:
+    if not SPECTRAL.exists():
+        pytest.skip("Spectral is not installed: run make install")
+    return subprocess.run(
+        [
+            str(SPECTRAL),
+            "lint",
+            str(path),
+            "--ruleset",
+            str(ROOT / "spec" / ".spectral.yaml"),
+            "--fail-severity",
+            "hint",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_spec_lints_clean_under_spectral_oas() -> None:
+    result = _spectral(SPEC_PATH)
+    assert result.returncode == 0, result.stdout
+
+
+def test_spectral_flags_a_spec_without_operation_ids(tmp_path: Path) -> None:
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(SPEC_PATH.read_text().replace("operationId: invokeFunctionAsync\n", ""))
+    result = _spectral(broken)
+    assert result.returncode != 0
+    assert "operation-operationId" in result.stdout
+
+
+def test_readme_leads_with_the_two_setup_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme[readme.index("```") :]
+    first_block = first_block[: first_block.index("```", 3)]
+    assert "make install" in first_block
+    assert "make test" in first_block
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make install" in ci
+    assert "make test" in ci
+
+
+def test_ruff_is_on_the_path_the_generator_uses() -> None:
+    assert shutil.which("ruff", path=str(ROOT / ".venv" / "bin")), "make install must provide the pinned ruff"
