@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 NPM_DIR := scripts/npm
 SPECTRAL := $(NPM_DIR)/node_modules/.bin/spectral
 PORT ?= 8080
+REPORTS := $(or $(FGS_REPORTS_DIR),reports)
 PYTEST := $(BIN)/pytest
+# Bytecode caching makes repeated pytest runs (the suite runs itself in child processes) much faster.
+unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
 .PHONY: help install generate check-generated lint typecheck test contract mock bench
@@ -36,11 +39,11 @@ typecheck: ## mypy --strict on hand-written and generated code
 	$(BIN)/mypy --strict generated/fgs_client
 
 test: check-generated lint typecheck ## Everything CI runs: drift, lint, types, all tests
-	$(PYTEST) -p no:schemathesis --ignore=contract_tests/endpoint --junitxml=reports/junit-unit.xml
+	$(PYTEST) -p no:schemathesis --ignore=contract_tests/endpoint --junitxml=$(REPORTS)/junit-unit.xml
 	$(MAKE) --no-print-directory contract
 
 contract: ## Conformance suite against FGS_ENDPOINT, or the embedded mock when unset
-	$(PYTEST) contract_tests/endpoint --junitxml=reports/junit-contract.xml
+	$(PYTEST) contract_tests/endpoint --junitxml=$(REPORTS)/junit-contract.xml
 
 mock: ## Serve the mock endpoint on 127.0.0.1:$(PORT)
 	$(BIN)/python -m fgs_mock --port $(PORT)

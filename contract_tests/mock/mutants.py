@@ -1,0 +1,268 @@
+"""Endpoints for proving the suite: the mock with one contract break switched on, and correct variants.
+
+Each defect is an ASGI wrapper that edits the request before the mock sees it, or the answer after,
+so the mock itself stays correct and each defect stays one small, readable function.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+from urllib.parse import quote, unquote
+
+from fgs_mock import LENIENT, Backend, Dialect, create_app
+from fgs_mock.responses import Message, Receive, Scope, Send
+from fgs_mock.server import ASGIApp
+from fgs_mock.urn import MalformedUrn, parse_urn
+
+Headers = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class Exchange:
+    """One request and its answer, as a defect sees and edits them."""
+
+    scope: Scope
+    body: bytes
+    status: int = 0
+    headers: Headers | None = None
+    answer: bytes = b""
+
+    def header(self, name: bytes) -> bytes | None:
+        return next((v for k, v in (self.headers or self.scope["headers"]) if k == name), None)
+
+
+class Known(NamedTuple):
+    """What the real endpoint is configured with, so a defect can forge a valid-looking request."""
+
+    token: str
+    project_id: str
+    function_urn: str
+
+
+Edit = Callable[[Exchange, Known], None]
+
+
+def wrap(app: ASGIApp, known: Known, before: Edit | None = None, after: Edit | None = None) -> ASGIApp:
+    async def mutant(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        exchange = Exchange(scope=dict(scope), body=b"".join(chunks))
+        if before is not None:
+            before(exchange, known)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": exchange.body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                exchange.status, exchange.headers = message["status"], list(message["headers"])
+            else:
+                exchange.answer += message.get("body", b"")
+
+        await app(exchange.scope, replay, capture)
+        if after is not None:
+            after(exchange, known)
+        headers = [(k, v) for k, v in exchange.headers or [] if k != b"content-length"]
+        headers.append((b"content-length", str(len(exchange.answer)).encode()))
+        await send({"type": "http.response.start", "status": exchange.status, "headers": headers})
+        await send({"type": "http.response.body", "body": exchange.answer})
+
+    return mutant
+
+
+# --- request edits: the endpoint lets through what it must refuse -------------------------------------
+
+
+def _set_header(exchange: Exchange, name: bytes, value: bytes) -> None:
+    exchange.scope["headers"] = [(k, v) for k, v in exchange.scope["headers"] if k != name] + [(name, value)]
+
+
+def accepts_any_token(exchange: Exchange, known: Known) -> None:
+    if exchange.header(b"x-auth-token") is not None:
+        _set_header(exchange, b"x-auth-token", known.token.encode())
+
+
+def accepts_missing_token(exchange: Exchange, known: Known) -> None:
+    if exchange.header(b"x-auth-token") is None:
+        _set_header(exchange, b"x-auth-token", known.token.encode())
+
+
+def _segments(exchange: Exchange) -> list[str]:
+    return list(exchange.scope["raw_path"].decode().split("/"))
+
+
+def _set_segments(exchange: Exchange, segments: list[str]) -> None:
+    exchange.scope["raw_path"] = "/".join(segments).encode()
+
+
+def ignores_project_in_path(exchange: Exchange, known: Known) -> None:
+    segments = _segments(exchange)
+    if len(segments) == 7:
+        segments[2] = known.project_id
+        _set_segments(exchange, segments)
+
+
+def _rewrite_urn(exchange: Exchange, rewrite: Callable[[str], str | None]) -> None:
+    segments = _segments(exchange)
+    if len(segments) == 7:
+        new = rewrite(unquote(segments[5]))
+        if new is not None:
+            segments[5] = quote(new, safe="")
+            _set_segments(exchange, segments)
+
+
+def ignores_project_in_urn(exchange: Exchange, known: Known) -> None:
+    project = known.project_id
+    _rewrite_urn(exchange, lambda urn: re.sub(r"^(urn:fss:[^:]*:)[^:]*", rf"\g<1>{project}", urn))
+
+
+def accepts_unknown_functions(exchange: Exchange, known: Known) -> None:
+    def to_known(urn: str) -> str | None:
+        try:
+            ref = parse_urn(urn)
+        except MalformedUrn:
+            return None
+        real = parse_urn(known.function_urn)
+        return None if (ref.package, ref.name) == (real.package, real.name) else known.function_urn
+
+    _rewrite_urn(exchange, to_known)
+
+
+def accepts_non_objects(exchange: Exchange, known: Known) -> None:
+    try:
+        if not isinstance(json.loads(exchange.body), dict):
+            exchange.body = b"{}"
+    except ValueError:
+        pass
+
+
+def get_runs_the_function(exchange: Exchange, known: Known) -> None:
+    if exchange.scope["method"] == "GET":
+        exchange.scope["method"] = "POST"
+        exchange.body = b"{}"
+        _set_header(exchange, b"content-type", b"application/json")
+
+
+# --- answer edits: the endpoint says the wrong thing ---------------------------------------------------
+
+
+def _error(exchange: Exchange, status: int, body: bytes, content_type: bytes = b"application/json") -> None:
+    exchange.status, exchange.answer = status, body
+    exchange.headers = [(b"content-type", content_type)]
+
+
+def answers_200(exchange: Exchange, known: Known) -> None:
+    if exchange.status == 202:
+        exchange.status = 200
+
+
+def repeats_request_ids(exchange: Exchange, known: Known) -> None:
+    if exchange.status == 202:
+        exchange.answer = b'{"request_id": "00000000-0000-0000-0000-000000000000"}'
+
+
+def empty_request_id(exchange: Exchange, known: Known) -> None:
+    if exchange.status == 202:
+        exchange.answer = b'{"request_id": ""}'
+
+
+def drops_error_msg(exchange: Exchange, known: Known) -> None:
+    if exchange.status >= 400 and exchange.status != 405:
+        exchange.answer = json.dumps({"error_code": json.loads(exchange.answer)["error_code"]}).encode()
+
+
+def numeric_error_code(exchange: Exchange, known: Known) -> None:
+    if exchange.status >= 400 and exchange.status != 405:
+        exchange.answer = b'{"error_code": 400, "error_msg": "Invalid parameter."}'
+
+
+def mismatched_error_code(exchange: Exchange, known: Known) -> None:
+    if exchange.status == 404:
+        exchange.answer = b'{"error_code": "FSS.0400", "error_msg": "Invalid parameter."}'
+
+
+def html_errors(exchange: Exchange, known: Known) -> None:
+    if exchange.status >= 400:
+        _error(exchange, exchange.status, b"<html><body>error</body></html>", b"text/html")
+
+
+def text_content_type_on_202(exchange: Exchange, known: Known) -> None:
+    if exchange.status == 202:
+        exchange.headers = [(b"content-type", b"text/plain")]
+
+
+def undocumented_422(exchange: Exchange, known: Known) -> None:
+    if exchange.status == 400:
+        exchange.status = 422
+
+
+def _crash_if(condition: Callable[[Exchange], bool]) -> Edit:
+    def edit(exchange: Exchange, known: Known) -> None:
+        if exchange.scope["method"] == "POST" and condition(exchange):
+            _error(exchange, 500, b'{"error_code": "FSS.0500", "error_msg": "Internal server error."}')
+
+    return edit
+
+
+crashes_on_invalid_json = _crash_if(lambda e: e.status == 400 and e.body.strip()[:1] in (b"{", b"\xff"))
+crashes_on_large_bodies = _crash_if(lambda e: len(e.body) > 64 * 1024)
+crashes_on_deep_nesting = _crash_if(lambda e: e.body.count(b"{") > 50)
+crashes_on_non_ascii = _crash_if(lambda e: any(b > 127 for b in e.body))
+crashes_on_missing_body = _crash_if(lambda e: not e.body)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    before: Edit | None = None
+    after: Edit | None = None
+    dialect: Dialect = field(default_factory=Dialect)
+
+    def build(self, known: Known) -> tuple[ASGIApp, Backend]:
+        backend = Backend.with_defaults(token=known.token, project_id=known.project_id, function_urn=known.function_urn)
+        app = create_app(backend, self.dialect)
+        if self.before is not None or self.after is not None:
+            return wrap(app, known, self.before, self.after), backend
+        return app, backend
+
+
+CORRECT = [Variant("default"), Variant("lenient", dialect=LENIENT)]
+BROKEN = [
+    Variant("accepts-any-token", before=accepts_any_token),
+    Variant("accepts-missing-token", before=accepts_missing_token),
+    Variant("ignores-project-in-path", before=ignores_project_in_path),
+    Variant("ignores-project-in-urn", before=ignores_project_in_urn),
+    Variant("accepts-unknown-functions", before=accepts_unknown_functions),
+    Variant("accepts-non-objects", before=accepts_non_objects),
+    Variant("get-runs-the-function", before=get_runs_the_function),
+    Variant("answers-200", after=answers_200),
+    Variant("repeats-request-ids", after=repeats_request_ids),
+    Variant("empty-request-id", after=empty_request_id),
+    Variant("drops-error-msg", after=drops_error_msg),
+    Variant("numeric-error-code", after=numeric_error_code),
+    Variant("mismatched-error-code", after=mismatched_error_code),
+    Variant("html-errors", after=html_errors),
+    Variant("text-content-type-on-202", after=text_content_type_on_202),
+    Variant("undocumented-422", after=undocumented_422),
+    Variant("crashes-on-invalid-json", after=crashes_on_invalid_json),
+    Variant("crashes-on-large-bodies", after=crashes_on_large_bodies),
+    Variant("crashes-on-deep-nesting", after=crashes_on_deep_nesting),
+    Variant("crashes-on-non-ascii", after=crashes_on_non_ascii),
+    Variant("crashes-on-missing-body", after=crashes_on_missing_body),
+]

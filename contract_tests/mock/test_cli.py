@@ -1,0 +1,73 @@
+"""`make mock` in one shell and `FGS_ENDPOINT=... make contract` in another, as the README says."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contract_tests.mock.harness import ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def make_mock() -> Iterator[str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")}
+    # Its own session, so that ending it ends make and the Python process make started, and nothing else.
+    process = subprocess.Popen(
+        ["make", "-s", "mock", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{base_url}/_mock/invocations", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("make mock did not come up") from None
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+def test_make_contract_passes_against_make_mock(make_mock: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")}
+    env.update(
+        {
+            "FGS_ENDPOINT": make_mock,
+            "FGS_PROJECT_ID": "0b5c2e1f9a7d4c3e8f6a1b2c3d4e5f60",
+            "FGS_AUTH_TOKEN": "fgs-mock-token",
+            "FGS_FUNCTION_URN": "urn:fss:eu-de:0b5c2e1f9a7d4c3e8f6a1b2c3d4e5f60:function:default:hello:latest",
+            "FGS_REPORTS_DIR": str(tmp_path),
+        }
+    )
+    result = subprocess.run(
+        ["make", "-s", "contract"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Target: http://127.0.0.1:" in (tmp_path / "contract-summary.md").read_text()
+    assert (tmp_path / "junit-contract.xml").is_file()
+    accepted = httpx.get(f"{make_mock}/_mock/invocations").json()["count"]
+    assert 0 < accepted <= 25  # FGS_MAX_INVOCATIONS defaults to 25 in live mode

@@ -1,0 +1,276 @@
+"""The mock's own behaviour: URN forms, state, refusals, faults, control routes, and no 5xx ever."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contract_tests.mock.asgi import Answer, call
+from fgs.error_codes import ERROR_CODES
+from fgs_mock import (
+    DEFAULT_FUNCTION_URN,
+    DEFAULT_PROJECT_ID,
+    DEFAULT_TOKEN,
+    Backend,
+    Invocation,
+    MockApp,
+    create_app,
+)
+from fgs_mock.models import Refusal
+from fgs_mock.urn import MalformedUrn, parse_urn
+
+JSON = (b"content-type", b"application/json")
+TOKEN = (b"x-auth-token", DEFAULT_TOKEN.encode())
+
+
+def path(urn: str = DEFAULT_FUNCTION_URN, project: str = DEFAULT_PROJECT_ID) -> str:
+    return f"/v2/{quote(project, safe='')}/fgs/functions/{quote(urn, safe='')}/invocations-async"
+
+
+def invoke(app: MockApp, body: bytes = b"{}", urn: str = DEFAULT_FUNCTION_URN) -> Answer:
+    return call(app, "POST", path(urn), [TOKEN, JSON], body)
+
+
+def error_code(answer: Answer) -> str:
+    body = answer.json()
+    assert isinstance(body, dict)
+    assert ERROR_CODES[body["error_code"]].status == answer.status
+    return str(body["error_code"])
+
+
+@pytest.mark.parametrize(
+    ("urn", "expected"),
+    [
+        ("hello", (None, "default", "hello", "latest")),
+        ("pkg:hello", (None, "pkg", "hello", "latest")),
+        ("p1:pkg:hello", ("p1", "pkg", "hello", "latest")),
+        ("p1:pkg:hello:v2", ("p1", "pkg", "hello", "v2")),
+        ("p1:pkg:hello:!blue", ("p1", "pkg", "hello", "!blue")),
+        ("urn:fss:eu-de:p1:function:pkg:hello", ("p1", "pkg", "hello", "latest")),
+        ("urn:fss:eu-de:p1:function:pkg:hello:1.2", ("p1", "pkg", "hello", "1.2")),
+    ],
+)
+def test_every_documented_urn_form_parses(urn: str, expected: tuple[object, ...]) -> None:
+    assert tuple(parse_urn(urn)) == expected
+
+
+@pytest.mark.parametrize(
+    "urn",
+    [
+        "",
+        "a:b:c:d:e",
+        "a:b:c:d:e:f",
+        "urn:xx:eu-de:p:function:pkg:hello",
+        "urn:fss:eu-de:p:func:pkg:h",
+        "a::b",
+        "he llo",
+    ],
+)
+def test_malformed_urns_are_rejected(urn: str) -> None:
+    with pytest.raises(MalformedUrn):
+        parse_urn(urn)
+
+
+def test_resolution_explains_each_refusal() -> None:
+    p = DEFAULT_PROJECT_ID
+    backend = Backend.with_defaults()
+    backend.register_function(f"{p}:pkg:other:v1")
+    assert backend.resolve(p, "hello").name == "hello"
+    assert backend.resolve(p, f"{p}:pkg:other:v1").qualifier == "v1"
+    assert backend.resolve(p, "pkg:other").qualifier == "latest"
+    for urn, code in [
+        ("a:b:c:d:e", "FSS.1309"),
+        ("ffff:default:hello", "FSS.0403"),
+        ("nothere", "FSS.1051"),
+        (f"{p}:pkg:other:v9", "FSS.1052"),
+        (f"{p}:pkg:other:!blue", "FSS.1053"),
+    ]:
+        with pytest.raises(Refusal) as caught:
+            backend.resolve(p, urn)
+        assert caught.value.code == code, urn
+
+
+def test_accepted_calls_are_recorded_with_their_body() -> None:
+    backend = Backend.with_defaults()
+    app = create_app(backend)
+    answers = [invoke(app, b'{"n": %d}' % i) for i in range(5)]
+    assert [a.status for a in answers] == [202] * 5
+    ids = [json.loads(a.body)["request_id"] for a in answers]
+    assert len(set(ids)) == 5
+    assert len(backend.invocations) == 5
+    stored = backend.invocations.get(ids[3])
+    assert stored is not None
+    assert stored.body == b'{"n": 3}'
+    assert stored.project_id == DEFAULT_PROJECT_ID
+
+
+def test_state_lives_behind_a_replaceable_store() -> None:
+    class ListStore:
+        def __init__(self) -> None:
+            self.items: list[Invocation] = []
+
+        def add(self, invocation: Invocation) -> None:
+            self.items.append(invocation)
+
+        def get(self, request_id: str) -> Invocation | None:
+            return next((i for i in self.items if i.request_id == request_id), None)
+
+        def __len__(self) -> int:
+            return len(self.items)
+
+        def __iter__(self) -> Iterator[Invocation]:
+            return iter(self.items)
+
+    store = ListStore()
+    app = create_app(Backend.with_defaults(store=store))
+    assert invoke(app).status == 202
+    assert len(store.items) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "project", "urn", "body", "status", "code"),
+    [
+        ([JSON], DEFAULT_PROJECT_ID, DEFAULT_FUNCTION_URN, b"{}", 401, "FSS.0401"),
+        ([JSON, (b"x-auth-token", b"wrong")], DEFAULT_PROJECT_ID, DEFAULT_FUNCTION_URN, b"{}", 401, "FSS.0401"),
+        ([TOKEN, JSON], "f" * 32, DEFAULT_FUNCTION_URN, b"{}", 403, "FSS.0403"),
+        ([TOKEN, JSON], DEFAULT_PROJECT_ID, "a:b:c:d:e", b"{}", 400, "FSS.1309"),
+        ([TOKEN, JSON], DEFAULT_PROJECT_ID, "nothere", b"{}", 404, "FSS.1051"),
+        ([TOKEN, JSON], DEFAULT_PROJECT_ID, DEFAULT_FUNCTION_URN, b"", 400, "FSS.0400"),
+        ([TOKEN, JSON], DEFAULT_PROJECT_ID, DEFAULT_FUNCTION_URN, b"[1]", 400, "FSS.0400"),
+        ([TOKEN, JSON], DEFAULT_PROJECT_ID, DEFAULT_FUNCTION_URN, b"{", 400, "FSS.0400"),
+        ([TOKEN], DEFAULT_PROJECT_ID, DEFAULT_FUNCTION_URN, b"{}", 400, "FSS.0400"),
+    ],
+    ids=[
+        "no-token",
+        "wrong-token",
+        "other-project",
+        "bad-urn",
+        "no-function",
+        "no-body",
+        "array",
+        "bad-json",
+        "no-ctype",
+    ],
+)
+def test_refusals_use_the_documented_codes(
+    headers: list[tuple[bytes, bytes]], project: str, urn: str, body: bytes, status: int, code: str
+) -> None:
+    answer = call(create_app(), "POST", path(urn, project), headers, body)
+    assert answer.status == status
+    assert error_code(answer) == code
+    assert answer.headers[b"content-type"] == b"application/json"
+
+
+def test_oversized_body_is_refused_not_buffered() -> None:
+    app = MockApp(Backend.with_defaults(), max_body=1024)
+    assert invoke(app, b'{"k": "' + b"x" * 2000 + b'"}').status == 400
+    assert invoke(app, b'{"k": "' + b"x" * 100 + b'"}').status == 202
+
+
+def test_undeclared_methods_get_405_with_allow() -> None:
+    for method in ("GET", "PUT", "DELETE", "HEAD"):
+        answer = call(create_app(), method, path(), [TOKEN, JSON])
+        assert answer.status == 405
+        assert answer.headers[b"allow"] == b"POST"
+        assert (answer.body == b"") == (method == "HEAD")
+
+
+def test_faults_fail_the_next_calls_then_stop() -> None:
+    backend = Backend.with_defaults()
+    app = create_app(backend)
+    backend.faults.set(status=503, next_count=2)
+    statuses = [invoke(app).status for _ in range(3)]
+    assert statuses == [503, 503, 202]
+    assert len(backend.invocations) == 1
+
+
+def test_faults_fail_a_share_of_calls() -> None:
+    backend = Backend.with_defaults()
+    app = create_app(backend)
+    backend.faults.set(status=500, share=0.5, seed=7)
+    answers = [invoke(app) for _ in range(200)]
+    failed = [a for a in answers if a.status == 500]
+    assert 60 < len(failed) < 140
+    assert {error_code(a) for a in failed} == {"FSS.0500"}
+    assert len(backend.invocations) == 200 - len(failed)
+
+
+def test_faults_accept_only_documented_server_errors() -> None:
+    with pytest.raises(ValueError, match="500 and 503"):
+        Backend().faults.set(status=502)
+    with pytest.raises(ValueError, match="share"):
+        Backend().faults.set(status=503, share=1.5)
+
+
+def test_control_routes_drive_faults_and_registration() -> None:
+    backend = Backend.with_defaults()
+    app = create_app(backend)
+    assert call(app, "POST", "/_mock/faults", [JSON], b'{"status": 503, "next": 1}').status == 204
+    assert invoke(app).status == 503
+    assert invoke(app).status == 202
+    assert call(app, "POST", "/_mock/faults", [JSON], b'{"status": 500, "share": 1.0}').status == 204
+    assert invoke(app).status == 500
+    assert call(app, "DELETE", "/_mock/faults", []).status == 204
+    assert invoke(app).status == 202
+    assert invoke(app, urn="world").status == 404
+    created = call(
+        app, "POST", "/_mock/functions", [JSON], b'{"urn": "world", "project_id": "%s"}' % DEFAULT_PROJECT_ID.encode()
+    )
+    assert created.status == 201
+    assert invoke(app, urn="world").status == 202
+    listed = call(app, "GET", "/_mock/invocations", []).json()
+    assert isinstance(listed, dict)
+    assert listed["count"] == 3
+    assert call(app, "POST", "/_mock/faults", [JSON], b'{"status": 418}').status == 400
+    assert call(app, "POST", "/_mock/faults", [JSON], b"[]").status == 400
+
+
+METHODS = st.sampled_from(["POST", "POST", "POST", "GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
+SEGMENT = st.one_of(
+    st.just(quote(DEFAULT_FUNCTION_URN, safe="")),
+    st.just(DEFAULT_PROJECT_ID),
+    st.text(min_size=0, max_size=40).map(lambda s: quote(s, safe="")),
+    st.sampled_from(["%ff", "%", "..", ".", "%2F", "a%00b"]),
+)
+HEADER_VALUE = st.one_of(st.just(DEFAULT_TOKEN.encode()), st.binary(max_size=40).filter(lambda b: b"\r" not in b))
+BODY = st.one_of(
+    st.binary(max_size=200),
+    st.recursive(
+        st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=20,
+    ).map(lambda v: json.dumps(v).encode()),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    method=METHODS,
+    project=SEGMENT,
+    urn=SEGMENT,
+    token=st.none() | HEADER_VALUE,
+    content_type=st.none() | st.sampled_from([b"application/json", b"text/plain", b"APPLICATION/JSON; charset=x", b""]),
+    body=BODY,
+)
+def test_no_request_makes_the_mock_answer_5xx_or_off_contract(
+    method: str, project: str, urn: str, token: bytes | None, content_type: bytes | None, body: bytes
+) -> None:
+    headers = [(b"x-auth-token", token)] if token is not None else []
+    if content_type is not None:
+        headers.append((b"content-type", content_type))
+    answer = call(create_app(), method, f"/v2/{project}/fgs/functions/{urn}/invocations-async", headers, body)
+    assert answer.status in {202, 400, 401, 403, 404, 405}
+    if method == "HEAD":
+        return
+    parsed = answer.json()
+    assert isinstance(parsed, dict)
+    if answer.status == 202:
+        assert isinstance(parsed["request_id"], str)
+    else:
+        assert isinstance(parsed["error_code"], str)
+        assert isinstance(parsed["error_msg"], str)

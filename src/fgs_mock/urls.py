@@ -1,0 +1,36 @@
+"""Which handler a request path reaches, with its path parameters percent-decoded segment by segment."""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+from urllib.parse import unquote
+
+Route = Literal["invoke", "control", "unknown"]
+CONTROL_PREFIX = "/_mock/"
+
+
+class Match(NamedTuple):
+    route: Route
+    params: dict[str, str]
+
+
+def match(raw_path: bytes) -> Match:
+    # Split the raw path before decoding: an encoded "/" inside a URN must stay inside that segment.
+    path = raw_path.decode("latin-1")
+    if path.startswith(CONTROL_PREFIX):
+        return Match("control", {"name": path[len(CONTROL_PREFIX) :]})
+    segments = path.split("/")
+    # "", "v2", project_id, "fgs", "functions", function_urn, "invocations-async"
+    if (
+        len(segments) == 7
+        and segments[0] == ""
+        and segments[1] == "v2"
+        and segments[3] == "fgs"
+        and segments[4] == "functions"
+        and segments[6] == "invocations-async"
+        and segments[2]
+        and segments[5]
+    ):
+        # Invalid UTF-8 decodes to U+FFFD, which no project or URN contains: refused, never a crash.
+        return Match("invoke", {"project_id": unquote(segments[2]), "function_urn": unquote(segments[5])})
+    return Match("unknown", {})
