@@ -1,0 +1,45 @@
+"""A small, typed client for FunctionGraph asynchronous invocation, built on the generated fgs_client.
+
+    with fgs.Client(endpoint, project_id, token) as client:
+        request_id = client.invoke_async(function_urn, {"k": "v"})
+
+Every error it raises derives from fgs.FgsError.
+"""
+
+from fgs.client import DEFAULT_RETRY, DEFAULT_TIMEOUT, AsyncClient, Client
+from fgs.errors import (
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    FgsError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProtocolError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TransportError,
+)
+from fgs.retry import NO_RETRY, RetryPolicy
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "DEFAULT_TIMEOUT",
+    "NO_RETRY",
+    "ApiError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "FgsError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ProtocolError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "RetryPolicy",
+    "ServerError",
+    "TransportError",
+]
