@@ -48,5 +48,7 @@ contract: ## Conformance suite against FGS_ENDPOINT, or the embedded mock when u
 mock: ## Serve the mock endpoint on 127.0.0.1:$(PORT)
 	$(BIN)/python -m fgs_mock --port $(PORT)
 
-bench: ## Benchmarks; writes reports/bench.md and reports/bench.png
+bench: ## Benchmarks against the alternatives; writes reports/bench.md and reports/bench.png
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "bench needs wrk (apt-get install wrk)"; exit 1; }
 	$(BIN)/python scripts/bench.py

@@ -80,23 +80,42 @@ class Core:
         self.token = check_token(token)
         self.headers = extra_headers(headers)
         self.retry = retry
+        self._routes: dict[str, tuple[str, str, dict[str, str]]] = {}
 
     def describe(self, cls: str) -> str:
         return f"{cls}(endpoint={self.endpoint!r}, project_id={self.project_id!r}, token=<redacted>)"
 
     def request_kwargs(self, function_urn: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-        check_segment("function_urn", function_urn)
+        route = self._routes.get(function_urn) if isinstance(function_urn, str) else None
+        method, url, headers = route or self._route(function_urn)
         if not isinstance(payload, Mapping) or not all(isinstance(k, str) for k in payload):
             raise InvalidRequestError("payload must be a mapping with string keys (a JSON object)")
-        kwargs = operation._get_kwargs(self.project_id, function_urn, body=InvocationEvent.from_dict(payload))
         try:
             # Encode here, not in httpx, so a payload that is not JSON fails before anything is sent.
-            content = json.dumps(kwargs.pop("json"), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            content = json.dumps(
+                InvocationEvent.from_dict(payload).to_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            )
         except (TypeError, ValueError, RecursionError) as exc:
             raise InvalidRequestError(f"payload is not JSON-serialisable: {exc}") from None
-        kwargs["content"] = content.encode("utf-8")
-        kwargs["headers"] = {**self.headers, **kwargs["headers"], TOKEN_HEADER: self.token}
-        return kwargs
+        return {
+            "method": method,
+            "url": url,
+            "content": content.encode("utf-8"),
+            "headers": {**headers, TOKEN_HEADER: self.token},
+        }
+
+    def _route(self, function_urn: str) -> tuple[str, str, dict[str, str]]:
+        """Method, encoded path and fixed headers from the generated operation, kept per URN.
+
+        Building them costs two percent-encodings per call otherwise, a measurable share of a local call.
+        """
+        check_segment("function_urn", function_urn)
+        kwargs = operation._get_kwargs(self.project_id, function_urn, body=InvocationEvent())
+        route = (kwargs["method"], kwargs["url"], {**self.headers, **kwargs["headers"]})
+        if len(self._routes) >= 256:
+            self._routes.clear()
+        self._routes[function_urn] = route
+        return route
 
     def redact(self, text: str) -> str:
         return text.replace(self.token, "<redacted>")

@@ -5,7 +5,6 @@ The two differ only in how they send and sleep; every decision lives in fgs._cor
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
@@ -115,6 +114,8 @@ class AsyncClient(_Base[httpx.AsyncBaseTransport, Callable[[float], Awaitable[No
         return httpx.AsyncClient(base_url=endpoint, timeout=timeout, limits=limits, transport=transport)
 
     def _default_sleep(self) -> Callable[[float], Awaitable[None]]:
+        import asyncio  # here, not at the top: it would double the cost of `import fgs`
+
         return asyncio.sleep
 
     async def invoke_async(self, function_urn: str, payload: Mapping[str, Any]) -> str:

@@ -12,7 +12,6 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 
 RETRY_STATUSES = frozenset({429, 503})
 
@@ -63,6 +62,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value.isdigit():
         seconds = float(value)
     else:
+        from email.utils import parsedate_to_datetime  # rare path; keeps `import fgs` light
+
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError, OverflowError):

@@ -39,21 +39,45 @@ class InvocationStore(Protocol):
     def __iter__(self) -> Iterator[Invocation]: ...
 
 
+_Row = tuple[str, str, str, str, bytes, float]  # project, package, name, qualifier, body, accepted_at
+
+
 class InMemoryInvocationStore:
+    """Rows are plain tuples of strings, bytes and a float, which CPython's collector stops tracking.
+
+    Stored as objects, 100k accepted calls made each full collection walk them all: p99 latency under
+    load rose from 2 ms to 35 ms. Untracked rows cost the collector nothing.
+    """
+
     def __init__(self) -> None:
-        self._by_id: dict[str, Invocation] = {}
+        self._rows: dict[str, _Row] = {}
 
     def add(self, invocation: Invocation) -> None:
-        self._by_id[invocation.request_id] = invocation
+        f = invocation.function
+        assert f.project_id == invocation.project_id
+        self._rows[invocation.request_id] = (
+            f.project_id,
+            f.package,
+            f.name,
+            f.qualifier,
+            invocation.body,
+            invocation.accepted_at,
+        )
 
     def get(self, request_id: str) -> Invocation | None:
-        return self._by_id.get(request_id)
+        row = self._rows.get(request_id)
+        return None if row is None else _invocation(request_id, row)
 
     def __len__(self) -> int:
-        return len(self._by_id)
+        return len(self._rows)
 
     def __iter__(self) -> Iterator[Invocation]:
-        return iter(list(self._by_id.values()))
+        return iter([_invocation(request_id, row) for request_id, row in list(self._rows.items())])
+
+
+def _invocation(request_id: str, row: _Row) -> Invocation:
+    project, package, name, qualifier, body, accepted_at = row
+    return Invocation(request_id, project, FunctionRef(project, package, name, qualifier), body, accepted_at)
 
 
 class Refusal(Exception):
