@@ -27,13 +27,28 @@ class SuiteRun:
         return re.findall(r"^FAILED \S+::(\S+)", self.output, re.MULTILINE)
 
 
+def run_endpoint_suite(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The endpoint suite in a child pytest, configured only by `env` (nothing FGS_ is inherited)."""
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")} | env
+    # Let pytest cache its rewritten modules: re-compiling them costs each child run seconds.
+    child_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "contract_tests/endpoint", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def run_suite(
     variant: Variant, known: Known, reports: Path, *, env: dict[str, str] | None = None, first_failure: bool = False
 ) -> SuiteRun:
     app, backend = variant.build(known)
     with serve_in_thread(app) as base_url:
         child_env = {
-            **os.environ,
             "FGS_ENDPOINT": base_url,
             "FGS_PROJECT_ID": known.project_id,
             "FGS_AUTH_TOKEN": known.token,
@@ -42,25 +57,6 @@ def run_suite(
             "FGS_REPORTS_DIR": str(reports),
             **(env or {}),
         }
-        # Let pytest cache its rewritten modules: re-compiling them costs each child run seconds.
-        child_env.pop("PYTHONDONTWRITEBYTECODE", None)
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "contract_tests/endpoint",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                f"--junitxml={reports / 'junit.xml'}",
-                *(["-x"] if first_failure else []),
-            ],
-            cwd=ROOT,
-            env=child_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        args = [f"--junitxml={reports / 'junit.xml'}", *(["-x"] if first_failure else [])]
+        result = run_endpoint_suite(child_env, *args)
     return SuiteRun(result.returncode, result.stdout + result.stderr, reports, backend)

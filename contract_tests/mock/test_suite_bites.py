@@ -5,15 +5,12 @@ Each case runs the whole endpoint suite in a child pytest against a server this 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from contract_tests.mock.harness import ROOT, SuiteRun, run_suite
+from contract_tests.mock.harness import SuiteRun, run_endpoint_suite, run_suite
 from contract_tests.mock.mutants import BROKEN, CORRECT, Known, Variant
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID
 
@@ -77,16 +74,6 @@ def test_token_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> 
 
 
 def test_live_mode_without_its_variables_is_a_clear_error(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")}
-    env.update({"FGS_ENDPOINT": "http://127.0.0.1:9", "FGS_REPORTS_DIR": str(tmp_path)})
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "contract_tests/endpoint", "-q", "-p", "no:cacheprovider"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_endpoint_suite({"FGS_ENDPOINT": "http://127.0.0.1:9", "FGS_REPORTS_DIR": str(tmp_path)})
     assert result.returncode == 4, result.stdout + result.stderr  # pytest's usage error
     assert "missing: FGS_PROJECT_ID, FGS_AUTH_TOKEN, FGS_FUNCTION_URN" in result.stderr

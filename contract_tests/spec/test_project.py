@@ -67,3 +67,21 @@ def test_readme_leads_with_the_two_setup_commands() -> None:
 
 def test_ruff_is_on_the_path_the_generator_uses() -> None:
     assert shutil.which("ruff", path=str(ROOT / ".venv" / "bin")), "make install must provide the pinned ruff"
+
+
+def test_every_dependency_is_pinned_and_the_dev_pins_agree_with_the_lock() -> None:
+    import tomllib
+
+    lock = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned: {line}"
+            lock[name.lower().replace("_", "-")] = version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["optional-dependencies"]["dev"]:
+        name, _, version = requirement.partition("==")
+        assert lock.get(name.lower().replace("_", "-")) == version, requirement
+    npm = (ROOT / "scripts" / "npm" / "package.json").read_text()
+    assert '"@stoplight/spectral-cli": "6.16.3"' in npm
+    assert '"@stoplight/prism-cli": "5.14.2"' in npm
