@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 import httpx
 import pytest
@@ -29,6 +30,8 @@ def test_transport_errors_do_not_quote_the_token(api: respx.MockRouter, invoke: 
         invoke()
     assert TOKEN not in str(caught.value)
     assert TOKEN not in repr(caught.value)
+    assert TOKEN not in "".join(traceback.format_exception(caught.value))
+    assert "ReadError" in str(caught.value)
 
 
 def test_log_lines_never_carry_the_token(

@@ -159,7 +159,8 @@ class Core:
         if response is not None:
             return self.interpret(response, attempts)
         assert exc is not None
-        raise self.transport_error(exc, attempts) from exc
+        # Not chained: the httpx exception's text could quote the token; its type and text, redacted, are kept.
+        raise self.transport_error(exc, attempts) from None
 
     def transport_error(self, exc: Exception, attempts: int) -> FgsError:
         detail = self.redact(f"{type(exc).__name__}: {exc}")
