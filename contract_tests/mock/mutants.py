@@ -242,7 +242,16 @@ class Variant:
         return app, backend
 
 
-CORRECT = [Variant("default"), Variant("lenient", dialect=LENIENT)]
+def reads_any_media_type(exchange: Exchange, known: Known) -> None:
+    """Still correct: Content-Type is the client's duty; a server may read the JSON regardless."""
+    _set_header(exchange, b"content-type", b"application/json")
+
+
+CORRECT = [
+    Variant("default"),
+    Variant("lenient", dialect=LENIENT),
+    Variant("reads-any-media-type", before=reads_any_media_type),
+]
 BROKEN = [
     Variant("accepts-any-token", before=accepts_any_token),
     Variant("accepts-missing-token", before=accepts_missing_token),
