@@ -227,6 +227,26 @@ crashes_on_non_ascii = _crash_if(lambda e: any(b > 127 for b in e.body))
 crashes_on_missing_body = _crash_if(lambda e: not e.body)
 
 
+def crashes_on_undeclared_methods(exchange: Exchange, known: Known) -> None:
+    if exchange.status == 405:
+        _error(exchange, 500, b'{"error_code": "FSS.0500", "error_msg": "Internal server error."}')
+
+
+def omits_allow(exchange: Exchange, known: Known) -> None:
+    if exchange.status == 405:
+        exchange.headers = [(k, v) for k, v in exchange.headers or [] if k != b"allow"]
+
+
+def refuses_large_bodies_with_413(exchange: Exchange, known: Known) -> None:
+    if len(exchange.body) > 64 * 1024:
+        _error(exchange, 413, b'{"error_code": "FSS.0413", "error_msg": "The request body is too large."}')
+
+
+def refuses_valid_tokens(exchange: Exchange, known: Known) -> None:
+    if exchange.status == 202:
+        _error(exchange, 401, b'{"error_code": "FSS.0401", "error_msg": "Unauthorized access."}')
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -274,4 +294,8 @@ BROKEN = [
     Variant("crashes-on-deep-nesting", after=crashes_on_deep_nesting),
     Variant("crashes-on-non-ascii", after=crashes_on_non_ascii),
     Variant("crashes-on-missing-body", after=crashes_on_missing_body),
+    Variant("crashes-on-undeclared-methods", after=crashes_on_undeclared_methods),
+    Variant("omits-allow-on-405", after=omits_allow),
+    Variant("refuses-large-bodies-with-413", after=refuses_large_bodies_with_413),
+    Variant("refuses-valid-tokens", after=refuses_valid_tokens),
 ]
