@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from contract_tests.endpoint.conftest import Target
 from contract_tests.endpoint.expectations import check_accepted
 
@@ -27,7 +29,7 @@ def test_json_with_charset_parameter_is_accepted(target: Target) -> None:
 
 def test_accepted_calls_are_recorded_by_the_embedded_mock(target: Target) -> None:
     if target.backend is None:
-        return  # a live endpoint keeps its own books
+        pytest.skip("a live endpoint keeps its own books")
     before = len(target.backend.invocations)
     request_id = check_accepted(target.send(content=b'{"recorded": true}', costs_invocation=True))
     assert len(target.backend.invocations) == before + 1
