@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,13 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contract_tests.endpoint import report
+from contract_tests.endpoint import report as report_module
 from contract_tests.endpoint.target import Budget, ConfigError, Settings, operation_path
 from fgs_mock import Backend, create_app, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY_PATH = Path(os.environ.get("FGS_REPORTS_DIR", ROOT / "reports")) / "contract-summary.md"
-RECORDER = report.Recorder()
+RECORDER = report_module.Recorder()
 
 try:
     SETTINGS = Settings.from_env()
@@ -84,19 +84,27 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     RECORDER.current = item.nodeid
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    rep = yield
-    # The last line of defence: whatever a failure message quotes, the token never leaves this process.
+def _scrub(report: pytest.TestReport) -> None:
+    """Blank the token in whatever a report will print or write."""
     secret = SETTINGS.token
-    if rep.longrepr is not None and secret in str(rep.longrepr):
-        rep.longrepr = report.redact(str(rep.longrepr), secret)
-    rep.sections = [(title, report.redact(text, secret)) for title, text in rep.sections]
-    if rep.when == "call" or (rep.when == "setup" and rep.outcome != "passed"):
-        RECORDER.outcomes[item.nodeid] = rep.outcome
-    return rep
+    if report.longrepr is not None and secret in str(report.longrepr):
+        report.longrepr = report_module.redact(str(report.longrepr), secret)
+    report.sections = [(title, report_module.redact(text, secret)) for title, text in report.sections]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # First, before JUnit and the terminal take the report.
+    _scrub(report)
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        RECORDER.outcomes[report.nodeid] = report.outcome
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(report: pytest.TestReport) -> None:
+    # Again, last: schemathesis rewrites a failed report's text here, after it was logged, and the
+    # terminal prints that rewritten text at the end of the run.
+    _scrub(report)
 
 
 def _summary() -> str:
@@ -108,7 +116,7 @@ def _summary() -> str:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if RECORDER.outcomes:
-        report.write(SUMMARY_PATH, _summary())
+        report_module.write(SUMMARY_PATH, _summary())
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

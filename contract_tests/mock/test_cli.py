@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from contract_tests.mock.harness import ROOT
+from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
 
 def _free_port() -> int:
@@ -57,9 +58,9 @@ def test_make_contract_passes_against_make_mock(make_mock: str, tmp_path: Path) 
     env.update(
         {
             "FGS_ENDPOINT": make_mock,
-            "FGS_PROJECT_ID": "0b5c2e1f9a7d4c3e8f6a1b2c3d4e5f60",
-            "FGS_AUTH_TOKEN": "fgs-mock-token",
-            "FGS_FUNCTION_URN": "urn:fss:eu-de:0b5c2e1f9a7d4c3e8f6a1b2c3d4e5f60:function:default:hello:latest",
+            "FGS_PROJECT_ID": DEFAULT_PROJECT_ID,
+            "FGS_AUTH_TOKEN": DEFAULT_TOKEN,
+            "FGS_FUNCTION_URN": DEFAULT_FUNCTION_URN,
             "FGS_REPORTS_DIR": str(tmp_path),
         }
     )
@@ -71,3 +72,13 @@ def test_make_contract_passes_against_make_mock(make_mock: str, tmp_path: Path) 
     assert (tmp_path / "junit-contract.xml").is_file()
     accepted = httpx.get(f"{make_mock}/_mock/invocations").json()["count"]
     assert 0 < accepted <= 25  # FGS_MAX_INVOCATIONS defaults to 25 in live mode
+
+
+def test_readme_documents_the_mock_defaults() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for variable, default in (
+        ("FGS_AUTH_TOKEN", DEFAULT_TOKEN),
+        ("FGS_PROJECT_ID", DEFAULT_PROJECT_ID),
+        ("FGS_FUNCTION_URN", DEFAULT_FUNCTION_URN),
+    ):
+        assert f"| `{variable}` | `{default}` |" in readme
