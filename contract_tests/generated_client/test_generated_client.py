@@ -13,11 +13,10 @@ from fgs_client import AuthenticatedClient
 from fgs_client.api.invocation import invoke_function_async
 from fgs_client.models import ErrorResponse, InvocationAccepted, InvocationEvent
 
+from contract_tests.support.identities import PROJECT, ROUTE, URN
+
 BASE = "https://fgs.test"
-PROJECT = "0b5c2e1f9a7d4c3e8f6a1b2c3d4e5f60"
-URN = f"urn:fss:eu-de:{PROJECT}:function:default:hello:latest"
 TOKEN = "generated-client-token"
-ROUTE = r"^/v2/(?P<project_id>[^/]+)/fgs/functions/(?P<urn>[^/]+)/invocations-async$"
 
 
 def _client() -> AuthenticatedClient:

@@ -10,12 +10,10 @@ import pytest
 import respx
 
 import fgs
+from contract_tests.support.identities import PROJECT, URN
 
 ENDPOINT = "https://fgs.test"
-PROJECT = "0b5c2e1f9a7d4c3e8f6a1b2c3d4e5f60"
-URN = f"urn:fss:eu-de:{PROJECT}:function:default:hello:latest"
 TOKEN = "SAFE-CLIENT-SECRET-4b1d9e"
-ROUTE = r"^/v2/(?P<project_id>[^/]+)/fgs/functions/(?P<urn>[^/]+)/invocations-async$"
 FAST_RETRY = fgs.RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002, max_total=5.0)
 
 Invoke = Callable[..., str]

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fgs
-from contract_tests.safe_client.conftest import ENDPOINT, ROUTE, Sleeps, make_invoker
+from contract_tests.safe_client.conftest import ENDPOINT, Sleeps, make_invoker
+from contract_tests.support.identities import ROUTE
 
 TRANSPORT_FAILURES = [
     httpx.ConnectError("x"),

@@ -9,7 +9,8 @@ import pytest
 import respx
 
 import fgs
-from contract_tests.safe_client.conftest import PROJECT, ROUTE, TOKEN, URN, Invoke, Sleeps, make_invoker
+from contract_tests.safe_client.conftest import TOKEN, Invoke, Sleeps, make_invoker
+from contract_tests.support.identities import PROJECT, ROUTE, URN
 
 
 @pytest.mark.parametrize("value", ["", ".", ".."])

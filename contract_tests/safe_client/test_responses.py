@@ -6,7 +6,8 @@ import pytest
 import respx
 
 import fgs
-from contract_tests.safe_client.conftest import ROUTE, Invoke
+from contract_tests.safe_client.conftest import Invoke
+from contract_tests.support.identities import ROUTE
 
 
 def test_202_returns_the_request_id(api: respx.MockRouter, invoke: Invoke) -> None:

@@ -11,7 +11,8 @@ import pytest
 import respx
 
 import fgs
-from contract_tests.safe_client.conftest import ROUTE, Invoke, Sleeps, make_invoker
+from contract_tests.safe_client.conftest import Invoke, Sleeps, make_invoker
+from contract_tests.support.identities import ROUTE
 from fgs.retry import parse_retry_after
 
 OK = httpx.Response(202, json={"request_id": "r"})

@@ -10,7 +10,8 @@ import pytest
 import respx
 
 import fgs
-from contract_tests.safe_client.conftest import ROUTE, TOKEN, Invoke
+from contract_tests.safe_client.conftest import TOKEN, Invoke
+from contract_tests.support.identities import ROUTE
 
 
 def test_an_echoed_token_is_blanked_in_errors(api: respx.MockRouter, invoke: Invoke) -> None:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from contract_tests.conftest import ROOT, SPEC_PATH
-from contract_tests.support.contract_facts import OPERATION
+from contract_tests.support import spec_edits
 
 GENERATED = ROOT / "generated" / "fgs_client"
 GENERATE = ROOT / "scripts" / "generate.sh"
@@ -57,17 +57,10 @@ def test_output_is_a_typed_package() -> None:
     assert not list(GENERATED.rglob(".ruff_cache"))
 
 
-def _rename_field(spec: dict[str, Any]) -> None:
-    props = spec["components"]["schemas"]["ErrorResponse"]["properties"]
-    props["error_message"] = props.pop("error_msg")
-
-
-def _drop_status(spec: dict[str, Any]) -> None:
-    del spec["paths"][OPERATION[0]][OPERATION[1]]["responses"]["503"]
-
-
 @pytest.mark.parametrize(
-    ("edit", "expect_in_diff"), [(_rename_field, "error_message"), (_drop_status, "503")], ids=["rename", "drop"]
+    ("edit", "expect_in_diff"),
+    [(spec_edits.rename_field, "error_message"), (spec_edits.drop_status, "503")],
+    ids=["rename", "drop"],
 )
 def test_drift_check_fails_on_an_edited_spec(
     tmp_path: Path, edit: Callable[[dict[str, Any]], None], expect_in_diff: str

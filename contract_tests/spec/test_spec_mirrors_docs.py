@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
+from contract_tests.support import spec_edits
 from contract_tests.support.contract_facts import OPERATION, differences, doc_facts, spec_facts
 from contract_tests.support.vendor_docs import first_json, parse_page
 
@@ -36,48 +37,7 @@ def test_examples_match_the_page(spec: dict[str, Any], primary_page: Path) -> No
     )
 
 
-def _drop_status(spec: dict[str, Any]) -> None:
-    del spec["paths"][PATH][METHOD]["responses"]["503"]
-
-
-def _rename_field(spec: dict[str, Any]) -> None:
-    props = spec["components"]["schemas"]["ErrorResponse"]["properties"]
-    props["error_message"] = props.pop("error_msg")
-
-
-def _optional_path_param(spec: dict[str, Any]) -> None:
-    spec["components"]["parameters"]["FunctionUrn"]["required"] = False
-
-
-def _retype_field(spec: dict[str, Any]) -> None:
-    spec["components"]["schemas"]["InvocationAccepted"]["properties"]["request_id"]["type"] = "integer"
-
-
-def _token_optional(spec: dict[str, Any]) -> None:
-    spec["paths"][PATH][METHOD]["security"].append({})
-
-
-def _undocumented_status(spec: dict[str, Any]) -> None:
-    op = spec["paths"][PATH][METHOD]
-    op["responses"]["429"] = copy.deepcopy(op["responses"]["503"])
-
-
-def _body_optional(spec: dict[str, Any]) -> None:
-    spec["paths"][PATH][METHOD]["requestBody"]["required"] = False
-
-
-@pytest.mark.parametrize(
-    "mutate",
-    [
-        _drop_status,
-        _rename_field,
-        _optional_path_param,
-        _retype_field,
-        _token_optional,
-        _undocumented_status,
-        _body_optional,
-    ],
-)
+@pytest.mark.parametrize("mutate", spec_edits.ALL)
 def test_doc_check_catches_an_edited_spec(spec: dict[str, Any], primary_page: Path, mutate: Any) -> None:
     edited = copy.deepcopy(spec)
     mutate(edited)
