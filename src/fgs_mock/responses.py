@@ -62,6 +62,8 @@ class MockApp:
         self.max_body = max_body
         self._headers = [(b"content-type", dialect.content_type)]
         self._error_bodies = {code: self._error_body(code) for code in ERROR_CODES}
+        # The error-code table has no 405 row; this code is the mock's own, outside the contract.
+        self._method_not_allowed = json.dumps({"error_code": "FSS.0405", "error_msg": "Method not allowed."}).encode()
 
     def _error_body(self, code: str) -> bytes:
         body: dict[str, object] = {"error_code": code, "error_msg": ERROR_CODES[code].message}
@@ -142,8 +144,6 @@ class MockApp:
         if not isinstance(event, dict):
             raise Refusal("FSS.0400")
         return self.backend.accept(function, body).request_id
-
-    _method_not_allowed = json.dumps({"error_code": "FSS.0405", "error_msg": "Method not allowed."}).encode()
 
     def _control(self, method: str, name: str, body: bytes | None) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
         """Test hooks under /_mock/: not part of the contract, loopback use only."""
