@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -44,7 +45,7 @@ def _require(name: str, value: str) -> str:
     return value
 
 
-class Credentials:
+class Credentials(ABC):
     """The interface the clients call. Static credentials need nothing fetched and never go stale."""
 
     __slots__ = ()
@@ -55,6 +56,7 @@ class Credentials:
     async def aensure_fresh(self, send: AsyncSend) -> None:
         del send
 
+    @abstractmethod
     def apply(
         self,
         method: str,
@@ -65,7 +67,7 @@ class Credentials:
         project_id: str | None = None,
         now: float | None = None,
     ) -> dict[str, str]:
-        raise NotImplementedError
+        """The headers to add. `headers` are those the client sets itself (they may be signed)."""
 
     def retry_unauthorized(self, sent: Mapping[str, str]) -> bool:
         """Whether a call refused with 401 may be sent once more. `sent` is what `apply` returned for it."""
