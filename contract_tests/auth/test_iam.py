@@ -86,11 +86,11 @@ def test_a_malformed_answer_is_a_protocol_error(response: HttpResponse) -> None:
 def test_refusals_carry_status_and_iam_error_fields() -> None:
     keystone = {"error": {"code": 401, "message": "The request you have made requires authentication."}}
     with pytest.raises(AuthenticationError) as caught:
-        _iam.parse_login(_answer(401, keystone), now=0)
+        _iam.parse_login(_answer(401, keystone, token=None), now=0)
     assert (caught.value.status, caught.value.error_code) == (401, "401")
     assert caught.value.error_msg == keystone["error"]["message"]
     with pytest.raises(ServerError) as server:
-        _iam.parse_login(_answer(503, {"error_code": "IAM.0001", "error_msg": "busy"}), now=0)
+        _iam.parse_login(_answer(503, {"error_code": "IAM.0001", "error_msg": "busy"}, token=None), now=0)
     assert (server.value.status, server.value.error_code, server.value.error_msg) == (503, "IAM.0001", "busy")
 
 

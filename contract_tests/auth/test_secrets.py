@@ -75,8 +75,9 @@ def test_an_iam_error_echoing_the_password_is_blanked() -> None:
         login().ensure_fresh(lambda request: HttpResponse(401, {}, echo))
     assert PASSWORD not in _error_texts(caught.value)
     assert b"<redacted>" in (caught.value.body or b"")
+    echo_token = b'{"token": {"id": "%s"}}' % TOKEN.encode()  # a 201 without expires_at, echoing the token
     with pytest.raises(FgsError) as malformed:
-        _iam.parse_login(HttpResponse(201, {"x-subject-token": TOKEN}, echo), now=0, secrets=(PASSWORD,))
+        _iam.parse_login(HttpResponse(201, {"x-subject-token": TOKEN}, echo_token), now=0, secrets=(PASSWORD,))
     assert TOKEN not in _error_texts(malformed.value)
     assert PASSWORD not in _error_texts(malformed.value)
 

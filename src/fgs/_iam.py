@@ -68,10 +68,10 @@ def login_body(*, domain: str, user: str, password: str, project: str) -> bytes:
 
 def parse_login(response: HttpResponse, *, now: float, secrets: tuple[str, ...] = ()) -> IamToken:
     """The token of a 201 (`X-Subject-Token`, `token.expires_at`), or the FgsError that explains why not."""
-    body = _blank(response.body, secrets)
+    value = response.headers.get("x-subject-token", "").strip()
+    body = _blank(response.body, (*secrets, value))
     if response.status != 201:
         raise _refusal(response.status, body)
-    value = response.headers.get("x-subject-token", "").strip()
     if not value:
         raise ProtocolError("IAM answered 201 without X-Subject-Token", status=201, body=body)
     try:
