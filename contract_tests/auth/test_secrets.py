@@ -61,7 +61,9 @@ def test_the_mocks_state_shows_no_secret() -> None:
         assert secret not in shown
 
 
-@pytest.mark.parametrize("bad", ["", " ", "two\nlines", f"{SK}\r\n"])
+@pytest.mark.parametrize(
+    "bad", ["", " ", "two\nlines", f"{SK}\r\n"], ids=["empty", "blank", "two lines", "secret + CRLF"]
+)
 def test_a_rejected_value_is_not_quoted(bad: str) -> None:
     for make in (lambda: Token(bad), lambda: AccessKey(AK, bad), lambda: login(bad)):
         with pytest.raises(FgsError) as caught:
