@@ -28,32 +28,8 @@ from fgs_client.models import (
 
 from contract_tests.generated_client.conftest import BASE, TOKEN, make_client
 from contract_tests.support.identities import PROJECT, URN, route
+from contract_tests.support.page_answers import DESTINATION, PAGE_CONFIG, PAGE_LIST
 
-# The answers the vendor's pages show, verbatim.
-PAGE_LIST = {
-    "invocations": [
-        {
-            "request_id": "403fcbd6-ec41-401f-9fa7-386f3d3d****",
-            "status": "SUCCESS",
-            "error_message": "",
-            "start_time": "2019-10-25T15:37:27",
-            "end_time": "2019-10-25T15:37:27",
-            "error_code": 0,
-        }
-    ]
-}
-DESTINATION = {
-    "destination": "FunctionGraph",
-    "param": '{"func_urn":"urn:fss:{region}:5691ba790e2b46ceb38316xxxxxxxxxx:function:default:testPython:latest"}',
-}
-PAGE_CONFIG = {
-    "func_urn": "urn:fss:xxxxxxxxx:7aad83af3e8d42e99ac194xxxxxxxxxx:function:default:test:latest",
-    "max_async_event_age_in_seconds": 60,
-    "max_async_retry_attempts": 1,
-    "destination_config": {"on_success": DESTINATION, "on_failure": DESTINATION},
-    "created_time": "2021-03-04T14:50:02+08:00",
-    "last_modified": "2021-03-04 14:50:02",
-}
 CONFIG_BODY = AsyncInvokeConfigRequest.from_dict(
     {"max_async_event_age_in_seconds": 10, "max_async_retry_attempts": 3, "enable_async_status_log": True}
 )

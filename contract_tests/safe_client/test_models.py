@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fgs_client.models import AsyncInvocation, AsyncInvokeConfig
 
+from contract_tests.support.page_answers import PAGE_CONFIG, PAGE_RUN, TARGET_URN
 from fgs import FgsError, InvalidRequestError, ProtocolError
 from fgs.models import (
     TIMESTAMP,
@@ -19,27 +20,6 @@ from fgs.models import (
     parse_timestamp,
 )
 
-PAGE_RUN = {
-    "request_id": "403fcbd6-ec41-401f-9fa7-386f3d3d****",
-    "status": "SUCCESS",
-    "error_message": "",
-    "start_time": "2019-10-25T15:37:27",
-    "end_time": "2019-10-25T15:37:27",
-    "error_code": 0,
-}
-TARGET = "urn:fss:{region}:5691ba790e2b46ceb38316xxxxxxxxxx:function:default:testPython:latest"
-FUNCTION = '{"func_urn":"' + TARGET + '"}'
-PAGE_CONFIG = {
-    "func_urn": "urn:fss:xxxxxxxxx:7aad83af3e8d42e99ac194xxxxxxxxxx:function:default:test:latest",
-    "max_async_event_age_in_seconds": 60,
-    "max_async_retry_attempts": 1,
-    "destination_config": {
-        "on_success": {"destination": "FunctionGraph", "param": FUNCTION},
-        "on_failure": {"destination": "FunctionGraph", "param": FUNCTION},
-    },
-    "created_time": "2021-03-04T14:50:02+08:00",
-    "last_modified": "2021-03-04 14:50:02",
-}
 PLUS_8 = timezone(timedelta(hours=8))
 
 
@@ -127,7 +107,7 @@ def test_the_pages_config_reads_typed() -> None:
     assert config.on_success == config.on_failure
     assert config.on_success is not None
     assert config.on_success.kind is DestinationKind.FUNCTIONGRAPH
-    assert config.on_success.params == {"func_urn": TARGET}
+    assert config.on_success.params == {"func_urn": TARGET_URN}
     assert config.function_urn == PAGE_CONFIG["func_urn"]
     assert config.created_time == datetime(2021, 3, 4, 14, 50, 2, tzinfo=PLUS_8)
     assert config.last_modified == datetime(2021, 3, 4, 14, 50, 2, tzinfo=UTC)
