@@ -6,23 +6,14 @@ import asyncio
 import json
 from urllib.parse import quote
 
-import httpx
 import pytest
 import respx
-from fgs_client import AuthenticatedClient
 from fgs_client.api.invocation import invoke_function_async
 from fgs_client.models import ErrorResponse, InvocationAccepted, InvocationEvent
 
+from contract_tests.generated_client.conftest import BASE, TOKEN
+from contract_tests.generated_client.conftest import make_client as _client
 from contract_tests.support.identities import PROJECT, ROUTE, URN
-
-BASE = "https://fgs.test"
-TOKEN = "generated-client-token"
-
-
-def _client() -> AuthenticatedClient:
-    return AuthenticatedClient(
-        base_url=BASE, token=TOKEN, prefix="", auth_header_name="X-Auth-Token", timeout=httpx.Timeout(5.0)
-    )
 
 
 def test_request_matches_the_spec() -> None:

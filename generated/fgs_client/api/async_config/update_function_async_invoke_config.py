@@ -1,0 +1,227 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.async_invoke_config import AsyncInvokeConfig
+from ...models.async_invoke_config_request import AsyncInvokeConfigRequest
+from ...models.error_response import ErrorResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    project_id: str,
+    function_urn: str,
+    *,
+    body: AsyncInvokeConfigRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config".format(
+            project_id=quote(str(project_id), safe=""),
+            function_urn=quote(str(function_urn), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AsyncInvokeConfig | ErrorResponse | None:
+    if response.status_code == 200:
+        response_200 = AsyncInvokeConfig.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse.from_dict(response.json())
+
+        return response_404
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AsyncInvokeConfig | ErrorResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    project_id: str,
+    function_urn: str,
+    *,
+    client: AuthenticatedClient,
+    body: AsyncInvokeConfigRequest,
+) -> Response[AsyncInvokeConfig | ErrorResponse]:
+    """Configure asynchronous runs
+
+     Sets how the function's asynchronous runs are retried, how old an event may grow before it is
+    discarded, where outcomes are reported, and whether statuses are kept. Answers with the
+    configuration as stored.
+
+    Args:
+        project_id (str):
+        function_urn (str):
+        body (AsyncInvokeConfigRequest): Body of the PUT. Every field is optional.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AsyncInvokeConfig | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        function_urn=function_urn,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    project_id: str,
+    function_urn: str,
+    *,
+    client: AuthenticatedClient,
+    body: AsyncInvokeConfigRequest,
+) -> AsyncInvokeConfig | ErrorResponse | None:
+    """Configure asynchronous runs
+
+     Sets how the function's asynchronous runs are retried, how old an event may grow before it is
+    discarded, where outcomes are reported, and whether statuses are kept. Answers with the
+    configuration as stored.
+
+    Args:
+        project_id (str):
+        function_urn (str):
+        body (AsyncInvokeConfigRequest): Body of the PUT. Every field is optional.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AsyncInvokeConfig | ErrorResponse
+    """
+
+    return sync_detailed(
+        project_id=project_id,
+        function_urn=function_urn,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    project_id: str,
+    function_urn: str,
+    *,
+    client: AuthenticatedClient,
+    body: AsyncInvokeConfigRequest,
+) -> Response[AsyncInvokeConfig | ErrorResponse]:
+    """Configure asynchronous runs
+
+     Sets how the function's asynchronous runs are retried, how old an event may grow before it is
+    discarded, where outcomes are reported, and whether statuses are kept. Answers with the
+    configuration as stored.
+
+    Args:
+        project_id (str):
+        function_urn (str):
+        body (AsyncInvokeConfigRequest): Body of the PUT. Every field is optional.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AsyncInvokeConfig | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        function_urn=function_urn,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    project_id: str,
+    function_urn: str,
+    *,
+    client: AuthenticatedClient,
+    body: AsyncInvokeConfigRequest,
+) -> AsyncInvokeConfig | ErrorResponse | None:
+    """Configure asynchronous runs
+
+     Sets how the function's asynchronous runs are retried, how old an event may grow before it is
+    discarded, where outcomes are reported, and whether statuses are kept. Answers with the
+    configuration as stored.
+
+    Args:
+        project_id (str):
+        function_urn (str):
+        body (AsyncInvokeConfigRequest): Body of the PUT. Every field is optional.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AsyncInvokeConfig | ErrorResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            project_id=project_id,
+            function_urn=function_urn,
+            client=client,
+            body=body,
+        )
+    ).parsed
