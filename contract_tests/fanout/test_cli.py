@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import fgs.cli as fgs_cli
+from contract_tests.conftest import ROOT
 from contract_tests.fanout.cli_harness import URN, Mock, fgs, journal_rows, mock, write_events
 from fgs.cli.journal import Journal
 from fgs.cli.progress import Progress
@@ -193,3 +197,9 @@ def test_progress_elsewhere_is_a_plain_line_per_tenth() -> None:
     assert lines[0] == "5/50 (10%) 10/s ETA 0:00:05"
     assert lines[-1] == "50/50 (100%) 10/s ETA 0:00:00"
     assert "\r" not in stream.getvalue()
+
+
+def test_the_fgs_script_is_declared_and_points_at_main() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, _, name = scripts["fgs"].partition(":")
+    assert getattr(importlib.import_module(module), name) is fgs_cli.main

@@ -57,15 +57,24 @@ def test_outcomes_come_in_input_order_with_each_payloads_own_error(kind: str) ->
             assert outcome == f"rid-{n}"
 
 
-def test_the_real_client_reports_every_kind_of_failure_per_payload() -> None:
+def test_the_real_clients_report_every_kind_of_failure_per_payload(kind: str) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         if b'"missing"' in request.content:
             return httpx.Response(404, json={"error_code": "FSS.1051", "error_msg": "no such function"})
         return httpx.Response(202, json={"request_id": f"id-{len(request.content)}"})
 
     payloads: list[Any] = [{"k": "v"}, {"k": "missing"}, ["not", "an", "object"], {"k": "vv"}]
-    with fgs.Client("https://fgs.test", PROJECT, "TOKEN-x", transport=httpx.MockTransport(answer)) as client:
-        outcomes = list(invoke_many(client, URN, payloads, concurrency=2))
+    if kind == "sync":
+        with fgs.Client("https://fgs.test", PROJECT, "TOKEN-x", transport=httpx.MockTransport(answer)) as client:
+            outcomes = list(invoke_many(client, URN, payloads, concurrency=2))
+    else:
+
+        async def collect() -> Outcomes:
+            transport = httpx.MockTransport(answer)
+            async with fgs.AsyncClient("https://fgs.test", PROJECT, "TOKEN-x", transport=transport) as client:
+                return [outcome async for outcome in ainvoke_many(client, URN, payloads, concurrency=2)]
+
+        outcomes = asyncio.run(collect())
 
     assert outcomes[0] == "id-9"
     assert isinstance(outcomes[1], fgs.NotFoundError)
