@@ -131,6 +131,27 @@ def test_calls_with_unknown_outcome_are_listed_and_sent_again_only_when_asked(se
     assert {state for state, _ in journal_rows(journal).values()} == {"accepted"}
 
 
+def test_503s_are_retried_by_the_client_and_500s_are_failures_never_resent(served: Mock, tmp_path: Path) -> None:
+    events, journal = write_events(tmp_path / "events.jsonl", 20), tmp_path / "journal.db"
+    before = served.seqs()
+    served.backend.faults.set(status=503, next_count=2)  # retried: 503 means the call was not taken
+
+    retried = fgs(["invoke-many", URN, str(events), "--journal", str(journal)], served.env())
+
+    assert retried.returncode == 0, retried.stderr
+    assert served.seqs() - before == {n: 1 for n in range(20)}
+
+    events, journal = write_events(tmp_path / "more.jsonl", 3), tmp_path / "more.db"
+    served.backend.faults.set(status=500, next_count=1)  # not retried: the service may have taken it
+    failed = fgs(["invoke-many", URN, str(events), "--journal", str(journal), "--concurrency", "1"], served.env())
+    rerun = fgs(["invoke-many", URN, str(events), "--journal", str(journal)], served.env())
+
+    assert (failed.returncode, rerun.returncode) == (1, 1)
+    assert "fgs: line 1: HTTP 500" in failed.stderr
+    assert journal_rows(journal)[1] == ("failed", None)
+    assert served.seqs() - before == {n: 2 for n in (1, 2)} | {n: 1 for n in range(3, 20)} | {0: 1}
+
+
 def test_a_journal_for_other_input_or_another_function_is_refused(served: Mock, tmp_path: Path) -> None:
     events = write_events(tmp_path / "events.jsonl", 3)
     journal = tmp_path / "journal.db"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import json
 import random
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import closing
@@ -174,7 +176,8 @@ def test_the_rate_spaces_out_every_start(kind: str, concurrency: int) -> None:
     client = FakeClient(clock=fake.clock)
     sleep = fake.sleep if kind == "sync" else fake.asleep
 
-    run(kind, client, ({"n": n} for n in range(50)), concurrency=concurrency, rate=10, clock=fake.clock, sleep=sleep)
+    pacer = Pacer(10, clock=fake.clock)
+    run(kind, client, ({"n": n} for n in range(50)), concurrency=concurrency, pacer=pacer, sleep=sleep)
 
     times = sorted(t for _, t in client.sends())
     assert len(times) == 50
@@ -189,7 +192,7 @@ def test_the_rate_spaces_out_every_start(kind: str, concurrency: int) -> None:
 def test_without_a_rate_nothing_sleeps(kind: str) -> None:
     fake = FakeTime()
     sleep = fake.sleep if kind == "sync" else fake.asleep
-    run(kind, FakeClient(clock=fake.clock), ({"n": n} for n in range(100)), clock=fake.clock, sleep=sleep)
+    run(kind, FakeClient(clock=fake.clock), ({"n": n} for n in range(100)), pacer=Pacer(clock=fake.clock), sleep=sleep)
     assert fake.now == 0.0
 
 
@@ -197,7 +200,8 @@ def test_a_429_pauses_every_worker_for_its_retry_after() -> None:
     fake = FakeTime()
     client = FakeClient(lambda n: rate_limited(n, retry_after=3.0) if n == 5 else None, fake.clock)
 
-    outcomes = run("async", client, ({"n": n} for n in range(40)), concurrency=6, clock=fake.clock, sleep=fake.asleep)
+    pacer = Pacer(clock=fake.clock)
+    outcomes = run("async", client, ({"n": n} for n in range(40)), concurrency=6, pacer=pacer, sleep=fake.asleep)
 
     assert isinstance(outcomes[5], fgs.RateLimitError)
     assert outcomes[5].status == 429
@@ -212,36 +216,98 @@ def test_a_429_pauses_the_sync_fanout_too() -> None:
     fake = FakeTime()
     client = FakeClient(lambda n: rate_limited(n) if n == 2 else None, fake.clock)
 
-    run("sync", client, ({"n": n} for n in range(5)), concurrency=1, clock=fake.clock, sleep=fake.sleep)
+    run("sync", client, ({"n": n} for n in range(5)), concurrency=1, pacer=Pacer(clock=fake.clock), sleep=fake.sleep)
 
     assert client.sends() == [(0, 0.0), (1, 0.0), (2, 0.0), (3, FIRST_PAUSE), (4, FIRST_PAUSE)]
 
 
 def test_the_pause_doubles_while_429s_continue_and_a_success_resets_it() -> None:
-    pacer = Pacer(rate=None)
+    fake = FakeTime()
+    pacer = Pacer(clock=fake.clock)
     for expected in (0.5, 1.0, 2.0, 4.0):
-        pacer.observe(rate_limited(0), now=100.0)
-        assert pacer.gate_wait(100.0) == expected
-    pacer.observe("rid", now=200.0)
-    pacer.observe(rate_limited(0), now=200.0)
-    assert pacer.gate_wait(200.0) == 0.5
-    pacer.observe(rate_limited(0, retry_after=9.0), now=300.0)
-    assert pacer.gate_wait(300.0) == 9.0
-    pacer.observe(fgs.ServerError("HTTP 500", status=500), now=400.0)
-    assert pacer.gate_wait(400.0) == 0.0  # only 429 closes the gate
+        pacer.observe(rate_limited(0))
+        assert pacer.gate_wait() == expected
+    fake.now = 100.0
+    pacer.observe("rid")
+    pacer.observe(rate_limited(0))
+    assert pacer.gate_wait() == 0.5
+    fake.now = 200.0
+    pacer.observe(rate_limited(0, retry_after=9.0))
+    assert pacer.gate_wait() == 9.0
+    fake.now = 300.0
+    pacer.observe(fgs.ServerError("HTTP 500", status=500))
+    assert pacer.gate_wait() == 0.0  # only 429 closes the gate
 
 
 def test_the_rate_queues_starts_behind_each_other_and_behind_the_gate() -> None:
-    pacer = Pacer(rate=4)
-    assert [pacer.reserve(0.0) for _ in range(3)] == [0.0, 0.25, 0.5]
-    pacer.observe(rate_limited(0, retry_after=2.0), now=0.5)
-    assert pacer.reserve(0.5) == 2.0  # not before the gate opens at 2.5
-    assert pacer.reserve(0.5) == 2.25
+    fake = FakeTime()
+    pacer = Pacer(rate=4, clock=fake.clock)
+    assert [pacer.reserve() for _ in range(3)] == [0.0, 0.25, 0.5]
+    fake.now = 0.5
+    pacer.hold(2.0)
+    assert pacer.reserve() == 2.0  # not before the gate opens at 2.5
+    assert pacer.reserve() == 2.25
 
 
-@pytest.mark.parametrize("options", [{"concurrency": 0}, {"concurrency": 1.5}, {"rate": 0}, {"rate": float("nan")}])
+def test_the_clients_retry_waits_hold_back_every_worker() -> None:
+    """One call gets 429 with Retry-After: 2. While the client waits to retry it, nobody else starts a call.
+
+    Time is fake and stands still until the test moves it; the workers only poll the gate meanwhile.
+    """
+    fake, sends, refused = FakeTime(), list[int](), threading.Event()
+    at_refusal = 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal at_refusal
+        n = json.loads(request.content)["n"]
+        sends.append(n)
+        if n == 5 and not refused.is_set():
+            at_refusal = len(sends)
+            refused.set()
+            return httpx.Response(429, headers={"Retry-After": "2"}, json={"error_code": "FSS.0429", "error_msg": "!"})
+        return httpx.Response(202, json={"request_id": f"rid-{n}"})
+
+    def client_waits(seconds: float) -> None:
+        until = fake.now + seconds
+        while fake.now < until:
+            time.sleep(0.001)
+
+    pacer = Pacer(clock=fake.clock)
+    transport, outcomes = httpx.MockTransport(answer), Outcomes()
+    with fgs.Client(
+        "https://fgs.test", PROJECT, "TOKEN-x", transport=transport, sleep=pacer.retry_sleep(client_waits)
+    ) as client:
+        fanout = invoke_many(
+            client, URN, ({"n": n} for n in range(40)), concurrency=4, pacer=pacer, sleep=lambda _: time.sleep(0.001)
+        )
+        consumer = threading.Thread(target=lambda: outcomes.extend(fanout))
+        consumer.start()
+        assert refused.wait(10)
+        time.sleep(0.2)  # the chance to misbehave: without the shared gate the others fill the window
+        started_meanwhile = len(sends) - at_refusal
+        fake.now = 2.0
+        consumer.join(10)
+
+    assert started_meanwhile <= 3  # at most the calls already past the gate when the 429 came
+    assert outcomes == [f"rid-{n}" for n in range(40)]  # the client's own retry got 5 through
+    assert sends.count(5) == 2
+
+
+def test_retry_sleep_holds_the_gate_then_sleeps() -> None:
+    fake = FakeTime()
+    pacer = Pacer(clock=fake.clock)
+    pacer.retry_sleep(fake.sleep)(1.5)
+    assert fake.now == 1.5
+    fake.now = 1.0
+    assert pacer.gate_wait() == 0.5
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"concurrency": 0}, {"concurrency": 1.5}, {"rate": 0}, {"rate": float("nan")}, {"rate": 1, "pacer": Pacer()}],
+)
 def test_bad_options_are_refused_at_once(kind: str, options: dict[str, Any]) -> None:
     start: Any = invoke_many if kind == "sync" else ainvoke_many
     client = FakeClient() if kind == "sync" else FakeAsyncClient(FakeClient())
-    with pytest.raises(ValueError, match="must be a positive"):
+    with pytest.raises(ValueError, match=r"must be a positive|pass the rate to the Pacer"):
         start(client, URN, [], **options)

@@ -7,11 +7,14 @@ At most `concurrency` calls are in flight and at most WINDOW * concurrency paylo
 number of payloads streams through: iterables (and async iterables, for ainvoke_many) are read as the
 window frees up, never listed.
 
-Retries stay the client's: each call is retried as its RetryPolicy says, Retry-After included. The fan-out
-adds the one thing a single call cannot: a RateLimitError that reaches it (the server kept refusing after
-the client's own retries) closes a gate shared by every worker, so no call starts until the pause is over.
-The pause doubles with each 429 in a row, is at least the error's `retry_after` when it carries one, and
-the streak ends at the next success. A 429'd payload is not sent again here: its outcome is the error.
+Retries stay the client's: each call is retried as its RetryPolicy says, Retry-After included. What the
+fan-out adds is a gate shared by every worker; while it is closed no call starts. Two things close it:
+- the client's own retry waits, when the client was built with `sleep=pacer.retry_sleep()` (or
+  `async_retry_sleep()`): the first 429 or 503 then holds back the whole fan-out for as long as the
+  client waits, Retry-After included, with no second copy of the retry logic;
+- a RateLimitError that reaches the fan-out (the server kept refusing after the client's retries): a
+  pause that doubles with each 429 in a row, at least the error's `retry_after` when it carries one.
+A 429'd payload is not sent again here: its outcome is the error.
 """
 
 from __future__ import annotations
@@ -47,37 +50,71 @@ class AsyncInvoker(Protocol[P]):
 class Pacer:
     """When the next call may start: a token bucket (one token, refilled at `rate`) and the shared gate.
 
-    Pure bookkeeping on the times it is given; callers sleep and lock.
+    Thread-safe; it only keeps times, callers do the sleeping.
     """
 
-    def __init__(self, rate: float | None) -> None:
+    def __init__(self, rate: float | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
         if rate is not None and not (math.isfinite(rate) and rate > 0):
             raise ValueError("rate must be a positive number of calls per second")
+        self.clock = clock
         self._interval = 0.0 if rate is None else 1.0 / rate
-        self._next_token = -math.inf
-        self.open_at = -math.inf
+        self._next_token = self._open_at = -math.inf
         self._streak = 0
+        self._lock = threading.Lock()
 
-    def reserve(self, now: float) -> float:
+    def reserve(self) -> float:
         """Take the next start slot, queueing behind earlier takers; the seconds to wait for it."""
-        start = max(now, self.open_at, self._next_token)
-        self._next_token = start + self._interval
-        return start - now
+        with self._lock:
+            now = self.clock()
+            start = max(now, self._open_at, self._next_token)
+            self._next_token = start + self._interval
+            return start - now
 
-    def gate_wait(self, now: float) -> float:
-        """Seconds until the gate opens; a 429 may have closed it while a reserved slot was awaited."""
-        return max(0.0, self.open_at - now)
+    def gate_wait(self) -> float:
+        """Seconds until the gate opens; it may have closed while a reserved slot was awaited."""
+        with self._lock:
+            return max(0.0, self._open_at - self.clock())
 
-    def observe(self, outcome: Outcome, now: float) -> None:
+    def hold(self, seconds: float) -> None:
+        """Close the gate for `seconds` from now (or leave it closed longer, if it already is)."""
+        with self._lock:
+            self._open_at = max(self._open_at, self.clock() + seconds)
+
+    def retry_sleep(self, sleep: Callable[[float], None] = time.sleep) -> Callable[[float], None]:
+        """For Client(sleep=...): every retry wait of the client holds back the whole fan-out as well."""
+
+        def wait(seconds: float) -> None:
+            self.hold(seconds)
+            sleep(seconds)
+
+        return wait
+
+    def async_retry_sleep(
+        self, sleep: Callable[[float], Awaitable[None]] | None = None
+    ) -> Callable[[float], Awaitable[None]]:
+        """For AsyncClient(sleep=...), as retry_sleep."""
+        import asyncio
+
+        pause = sleep or asyncio.sleep
+
+        async def wait(seconds: float) -> None:
+            self.hold(seconds)
+            await pause(seconds)
+
+        return wait
+
+    def observe(self, outcome: Outcome) -> None:
         if not isinstance(outcome, FgsError):
-            self._streak = 0
+            with self._lock:
+                self._streak = 0
         elif isinstance(outcome, RateLimitError):
-            pause = min(MAX_PAUSE, FIRST_PAUSE * 2**self._streak)
-            self._streak = min(self._streak + 1, 16)
-            asked = getattr(outcome, "retry_after", None)
+            with self._lock:
+                pause = min(MAX_PAUSE, FIRST_PAUSE * 2**self._streak)
+                self._streak = min(self._streak + 1, 16)
+            asked = getattr(outcome, "retry_after", None)  # once the client passes Retry-After on
             if isinstance(asked, int | float) and math.isfinite(asked):
                 pause = max(pause, float(asked))
-            self.open_at = max(self.open_at, now + pause)
+            self.hold(pause)
 
 
 def invoke_many(
@@ -87,27 +124,25 @@ def invoke_many(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     rate: float | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    pacer: Pacer | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Generator[Outcome]:
     """Invoke `function_urn` once per payload from `concurrency` threads; outcomes in input order.
 
+    Pass either `rate`, or a `pacer` (that carries its own rate) to share it with the client's retries.
     Closing the iterator early (or an exception in the caller, Ctrl-C included) drops the payloads not yet
     started and waits for the calls in flight.
     """
     _check_concurrency(concurrency)
-    pacer, lock = Pacer(rate), threading.Lock()
+    gate = _pacer(rate, pacer)
 
     def call(payload: T) -> Outcome:
-        with lock:
-            wait = pacer.reserve(clock())
+        wait = gate.reserve()
         while wait > 0:
             sleep(wait)
-            with lock:
-                wait = pacer.gate_wait(clock())
+            wait = gate.gate_wait()
         outcome = _outcome_of(client.invoke_async, function_urn, payload)
-        with lock:
-            pacer.observe(outcome, clock())
+        gate.observe(outcome)
         return outcome
 
     return _in_order_threads(call, payloads, concurrency)
@@ -120,7 +155,7 @@ def ainvoke_many(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     rate: float | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    pacer: Pacer | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> AsyncGenerator[Outcome]:
     """The asyncio twin of invoke_many: `async for outcome in ainvoke_many(...)`.
@@ -130,21 +165,29 @@ def ainvoke_many(
     import asyncio  # here: `import fgs` stays free of asyncio
 
     _check_concurrency(concurrency)
-    pacer, pause = Pacer(rate), sleep or asyncio.sleep
+    gate, pause = _pacer(rate, pacer), sleep or asyncio.sleep
 
     async def call(payload: T) -> Outcome:
-        wait = pacer.reserve(clock())
+        wait = gate.reserve()
         while wait > 0:
             await pause(wait)
-            wait = pacer.gate_wait(clock())
+            wait = gate.gate_wait()
         try:
             outcome: Outcome = await client.invoke_async(function_urn, payload)
         except FgsError as error:
             outcome = error
-        pacer.observe(outcome, clock())
+        gate.observe(outcome)
         return outcome
 
     return _in_order_tasks(call, payloads, concurrency)
+
+
+def _pacer(rate: float | None, pacer: Pacer | None) -> Pacer:
+    if pacer is None:
+        return Pacer(rate)
+    if rate is not None:
+        raise ValueError("pass the rate to the Pacer, not beside it")
+    return pacer
 
 
 def _outcome_of(invoke: Callable[[str, T], str], function_urn: str, payload: T) -> Outcome:

@@ -17,7 +17,7 @@ import fgs
 from fgs.cli import many
 from fgs.cli.env import AUTH_TOKEN, ENDPOINT, PROJECT_ID, UsageError, client_options
 from fgs.cli.journal import Journal
-from fgs.fanout import DEFAULT_CONCURRENCY
+from fgs.fanout import DEFAULT_CONCURRENCY, Pacer
 
 INTERRUPTED = 130
 
@@ -56,10 +56,14 @@ def invoke_many(args: argparse.Namespace, environ: Mapping[str, str], out: TextI
     journal_path = args.journal or args.events.with_name(args.events.name + ".journal")
     if not args.events.is_file():
         raise UsageError(f"no such file: {args.events}")
-    with Journal(journal_path, args.function_urn) as journal, fgs.Client(**options) as client:
+    pacer = Pacer(args.rate)  # the client's retry waits (429, 503, Retry-After) hold back every worker
+    with (
+        Journal(journal_path, args.function_urn) as journal,
+        fgs.Client(**options, sleep=pacer.retry_sleep()) as client,
+    ):
         run = many.Run(args.events, journal, args.resend_unknown, err)
         try:
-            return many.send_all(client, args.function_urn, run, concurrency=args.concurrency, rate=args.rate, out=out)
+            return many.send_all(client, args.function_urn, run, concurrency=args.concurrency, pacer=pacer, out=out)
         except KeyboardInterrupt:
             err.write(f"fgs: interrupted after {run.accepted + run.failed} answers; run it again to go on\n")
             return INTERRUPTED

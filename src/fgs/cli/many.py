@@ -15,7 +15,7 @@ import fgs
 from fgs.cli.env import UsageError
 from fgs.cli.journal import ACCEPTED, FAILED, PENDING, SENT, Journal, outcome_unknown
 from fgs.cli.progress import Progress
-from fgs.fanout import invoke_many
+from fgs.fanout import Pacer, invoke_many
 
 SHOWN = 10  # failures and unknown lines named one by one; the journal holds them all
 
@@ -85,13 +85,11 @@ class JournaledClient:
         return request_id
 
 
-def send_all(
-    client: fgs.Client, function_urn: str, run: Run, *, concurrency: int, rate: float | None, out: TextIO
-) -> int:
+def send_all(client: fgs.Client, function_urn: str, run: Run, *, concurrency: int, pacer: Pacer, out: TextIO) -> int:
     progress = Progress(run.survey(), run.err)
     sender = JournaledClient(client, run.journal)
     try:
-        outcomes = invoke_many(sender, function_urn, run.to_send(progress), concurrency=concurrency, rate=rate)
+        outcomes = invoke_many(sender, function_urn, run.to_send(progress), concurrency=concurrency, pacer=pacer)
         with closing(outcomes):
             for outcome in outcomes:
                 line = run.lines.popleft()
