@@ -58,8 +58,8 @@ def invoke_many(args: argparse.Namespace, environ: Mapping[str, str], out: TextI
         raise UsageError(f"no such file: {args.events}")
     pacer = Pacer(args.rate)  # the client's retry waits (429, 503, Retry-After) hold back every worker
     with (
+        fgs.Client(**options, sleep=pacer.retry_sleep()) as client,  # first: a bad endpoint leaves no journal
         Journal(journal_path, args.function_urn) as journal,
-        fgs.Client(**options, sleep=pacer.retry_sleep()) as client,
     ):
         run = many.Run(args.events, journal, args.resend_unknown, err)
         try:
