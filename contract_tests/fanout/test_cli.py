@@ -171,6 +171,16 @@ def test_a_journal_for_other_input_or_another_function_is_refused(served: Mock, 
     assert len(served.backend.invocations) == before
 
 
+def test_a_journal_in_use_by_another_run_is_refused(served: Mock, tmp_path: Path) -> None:
+    events, journal = write_events(tmp_path / "events.jsonl", 2), tmp_path / "journal.db"
+    before = len(served.backend.invocations)
+    with Journal(journal, URN):
+        second = fgs(["invoke-many", URN, str(events), "--journal", str(journal)], served.env())
+    assert second.returncode == 2
+    assert one_line_error(second.stderr) == f"fgs: cannot use journal {journal}: another run is using it"
+    assert len(served.backend.invocations) == before
+
+
 def test_the_default_journal_sits_beside_the_events(served: Mock, tmp_path: Path) -> None:
     events = write_events(tmp_path / "events.jsonl", 2)
     assert fgs(["invoke-many", URN, str(events)], served.env()).returncode == 0

@@ -122,7 +122,7 @@ class Journal:
 
 def _open(path: Path) -> sqlite3.Connection:
     try:
-        db = sqlite3.connect(path, check_same_thread=False)
+        db = sqlite3.connect(path, timeout=0.5, check_same_thread=False)  # a second run fails fast
     except sqlite3.Error as exc:
         raise UsageError(f"cannot open journal {path}: {exc}") from None
     try:
