@@ -1,0 +1,118 @@
+"""The `fgs` command: invocations from a shell, credentials from the environment (see `fgs --help`).
+
+Exit status: 0 when everything was accepted, 1 when something failed or its outcome is unknown, 2 for a
+usage error, 130 after Ctrl-C. User errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+import fgs
+from fgs.cli import many
+from fgs.cli.env import AUTH_TOKEN, ENDPOINT, PROJECT_ID, UsageError, client_options
+from fgs.cli.journal import Journal
+from fgs.fanout import DEFAULT_CONCURRENCY, Pacer
+
+INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.command(args, os.environ, sys.stdout, sys.stderr))
+    except (UsageError, fgs.InvalidRequestError) as exc:
+        return _fail(exc, 2)
+    except fgs.FgsError as exc:
+        return _fail(exc, 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted; run the same command again to go on", INTERRUPTED)
+
+
+def _fail(why: object, status: int) -> int:
+    print(f"fgs: {why}", file=sys.stderr)
+    return status
+
+
+def invoke(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    payload = _data(args.data)
+    with fgs.Client(**client_options(environ)) as client:
+        out.write(client.invoke_async(args.function_urn, payload) + "\n")
+    return 0
+
+
+def invoke_many(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    options = client_options(environ)
+    journal_path = args.journal or args.events.with_name(args.events.name + ".journal")
+    if not args.events.is_file():
+        raise UsageError(f"no such file: {args.events}")
+    pacer = Pacer(args.rate)  # the client's retry waits (429, 503, Retry-After) hold back every worker
+    with (
+        fgs.Client(**options, sleep=pacer.retry_sleep()) as client,  # first: a bad endpoint leaves no journal
+        Journal(journal_path, args.function_urn) as journal,
+    ):
+        run = many.Run(args.events, journal, args.resend_unknown, err)
+        try:
+            return many.send_all(client, args.function_urn, run, concurrency=args.concurrency, pacer=pacer, out=out)
+        except KeyboardInterrupt:
+            err.write(f"fgs: interrupted after {run.accepted + run.failed} answers; run it again to go on\n")
+            return INTERRUPTED
+
+
+def _data(text: str) -> dict[str, Any]:
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {text[1:]}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        return dict(many.parse(text.encode("utf-8")))
+    except ValueError as exc:
+        raise UsageError(f"--data is {exc}") from None
+
+
+def _positive(kind: type[int] | type[float]) -> Any:
+    def convert(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive {kind.__name__}")
+        return value
+
+    return convert
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fgs",
+        description="Invoke FunctionGraph functions asynchronously.",
+        epilog=f"Credentials come from {ENDPOINT}, {PROJECT_ID} and {AUTH_TOKEN}.",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    one = commands.add_parser("invoke", help="queue one run; prints its request_id")
+    one.add_argument("function_urn", metavar="URN")
+    one.add_argument("--data", default="{}", help="the event: a JSON object, or @FILE holding one (default {})")
+    one.set_defaults(command=invoke)
+    lots = commands.add_parser("invoke-many", help="queue one run per line of a JSONL file, journaled")
+    lots.add_argument("function_urn", metavar="URN")
+    lots.add_argument("events", metavar="EVENTS.jsonl", type=Path, help="one JSON object per line")
+    lots.add_argument("--concurrency", type=_positive(int), default=DEFAULT_CONCURRENCY, help="calls in flight")
+    lots.add_argument("--rate", type=_positive(float), help="at most this many calls per second")
+    lots.add_argument("--journal", type=Path, help="SQLite journal (default EVENTS.jsonl.journal)")
+    lots.add_argument(
+        "--resend-unknown", action="store_true", help="send again the calls sent earlier that got no answer"
+    )
+    lots.set_defaults(command=invoke_many)
+    return parser

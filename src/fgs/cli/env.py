@@ -1,0 +1,26 @@
+"""What the command takes from its surroundings: credentials from the environment, and its user errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypedDict
+
+ENDPOINT, PROJECT_ID, AUTH_TOKEN = "FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_AUTH_TOKEN"
+
+
+class UsageError(Exception):
+    """A mistake of the person at the keyboard: one line on stderr, exit status 2, no traceback."""
+
+
+class ClientOptions(TypedDict):
+    endpoint: str
+    project_id: str
+    token: str
+
+
+def client_options(environ: Mapping[str, str]) -> ClientOptions:
+    """The clients' keyword arguments from the environment; the one place that reads credentials."""
+    missing = [name for name in (ENDPOINT, PROJECT_ID, AUTH_TOKEN) if not environ.get(name)]
+    if missing:
+        raise UsageError(f"set {' and '.join(missing)} in the environment")
+    return ClientOptions(endpoint=environ[ENDPOINT], project_id=environ[PROJECT_ID], token=environ[AUTH_TOKEN])
