@@ -36,7 +36,7 @@ def _literals(token: str) -> list[str]:
         plain,
         plain.replace("/", "\\/"),  # PHP, some Java encoders
         plain.replace("<", "\\u003c").replace(">", "\\u003E"),  # Go's HTML-safe JSON
-        '"' + "".join(f"\\u{ord(c):04x}" for c in token) + '"',
+        '"' + "".join(c if c.isalnum() else f"\\u{ord(c):04x}" for c in token) + '"',  # every sign escaped
     ]
 
 

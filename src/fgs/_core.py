@@ -48,7 +48,6 @@ class Core:
         self, endpoint: str, project_id: str, token: str, headers: Mapping[str, str] | None, retry: RetryPolicy
     ) -> None:
         self.origin = origin(check_endpoint(endpoint))
-        self.endpoint = endpoint
         self.project_id = check_segment("project_id", project_id)
         self.set_token(token)
         self.headers = extra_headers(headers)
@@ -110,18 +109,10 @@ class Core:
         status = answer.status
         if answer.problem is not None:
             raise ProtocolError(f"HTTP {status} answer {answer.problem}", status=status, attempts=attempts)
-        body = self._redactor.bytes(answer.body) if answer.body else answer.body
-        data = _json_object(body)
+        data = _json_object(answer.body)
         if status == 202:
-            request_id = data.get("request_id") if data is not None else None
-            if isinstance(request_id, str) and _REQUEST_ID.fullmatch(request_id):
-                return InvocationAccepted.from_dict({"request_id": request_id}).request_id
-            raise ProtocolError(
-                f"202 without a usable request_id: {self.redact(_describe(request_id))}",
-                status=202,
-                body=body,
-                attempts=attempts,
-            )
+            return self._accepted(answer.body, data, attempts)
+        body = self._redactor.bytes(answer.body) if answer.body else answer.body
         code = msg = None
         if data is not None:
             fields = {k: data.get(k) for k in ("error_code", "error_msg")}
@@ -141,6 +132,18 @@ class Core:
             error_code=code,
             error_msg=msg,
             body=body,
+            attempts=attempts,
+        )
+
+    def _accepted(self, raw: bytes, data: dict[str, Any] | None, attempts: int) -> str:
+        request_id = data.get("request_id") if data is not None else None
+        if isinstance(request_id, str) and _REQUEST_ID.fullmatch(request_id):
+            return InvocationAccepted.from_dict({"request_id": request_id}).request_id
+        # Redacted only here: an accepted call's body is never shown, so it need not pay for it.
+        raise ProtocolError(
+            f"202 without a usable request_id: {self.redact(_describe(request_id))}",
+            status=202,
+            body=self._redactor.bytes(raw),
             attempts=attempts,
         )
 
