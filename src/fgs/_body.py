@@ -33,17 +33,20 @@ class BodyReader:
         self._parts: list[bytes] = []
         self._size = 0
         self._inflate: zlib._Decompress | None = None
-        self._wbits = 0
+        # The input so far while "deflate" may still turn out to be raw deflate rather than zlib.
+        self._probe: bytes | None = None
         codings = [c.strip().lower() for c in headers.get("content-encoding", "").split(",")]
         codings = [c for c in codings if c not in ("", "identity")]
         if len(codings) > 1 or (codings and codings[0] not in _WBITS):
             self.problem = f"uses a Content-Encoding this client did not ask for: {ascii(codings)[:80]}"
         elif codings:
-            self._wbits = _WBITS[codings[0]]
-            self._inflate = zlib.decompressobj(self._wbits)
+            self._inflate = zlib.decompressobj(_WBITS[codings[0]])
+            self._probe = b"" if codings[0] == "deflate" else None
         length = headers.get("content-length", "")
-        if not codings and length.isascii() and length.isdigit() and int(length) > limit:
-            self._too_large()
+        if not codings and length.isascii() and length.isdigit():
+            digits = length.lstrip("0")  # int() refuses strings past 4300 digits; any such length is too large
+            if len(digits) > 18 or int(digits or "0") > limit:
+                self._too_large()
 
     def feed(self, data: bytes) -> bool:
         """Take one raw chunk; False once reading should stop (the body broke a limit or cannot be decoded)."""
@@ -52,24 +55,33 @@ class BodyReader:
         if self._inflate is None:
             self._keep(data)
             return self.problem is None
+        if self._probe is not None:
+            self._probe += data
         try:
-            while data and self.problem is None:
-                # Never more output than the room left, plus one byte to notice the overflow.
-                out = self._inflate.decompress(data, self.limit - self._size + 1)
-                self._keep(out)
-                data = self._inflate.unconsumed_tail
+            self._inflate_into(self._inflate, data)
         except zlib.error:
-            if not self._retry_as_raw_deflate(data):
-                self.problem = "has a body that does not decompress"
+            self._undecodable()
+        else:
+            if self._probe is not None and len(self._probe) >= 2:
+                self._probe = None  # the zlib header was read: it is zlib-wrapped deflate
         return self.problem is None
 
-    def _retry_as_raw_deflate(self, data: bytes) -> bool:
+    def _inflate_into(self, inflate: zlib._Decompress, data: bytes) -> None:
+        while data and self.problem is None:
+            # Never more output than the room left, plus one byte to notice the overflow.
+            self._keep(inflate.decompress(data, self.limit - self._size + 1))
+            data = inflate.unconsumed_tail
+
+    def _undecodable(self) -> None:
         # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate; httpx reads both.
-        if self._wbits != zlib.MAX_WBITS or self._size:
-            return False
-        self._wbits = -zlib.MAX_WBITS
-        self._inflate = zlib.decompressobj(self._wbits)
-        return self.feed(data)
+        probe, self._probe = self._probe, None
+        if probe is None:
+            self.problem = "has a body that does not decompress"
+            return
+        self._parts.clear()
+        self._size = 0
+        self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        self.feed(probe)
 
     def _keep(self, data: bytes) -> None:
         if self._size + len(data) > self.limit:
