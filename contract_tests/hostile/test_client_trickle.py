@@ -59,4 +59,4 @@ def test_across_retries_max_total_stays_the_bound(kind: str) -> None:
         outcome, elapsed = call(kind, peer.url, timeout=2.0, retry=policy)
     assert isinstance(outcome, fgs.RequestTimeoutError), outcome
     assert len(peer.requests) == 2
-    assert 2.4 < elapsed < 2.5 + 0.3
+    assert 2.4 < elapsed < 2.5 + 0.4  # without the bound: 3 s
