@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import threading
 from collections.abc import Iterator
@@ -76,7 +77,9 @@ def test_documented_refusals_over_http(mock: tuple[str, Backend]) -> None:
 
 def test_async_client_with_many_calls_in_flight(mock: tuple[str, Backend], backend: Backend) -> None:
     async def burst() -> list[str]:
-        async with fgs.AsyncClient(mock[0], DEFAULT_PROJECT_ID, DEFAULT_TOKEN, retry=FAST_RETRY) as client:
+        # The timeout covers waiting for one of the pool's connections; on a loaded machine 200 calls queue.
+        patient = dataclasses.replace(FAST_RETRY, max_total=60.0)
+        async with fgs.AsyncClient(mock[0], DEFAULT_PROJECT_ID, DEFAULT_TOKEN, retry=patient, timeout=60.0) as client:
             return await asyncio.gather(*(client.invoke_async(DEFAULT_FUNCTION_URN, {"n": i}) for i in range(200)))
 
     # The first 20 sends fail; all 200 first attempts go out before any retry, so each retry succeeds.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
@@ -117,3 +119,51 @@ def test_repr_hides_the_token(kind: str, sleeps: Sleeps) -> None:
     for client in (fgs.Client("http://h", PROJECT, TOKEN), fgs.AsyncClient("http://h", PROJECT, TOKEN)):
         assert TOKEN not in repr(client)
         assert "<redacted>" in repr(client)
+
+
+@pytest.mark.parametrize("cls", [fgs.Client, fgs.AsyncClient])
+def test_a_missing_argument_is_named_with_the_public_class(cls: type[fgs.Client]) -> None:
+    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) needs token=$"):
+        cls("http://h", PROJECT)
+    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) needs endpoint=, project_id=, token=$"):
+        cls()
+
+
+NONSENSE = [
+    ("timeout", -1),
+    ("timeout", 0),
+    ("timeout", float("nan")),
+    ("timeout", float("inf")),
+    ("timeout", "10"),
+    ("timeout", True),
+    ("timeout", None),
+    ("timeout.read", httpx.Timeout(5.0, read=-1.0)),
+    ("timeout must bound", httpx.Timeout(None)),
+    ("max_connections", 0),
+    ("max_connections", 2.5),
+    ("max_connections", True),
+    ("max_response_bytes", 0),
+    ("max_response_bytes", "1MiB"),
+    ("retry", 3),
+    ("headers", ["X-A"]),
+]
+
+
+@pytest.mark.parametrize(("argument", "value"), NONSENSE, ids=[f"{a}={v!r}" for a, v in NONSENSE])
+@pytest.mark.parametrize("cls", [fgs.Client, fgs.AsyncClient])
+def test_nonsense_options_are_refused_naming_the_argument(cls: type[fgs.Client], argument: str, value: Any) -> None:
+    name = argument.split(".")[0].split(" ")[0]
+    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\): {re.escape(argument)}"):
+        cls("http://h", PROJECT, TOKEN, **{name: value})
+
+
+def test_the_whole_call_bound_is_the_largest_part_of_an_httpx_timeout() -> None:
+    client = fgs.Client("http://h", PROJECT, TOKEN, timeout=httpx.Timeout(3.0, connect=1.0))
+    assert client._timeout == 3.0
+    assert fgs.Client("http://h", PROJECT, TOKEN)._timeout == 10.0
+
+
+def test_repr_names_the_endpoint_without_userinfo() -> None:
+    client = fgs.Client("https://user:hunter2@fgs.example:8443/base", PROJECT, TOKEN)
+    assert "hunter2" not in repr(client)
+    assert "https://fgs.example:8443" in repr(client)

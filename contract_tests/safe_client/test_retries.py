@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 
 import httpx
 import pytest
 import respx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fgs
 from contract_tests.safe_client.conftest import Invoke, Sleeps, make_invoker
@@ -134,3 +137,22 @@ def test_retry_after_parsing() -> None:
     for garbage in (None, "", "-1", "1.5", "soon", "1e309", "Mon, 99 Foo 2026", "9" * 400):
         value = parse_retry_after(garbage)
         assert value is None or value >= 0
+
+
+def test_only_ascii_digits_count_as_seconds() -> None:
+    for lookalike in ("²", "\u0661\u0665", "\uff13", "3²", "\u00b9\u00b2"):
+        assert parse_retry_after(lookalike) is None
+    assert parse_retry_after("0015") == 15.0
+    assert parse_retry_after("9" * 400) is None  # no float overflow, no wait of 10**400 s
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(st.one_of(st.text(max_size=40), st.binary(max_size=40).map(lambda b: b.decode("latin-1"))))
+def test_retry_after_never_raises_and_reads_only_ascii_digits_or_dates(value: str) -> None:
+    parsed = parse_retry_after(value)
+    assert parsed is None or (math.isfinite(parsed) and parsed >= 0)
+    stripped = value.strip(" \t")
+    if stripped.isdigit() and not stripped.isascii():
+        assert parsed is None
+    if stripped.isascii() and stripped.isdigit() and len(stripped) < 12:
+        assert parsed == int(stripped)

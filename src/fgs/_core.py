@@ -1,89 +1,65 @@
-"""What Client and AsyncClient share: building the request from the generated client, reading answers.
+"""What Client and AsyncClient share: building the request, reading answers, deciding on retries.
 
-No I/O here, so the two clients differ only in how they send and sleep.
+No I/O here. A transport sends what request_kwargs() describes within attempt_budget() seconds, reads
+the body through fgs._body.BodyReader, and hands back an Answer or a Failure; every decision and every
+message is made here, so both clients (and any later transport) behave and word things alike.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
-import httpx
 from fgs_client.api.invocation import invoke_function_async as operation
 from fgs_client.models import ErrorResponse, InvocationAccepted, InvocationEvent
 
-from fgs.errors import (
-    API_ERRORS,
-    FgsError,
-    InvalidRequestError,
-    ProtocolError,
-    RequestTimeoutError,
-    TransportError,
-)
+from fgs._body import ACCEPT_ENCODING, Answer
+from fgs._checks import check_endpoint, check_segment, check_token, extra_headers, origin
+from fgs._redact import Redactor
+from fgs.errors import API_ERRORS, FgsError, InvalidRequestError, ProtocolError, RequestTimeoutError, TransportError
 from fgs.retry import RETRY_STATUSES, RetryPolicy
 
 log = logging.getLogger("fgs")
 TOKEN_HEADER = "X-Auth-Token"  # noqa: S105 - a header name, not a secret
-# Values that httpx or a server would read as path syntax rather than data.
-_PATH_CHANGING = frozenset({"", ".", ".."})
-# Exceptions after which the request certainly did not leave this process.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# What the query page allows for a request_id; anything else must not reach logs or later URLs.
+_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,64}")
+FailureKind = Literal["refused", "connect-timeout", "timeout", "broken"]
+# Failures after which the request certainly did not leave this process, so sending again is safe.
+_NOT_SENT: frozenset[FailureKind] = frozenset({"refused", "connect-timeout"})
 
 
-def check_segment(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidRequestError(f"{name} must be a string, not {type(value).__name__}")
-    if value in _PATH_CHANGING:
-        raise InvalidRequestError(f"{name} {value!r} would change the request path")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidRequestError(f"{name} is not encodable as UTF-8") from None
-    return value
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """No usable answer. `cause` is the transport's exception class name, never its text."""
+
+    kind: FailureKind
+    cause: str
 
 
-def check_endpoint(endpoint: object) -> str:
-    if not isinstance(endpoint, str):
-        raise InvalidRequestError(f"endpoint must be a string, not {type(endpoint).__name__}")
-    try:
-        url = httpx.URL(endpoint)
-    except (httpx.InvalidURL, TypeError, ValueError):
-        raise InvalidRequestError(f"endpoint {endpoint!r} is not a URL") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise InvalidRequestError(f"endpoint {endpoint!r} needs an http(s) scheme and a host")
-    return endpoint
-
-
-def check_token(token: object) -> str:
-    if not isinstance(token, str) or not token:
-        raise InvalidRequestError("token must be a non-empty string")
-    if any(c in token for c in "\r\n\x00") or not token.isascii():
-        raise InvalidRequestError("token holds characters a header cannot carry")
-    return token
-
-
-def extra_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
-    copied = dict(headers or {})
-    if any(name.lower() in ("x-auth-token", "authorization") for name in copied):
-        raise InvalidRequestError("pass the token as token=, not as a header")
-    return copied
+Outcome = Answer | Failure
 
 
 class Core:
     def __init__(
         self, endpoint: str, project_id: str, token: str, headers: Mapping[str, str] | None, retry: RetryPolicy
     ) -> None:
-        self.endpoint = check_endpoint(endpoint)
+        self.origin = origin(check_endpoint(endpoint))
         self.project_id = check_segment("project_id", project_id)
-        self.token = check_token(token)
+        self.set_token(token)
         self.headers = extra_headers(headers)
         self.retry = retry
         self._routes: dict[str, tuple[str, str, dict[str, str]]] = {}
 
+    def set_token(self, token: str) -> None:
+        self.token = check_token(token)
+        self._redactor = Redactor(token)
+
     def describe(self, cls: str) -> str:
-        return f"{cls}(endpoint={self.endpoint!r}, project_id={self.project_id!r}, token=<redacted>)"
+        return f"{cls}(endpoint={self.origin!r}, project_id={self.project_id!r}, token=<redacted>)"
 
     def request_kwargs(self, function_urn: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         route = self._routes.get(function_urn) if isinstance(function_urn, str) else None
@@ -111,35 +87,40 @@ class Core:
         """
         check_segment("function_urn", function_urn)
         kwargs = operation._get_kwargs(self.project_id, function_urn, body=InvocationEvent())
-        route = (kwargs["method"], kwargs["url"], {**self.headers, **kwargs["headers"]})
+        # Only the codings fgs._body can decode with a bounded output.
+        fixed = {**self.headers, **kwargs["headers"], "Accept-Encoding": ACCEPT_ENCODING}
+        route = (kwargs["method"], kwargs["url"], fixed)
         if len(self._routes) >= 256:
             self._routes.clear()
         self._routes[function_urn] = route
         return route
 
-    def redact(self, text: str) -> str:
-        return text.replace(self.token, "<redacted>")
+    def attempt_budget(self, timeout: float, attempt: int, elapsed: float) -> float:
+        """Seconds the attempt may take in all; after a retry, also what is left of max_total."""
+        if attempt == 1:
+            return timeout
+        return max(0.0, min(timeout, self.retry.max_total - elapsed))
 
-    def interpret(self, response: httpx.Response, attempts: int) -> str:
+    def redact(self, text: str) -> str:
+        return self._redactor.text(text)
+
+    def interpret(self, answer: Answer, attempts: int) -> str:
         """The request_id of an accepted call, or the FgsError that explains the answer."""
-        body = response.content.replace(self.token.encode(), b"<redacted>")
-        status = response.status_code
-        data = _json_object(body)
+        status = answer.status
+        if answer.problem is not None:
+            raise ProtocolError(f"HTTP {status} answer {answer.problem}", status=status, attempts=attempts)
+        data = _json_object(answer.body)
         if status == 202:
-            request_id = data.get("request_id") if data is not None else None
-            if isinstance(request_id, str) and request_id.strip():
-                return InvocationAccepted.from_dict(data or {}).request_id
-            raise ProtocolError(
-                f"202 without a usable request_id: {body[:200]!r}", status=202, body=body, attempts=attempts
-            )
+            return self._accepted(answer.body, data, attempts)
+        body = self._redactor.bytes(answer.body) if answer.body else answer.body
         code = msg = None
         if data is not None:
             fields = {k: data.get(k) for k in ("error_code", "error_msg")}
             if all(isinstance(v, str) for v in fields.values()):
                 parsed = ErrorResponse.from_dict(fields)
-                code, msg = parsed.error_code, self.redact(parsed.error_msg)
+                code, msg = self.redact(parsed.error_code), self.redact(parsed.error_msg)
             else:
-                code = fields["error_code"] if isinstance(fields["error_code"], str) else None
+                code = self.redact(fields["error_code"]) if isinstance(fields["error_code"], str) else None
                 msg = self.redact(fields["error_msg"]) if isinstance(fields["error_msg"], str) else None
         error = API_ERRORS.get(status)
         if error is not None:
@@ -154,37 +135,60 @@ class Core:
             attempts=attempts,
         )
 
-    def conclude(self, response: httpx.Response | None, exc: Exception | None, attempts: int) -> str:
+    def _accepted(self, raw: bytes, data: dict[str, Any] | None, attempts: int) -> str:
+        request_id = data.get("request_id") if data is not None else None
+        if isinstance(request_id, str) and _REQUEST_ID.fullmatch(request_id):
+            return InvocationAccepted.from_dict({"request_id": request_id}).request_id
+        # Redacted only here: an accepted call's body is never shown, so it need not pay for it.
+        raise ProtocolError(
+            f"202 without a usable request_id: {self.redact(_describe(request_id))}",
+            status=202,
+            body=self._redactor.bytes(raw),
+            attempts=attempts,
+        )
+
+    def conclude(self, outcome: Outcome, attempts: int, budget: float) -> str:
         """The request_id, or the error for the last outcome; called when no retry follows."""
-        if response is not None:
-            return self.interpret(response, attempts)
-        assert exc is not None
-        # Not chained: the httpx exception's text could quote the token; its type and text, redacted, are kept.
-        raise self.transport_error(exc, attempts) from None
+        if isinstance(outcome, Answer):
+            return self.interpret(outcome, attempts)
+        # Not chained: a transport exception's text could quote the token. Only its class name is kept.
+        raise self.transport_error(outcome, attempts, budget) from None
 
-    def transport_error(self, exc: Exception, attempts: int) -> FgsError:
-        detail = self.redact(f"{type(exc).__name__}: {exc}")
-        if isinstance(exc, httpx.TimeoutException):
-            return RequestTimeoutError(f"timed out: {detail}", attempts=attempts)
-        return TransportError(f"no answer: {detail}", attempts=attempts)
+    def transport_error(self, failure: Failure, attempts: int, budget: float) -> FgsError:
+        where = self.origin
+        if failure.kind == "timeout":
+            return RequestTimeoutError(f"no complete answer from {where} within {budget:.3g} s", attempts=attempts)
+        if failure.kind == "connect-timeout":
+            return RequestTimeoutError(f"timed out connecting to {where}", attempts=attempts)
+        if failure.kind == "refused":
+            return TransportError(f"could not connect to {where} ({failure.cause})", attempts=attempts)
+        return TransportError(
+            f"the connection to {where} failed before a complete answer ({failure.cause})", attempts=attempts
+        )
 
-    def retry_delay(
-        self, attempt: int, elapsed: float, response: httpx.Response | None, exc: Exception | None
-    ) -> float | None:
+    def retry_delay(self, attempt: int, elapsed: float, outcome: Outcome) -> float | None:
         """Seconds to wait before sending again, or None when this outcome must not be retried."""
-        if response is not None:
-            if response.status_code not in RETRY_STATUSES:
+        if isinstance(outcome, Answer):
+            if outcome.status not in RETRY_STATUSES or outcome.problem is not None:
                 return None
-            delay = self.retry.delay(attempt, elapsed, response.headers.get("retry-after"))
-            reason = f"status {response.status_code}"
-        elif isinstance(exc, NOT_SENT):
+            delay = self.retry.delay(attempt, elapsed, outcome.retry_after)
+            reason = f"status {outcome.status}"
+        elif outcome.kind in _NOT_SENT:
             delay = self.retry.delay(attempt, elapsed, None)
-            reason = type(exc).__name__
+            reason = outcome.cause
         else:
             return None
         if delay is not None:
             log.info("retrying after %s (attempt %d of %d) in %.2fs", reason, attempt, self.retry.max_attempts, delay)
         return delay
+
+
+def _describe(request_id: object) -> str:
+    """An unusable request_id, safe for a message: ASCII-escaped and cut short, never echoed raw."""
+    if not isinstance(request_id, str):
+        return "missing" if request_id is None else f"a JSON {type(request_id).__name__}"
+    shown = ascii(request_id[:40])
+    return shown if len(request_id) <= 40 else f"{shown}... ({len(request_id)} characters)"
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

@@ -33,8 +33,9 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
-        if min(self.backoff_base, self.backoff_max, self.max_total) < 0:
-            raise ValueError("backoff and total time must be >= 0")
+        times = (self.backoff_base, self.backoff_max, self.max_total)
+        if not all(math.isfinite(t) and t >= 0 for t in times):
+            raise ValueError("backoff and total time must be finite and >= 0")
 
     @classmethod
     def disabled(cls) -> RetryPolicy:
@@ -58,17 +59,24 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     """Retry-After as seconds from now: delta-seconds or an HTTP date. Unusable values count as absent."""
     if value is None:
         return None
-    value = value.strip()
-    if value.isdigit():
-        seconds = float(value)
+    value = value.strip(" \t")
+    # str.isdigit() alone also accepts '²' and other scripts' digits, which int() reads or chokes on.
+    if value.isascii() and value.isdigit():
+        seconds = float(value) if len(value) <= 12 else math.inf
+    elif value.isascii():
+        seconds = _seconds_until(value, time.time() if now is None else now)
     else:
-        from email.utils import parsedate_to_datetime  # rare path; keeps `import fgs` light
-
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when.tzinfo is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
+        return None
     return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _seconds_until(http_date: str, now: float) -> float:
+    from email.utils import parsedate_to_datetime  # rare path; keeps `import fgs` light
+
+    try:
+        when = parsedate_to_datetime(http_date)
+        if when.tzinfo is None:
+            return math.nan
+        return when.timestamp() - now
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return math.nan
