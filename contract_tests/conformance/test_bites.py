@@ -6,13 +6,11 @@ checked only by the checks that must catch it: more checks could only add failur
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from contract_tests.conformance.broken import BROKEN_SHARPER
 from contract_tests.conformance.gateway import API_GATEWAY
-from contract_tests.mock.harness import SuiteRun, run_suite
+from contract_tests.mock.harness import Job, SuiteRun, run_many
 from contract_tests.mock.mutants import (
     BROKEN,
     CORRECT,
@@ -34,7 +32,7 @@ ALL_BROKEN = [*BROKEN, *BROKEN_SHARPER]
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
-    jobs: dict[str, tuple[Variant, Known, dict[str, str]]] = {
+    jobs: dict[str, Job] = {
         **{v.name: (v, KNOWN, {}) for v in ALL_CORRECT},
         **{v.name: (v, KNOWN, {}) for v in ALL_BROKEN},
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
@@ -42,18 +40,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
         # invocation; a small one must hold, and say what it left out.
         "default-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": ""}),
         "small-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": str(SMALL_BUDGET)}),
-        # Quotes a recognisable token in its answers, which failure reports quote in turn.
+        # Quotes a recognisable token in its answers, which failure reports would quote in turn.
         "canary": (CANARY_ENDPOINT, KNOWN._replace(token=CANARY), {}),
     }
-    folders = {name: tmp_path_factory.mktemp(name) for name in jobs}
-
-    def one(name: str) -> tuple[str, SuiteRun]:
-        variant, known, env = jobs[name]
-        return name, run_suite(variant, known, folders[name], env=env)
-
-    # Each child mostly waits on loopback round trips; three at a time fill two cores.
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        return dict(pool.map(one, jobs))
+    return run_many(jobs, tmp_path_factory)
 
 
 @pytest.mark.parametrize("variant", [v.name for v in ALL_CORRECT])

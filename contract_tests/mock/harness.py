@@ -9,10 +9,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import uvicorn
 
 from contract_tests.mock.mutants import Known, Variant
@@ -41,15 +43,18 @@ class SuiteRun:
 
 
 def run_conformance(
-    env: dict[str, str], *args: str, command: list[str] | None = None, timeout: float = 120
+    env: dict[str, str], *args: str, command: list[str] | None = None, cwd: Path = ROOT, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """fgs-conformance in a child, configured only by `env` and `args` (nothing FGS_ is inherited)."""
+    """fgs-conformance in a child, configured only by `env` and `args` (nothing FGS_ is inherited).
+
+    `command` runs another installation of it (a wheel in a fresh venv); by default, this checkout's.
+    """
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")} | env
     # Let Python cache compiled modules: re-compiling them costs each child run time.
     child_env.pop("PYTHONDONTWRITEBYTECODE", None)
     return subprocess.run(
         [*(command or [sys.executable, "-m", "fgs_conformance"]), *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=child_env,
         capture_output=True,
         text=True,
@@ -86,12 +91,35 @@ def live_env(base_url: str, known: Known) -> dict[str, str]:
     }
 
 
-def run_suite(variant: Variant, known: Known, reports: Path, *, env: dict[str, str] | None = None) -> SuiteRun:
+Job = tuple[Variant, Known, dict[str, str]]
+
+
+def run_suite(
+    variant: Variant,
+    known: Known,
+    reports: Path,
+    *,
+    env: dict[str, str] | None = None,
+    command: list[str] | None = None,
+) -> SuiteRun:
     """The suite, live, against `variant` served by this process; only the checks that must catch it."""
     app, backend = variant.build(known)
     with (serve_h11 if variant.h11 else serve_in_thread)(app) as base_url:
         child_env = {**live_env(base_url, known), "FGS_MAX_INVOCATIONS": "200", **(env or {})}
         args = ["--junit-xml", str(reports / "junit.xml"), "--report", str(reports / "report.md")]
         args += [arg for check in variant.caught_by for arg in ("--check", check)]
-        result = run_conformance(child_env, *args)
+        result = run_conformance(child_env, *args, command=command, cwd=reports)
     return SuiteRun(result.returncode, result.stdout + result.stderr, reports, backend)
+
+
+def run_many(
+    jobs: dict[str, Job], folders: pytest.TempPathFactory, command: list[str] | None = None
+) -> dict[str, SuiteRun]:
+    """Every job, three at a time: each child mostly waits on loopback round trips, so three fill two cores."""
+
+    def one(name: str) -> tuple[str, SuiteRun]:
+        variant, known, env = jobs[name]
+        return name, run_suite(variant, known, folders.mktemp(name), env=env, command=command)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(pool.map(one, jobs))

@@ -117,8 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         budget = "unlimited" if settings.max_invocations is None else str(settings.max_invocations)
         header = [
             f"{PROG} {_tool_version()}: the FunctionGraph async-invocation contract",
-            f"target: {base_url} ({mode}); function {settings.function_urn}; project {settings.project_id}",
-            f"checks: {', '.join(selected)}; invocation budget: {budget}"
+            f"Target: {base_url} ({mode}); function {settings.function_urn}; project {settings.project_id}",
+            f"Checks: {', '.join(selected)}; invocation budget: {budget}"
             + ("" if options.seed is None else f"; seed {options.seed}"),
         ]
         print("\n".join(header))
