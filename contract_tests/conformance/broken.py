@@ -9,6 +9,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote
 
 from contract_tests.mock.mutants import (
+    BROKEN,
     Edit,
     Exchange,
     Known,
@@ -224,3 +225,6 @@ BROKEN_SHARPER = [
         "repeats-an-early-id-in-property-cases", after=RepeatsAnEarlyId(after=6), caught_by=("property", "request-ids")
     ),
 ]
+
+# Every broken endpoint the suite must fail: the mock's original set and these.
+ALL_BROKEN = [*BROKEN, *BROKEN_SHARPER]

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests.conformance.broken import BROKEN_SHARPER
+from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.gateway import API_GATEWAY
 from contract_tests.mock.harness import Job, SuiteRun, run_many
 from contract_tests.mock.mutants import (
-    BROKEN,
     CORRECT,
     REFUSES_VALID_TOKENS,
     Known,
@@ -27,7 +26,6 @@ CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
 ALL_CORRECT = [*CORRECT, API_GATEWAY]
-ALL_BROKEN = [*BROKEN, *BROKEN_SHARPER]
 
 
 @pytest.fixture(scope="module")

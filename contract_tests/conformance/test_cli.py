@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests.conformance.broken import ALL_BROKEN
+from contract_tests.conftest import ROOT
 from contract_tests.mock.harness import run_conformance
 from fgs_conformance import checks, cli, context
 from fgs_conformance.plugin import _reason
@@ -120,3 +122,16 @@ def test_the_embedded_mock_is_used_without_an_endpoint(tmp_path: Path) -> None:
     assert "(embedded mock)" in result.stdout
     assert junit.is_file()
     assert "\nconformant\n" in result.stdout
+
+
+def test_the_readme_documents_every_check_exit_code_and_variable() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = readme[readme.index("## Run the conformance suite in your CI") :]
+    assert "pip install 'fgs-async-contract[conformance]'" in ci
+    for code in range(4):
+        assert f"\n| {code} | " in ci
+    for variable in ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_FUNCTION_URN", "FGS_AUTH_TOKEN", "FGS_MAX_INVOCATIONS"):
+        assert f"| `{variable}` |" in ci
+    for name in checks.NAMES:
+        assert f"\n| `{name}` | " in readme
+    assert f"{len(ALL_BROKEN)} copies of the mock with one defect each fail" in readme

@@ -13,13 +13,10 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from contract_tests.conformance.broken import BROKEN_SHARPER
+from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.test_bites import KNOWN
 from contract_tests.mock.harness import Job, SuiteRun, live_env, run_many
-from contract_tests.mock.mutants import BROKEN
 from contract_tests.package.conftest import Installed, clean_env
-
-ALL_BROKEN = [*BROKEN, *BROKEN_SHARPER]
 
 
 @pytest.fixture(scope="module")

@@ -70,11 +70,24 @@ def _endpoint(settings: Settings) -> Iterator[tuple[str, Backend | None]]:
         yield base_url, backend
 
 
+@contextmanager
+def _without_plugin_autoload() -> Iterator[None]:
+    # Plugins installed beside the user's pytest (reorderers, reseeders, xdist) stay out of the run.
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
 def _pytest_args(selected: list[str], junit: Path | None) -> list[str]:
     args = [str(checks.module_path(name)) for name in selected]
     args += ["-c", os.devnull, "--rootdir", str(checks.CHECKS_DIR.parent), "-o", "python_files=*.py"]
-    # Pytest's own terminal output is replaced by the plugin's lines; plugins installed around the
-    # user's pytest (reorderers, reseeders) are kept out of the run.
+    # Pytest's own terminal output is replaced by the plugin's lines.
     args += ["-p", "no:terminal", "-p", "no:cacheprovider", "-p", "fgs_conformance.plugin", "-W", "ignore"]
     if "property" in selected:
         args += ["-p", "schemathesis.pytest.plugin"]
@@ -127,24 +140,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         except CannotTest as exc:
             print(f"cannot test: {exc}", file=sys.stderr)
             return CANNOT_TEST
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        code = pytest.main(_pytest_args(selected, options.junit_xml))
+        with _without_plugin_autoload():
+            code = pytest.main(_pytest_args(selected, options.junit_xml))
     return _finish(run, int(code), header, options.report, options.junit_xml)
+
+
+def _verdict(pytest_code: int, failed: int) -> int:
+    if pytest_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return CANNOT_TEST  # the suite itself did not run through: interrupted, or an internal error
+    return BROKEN if failed or pytest_code == pytest.ExitCode.TESTS_FAILED else CONFORMANT
 
 
 def _finish(run: context.Run, code: int, header: list[str], markdown: Path | None, junit: Path | None) -> int:
     counts = run.recorder.counts()
+    verdict = _verdict(code, counts["failed"])
     footer = [
         f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped "
         f"({counts['skipped for budget']} for the invocation budget)",
         run.budget.describe(),
+        {CONFORMANT: "conformant", BROKEN: "the contract is broken"}.get(
+            verdict, f"cannot test: the suite did not run through (pytest exit code {code})"
+        ),
     ]
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        footer.append(f"the suite itself did not run through (pytest exit code {code})")
-    verdict = CONFORMANT if code == pytest.ExitCode.OK and not counts["failed"] else BROKEN
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        verdict = CANNOT_TEST
-    footer.append({CONFORMANT: "conformant", BROKEN: "the contract is broken", CANNOT_TEST: "cannot test"}[verdict])
     print("\n".join(footer))
     if markdown is not None:
         report.write(markdown, report.redact(run.recorder.markdown(header=header, footer=footer), run.secrets))

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 import pytest
 
-from fgs_conformance import spec as spec_module
 from fgs_conformance.checks import check_of
 from fgs_conformance.context import current
 from fgs_conformance.report import Outcome, redact
@@ -30,11 +29,6 @@ def target() -> Iterator[Target]:
     run = current()
     with httpx.Client(base_url=run.base_url, timeout=httpx.Timeout(15.0)) as client:
         yield Target(run=run, client=client)
-
-
-@pytest.fixture(scope="session")
-def spec() -> dict[str, Any]:
-    return spec_module.load()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,4 @@ def operation() -> dict[str, Any]:
 
 
 def example_body() -> bytes:
-    import json
-
     return json.dumps(operation()["requestBody"]["content"]["application/json"]["example"]).encode()
