@@ -73,6 +73,7 @@ def test_the_default_live_budget_covers_every_check_that_needs_an_invocation(run
     assert run.returncode == 0, run.output[-4000:]
     assert run.summary_number("invocations caused") == len(run.backend.invocations) <= 25
     assert "(0 for the invocation budget)" in run.output, run.output[-4000:]
+    assert "left out for the budget" not in run.output
 
 
 def test_a_small_live_budget_holds_and_says_what_it_left_out(runs: dict[str, SuiteRun]) -> None:
@@ -81,6 +82,7 @@ def test_a_small_live_budget_holds_and_says_what_it_left_out(runs: dict[str, Sui
     assert 0 < len(run.backend.invocations) == run.summary_number("invocations caused") <= SMALL_BUDGET
     assert run.summary_number(r"failed, \d+ skipped \(") > 0  # skipped for budget, never counted as passed
     assert "invocation budget spent" in run.output
+    assert "left out for the budget: " in run.output
 
 
 def test_accepted_near_misses_are_counted_against_the_budget(runs: dict[str, SuiteRun]) -> None:

@@ -135,3 +135,24 @@ def test_the_readme_documents_every_check_exit_code_and_variable() -> None:
     for name in checks.NAMES:
         assert f"\n| `{name}` | " in readme
     assert f"{len(ALL_BROKEN)} copies of the mock with one defect each fail" in readme
+
+
+def test_a_zero_budget_preflight_costs_nothing_and_still_refuses_a_wrong_token(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend = Backend.with_defaults()
+    with serve_in_thread(create_app(backend)) as base_url:
+        for name, value in LIVE.items():
+            env.setenv(name, value)
+        env.setenv("FGS_AUTH_TOKEN", "a-wrong-token-of-some-length")
+        assert cli.main(["--endpoint", base_url, "--max-invocations", "0"]) == 3
+        assert "refused: 401 FSS.0401" in capsys.readouterr().err
+        env.setenv("FGS_AUTH_TOKEN", DEFAULT_TOKEN)
+        result = run_conformance(
+            {**LIVE, "FGS_ENDPOINT": base_url, "FGS_AUTH_TOKEN": DEFAULT_TOKEN, "FGS_MAX_INVOCATIONS": "0"},
+            *("--check", "acceptance", "--check", "auth"),
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "preflight: 400 to a body that must be refused" in result.stdout
+    assert "invocations caused: 0 of 0" in result.stdout
+    assert len(backend.invocations) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -151,6 +152,12 @@ def _verdict(pytest_code: int, failed: int) -> int:
     return BROKEN if failed or pytest_code == pytest.ExitCode.TESTS_FAILED else CONFORMANT
 
 
+def _left_out(by_check: Counter[str]) -> list[str]:
+    if not by_check:
+        return []
+    return ["left out for the budget: " + ", ".join(f"{check} ({n})" for check, n in by_check.items())]
+
+
 def _finish(run: context.Run, code: int, header: list[str], markdown: Path | None, junit: Path | None) -> int:
     counts = run.recorder.counts()
     verdict = _verdict(code, counts["failed"])
@@ -158,6 +165,7 @@ def _finish(run: context.Run, code: int, header: list[str], markdown: Path | Non
         f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped "
         f"({counts['skipped for budget']} for the invocation budget)",
         run.budget.describe(),
+        *_left_out(run.recorder.skipped_for_budget()),
         {CONFORMANT: "conformant", BROKEN: "the contract is broken"}.get(
             verdict, f"cannot test: the suite did not run through (pytest exit code {code})"
         ),

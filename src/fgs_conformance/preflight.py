@@ -17,20 +17,30 @@ class CannotTest(Exception):
     """The endpoint is unreachable, or refuses the given credentials or function."""
 
 
+# Sent instead of the example when the budget allows no invocation: a correct endpoint refuses it with
+# 400 after it has accepted the credentials, so the call still tells a wrong token apart, for free.
+REFUSED_BODY = b"[]"
+
+
 def preflight(run: Run, timeout: float = 10.0) -> str:
     """Send the documented example once; say what came back. Costs at most one invocation."""
     settings = run.settings
     headers = {"X-Auth-Token": settings.token, "Content-Type": "application/json"}
+    free = not run.budget.allows()
     try:
         with httpx.Client(base_url=run.base_url, timeout=httpx.Timeout(timeout, connect=5.0)) as client:
             response = client.post(
-                operation_path(settings.project_id, settings.function_urn), content=spec.example_body(), headers=headers
+                operation_path(settings.project_id, settings.function_urn),
+                content=REFUSED_BODY if free else spec.example_body(),
+                headers=headers,
             )
     except httpx.HTTPError as exc:
         # The exception's own text may quote the URL only; its type says what failed.
         raise CannotTest(f"{run.base_url} is unreachable: {type(exc).__name__}") from None
     with contextlib.suppress(ContractBreak):  # a quoted token: noted in the run, the reflection check reports it
         observe(response, [settings.token])
+    if free and response.status_code == 400:
+        return "preflight: 400 to a body that must be refused (the budget allows no invocation)"
     if 400 <= response.status_code < 600:
         code = _error_code(response)
         if response.status_code < 500:

@@ -39,6 +39,10 @@ class Recorder:
         counted["skipped for budget"] = sum(o.skipped_for_budget for o in self.outcomes.values())
         return counted
 
+    def skipped_for_budget(self) -> Counter[str]:
+        """How many tests of each check the budget left out."""
+        return Counter(o.check for o in self.outcomes.values() if o.skipped_for_budget)
+
     def markdown(self, *, header: Iterable[str], footer: Iterable[str]) -> str:
         lines = ["# Conformance report", "", *(f"{line}  " for line in header), ""]
         lines += ["| check | test | outcome | statuses seen (count) |", "| --- | --- | --- | --- |"]
