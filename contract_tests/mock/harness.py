@@ -116,10 +116,11 @@ def run_many(
     jobs: dict[str, Job], folders: pytest.TempPathFactory, command: list[str] | None = None
 ) -> dict[str, SuiteRun]:
     """Every job, three at a time: each child mostly waits on loopback round trips, so three fill two cores."""
+    reports = {name: folders.mktemp(name) for name in jobs}  # here: mktemp is not safe across threads
 
     def one(name: str) -> tuple[str, SuiteRun]:
         variant, known, env = jobs[name]
-        return name, run_suite(variant, known, folders.mktemp(name), env=env, command=command)
+        return name, run_suite(variant, known, reports[name], env=env, command=command)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         return dict(pool.map(one, jobs))
