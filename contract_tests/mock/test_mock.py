@@ -18,9 +18,11 @@ from fgs_mock import (
     DEFAULT_PROJECT_ID,
     DEFAULT_TOKEN,
     Backend,
+    Counters,
     InMemoryInvocationStore,
     Invocation,
     MockApp,
+    Page,
     create_app,
 )
 from fgs_mock.models import Refusal
@@ -119,6 +121,16 @@ def test_state_lives_behind_a_replaceable_store() -> None:
         def add(self, invocation: Invocation) -> None:
             self.items.append(invocation)
 
+        def page(self, limit: int, marker: str | None = None) -> Page:
+            start = 0 if marker is None else int(marker)
+            return Page(self.items[start : start + limit], None)
+
+        def clear(self) -> None:
+            self.items.clear()
+
+        def counters(self) -> Counters:
+            return Counters(len(self.items), len(self.items), 0)
+
         def get(self, request_id: str) -> Invocation | None:
             return next((i for i in self.items if i.request_id == request_id), None)
 
@@ -132,6 +144,9 @@ def test_state_lives_behind_a_replaceable_store() -> None:
     app = create_app(Backend.with_defaults(store=store))
     assert invoke(app).status == 202
     assert len(store.items) == 1
+    listed = call(app, "GET", "/_mock/invocations", []).json()
+    assert isinstance(listed, dict)
+    assert [i["body"] for i in listed["invocations"]] == [{}]
 
 
 @pytest.mark.parametrize(
@@ -227,7 +242,7 @@ def test_control_routes_drive_faults_and_registration() -> None:
     assert invoke(app, urn="world").status == 202
     listed = call(app, "GET", "/_mock/invocations", []).json()
     assert isinstance(listed, dict)
-    assert listed["count"] == 3
+    assert listed["accepted"] == 3
     assert call(app, "POST", "/_mock/faults", [JSON], b'{"status": 418}').status == 400
     assert call(app, "POST", "/_mock/faults", [JSON], b"[]").status == 400
 
