@@ -100,3 +100,21 @@ def wait_until(condition: object, seconds: float = 2) -> bool:
             return True
         time.sleep(0.01)
     return bool(condition())
+
+
+def response(sock: socket.socket, timeout: float = 5) -> bytes:
+    """One whole response with a Content-Length, read without waiting for the connection to close."""
+    sock.settimeout(timeout)
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return received
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
+    )
+    while len(body) < length and (chunk := sock.recv(65536)):
+        body += chunk
+    return head + b"\r\n\r\n" + body

@@ -141,6 +141,8 @@ class Control:
         if (name, method) == ("faults", "DELETE"):
             self.backend.faults.clear()
             return 204, b"", []
+        if (name, method) == ("functions", "GET"):
+            return 200, json.dumps({"functions": self.backend.functions()}).encode(), []
         if (name, method) == ("functions", "POST"):
             args = _object(body, frozenset({"urn", "project_id"}))
             urn = _string(args, "urn", required=True)

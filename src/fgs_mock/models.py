@@ -135,6 +135,14 @@ class Backend:
         self._functions.setdefault((owner, ref.package, ref.name), {DEFAULT_QUALIFIER}).add(ref.qualifier)
         return ref._replace(project_id=owner)
 
+    def functions(self) -> list[str]:
+        """Every invocable function, as `<project>:<package>:<name>:<version or !alias>`, sorted."""
+        return sorted(
+            FunctionRef(project, package, name, qualifier).short_urn
+            for (project, package, name), qualifiers in list(self._functions.items())
+            for qualifier in list(qualifiers)
+        )
+
     def project_for(self, token: str | None) -> str | None:
         return None if token is None else self._projects_by_token.get(token)
 

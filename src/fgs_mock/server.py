@@ -42,9 +42,13 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(app: ASGIApp, sock: socket.socket, limits: Limits) -> uvicorn.Server:
-    if isinstance(app, MockApp) and not app.control.token_set and not is_loopback(sock.getsockname()[0]):
+def _check_exposure(app: ASGIApp, host: str) -> None:
+    if isinstance(app, MockApp) and not app.control.token_set and not is_loopback(host):
         raise ValueError("off loopback, the control routes need a control token")
+
+
+def _server(app: ASGIApp, sock: socket.socket, limits: Limits) -> uvicorn.Server:
+    _check_exposure(app, sock.getsockname()[0])
     # No access log and no lifespan: both cost time per request or at start and give nothing here.
     config = uvicorn.Config(
         app,
@@ -60,6 +64,7 @@ def _server(app: ASGIApp, sock: socket.socket, limits: Limits) -> uvicorn.Server
 @contextmanager
 def serve_in_thread(app: ASGIApp, host: str = HOST, port: int = 0, limits: Limits | None = None) -> Iterator[str]:
     """Serve `app` until the block ends; yields the base URL. Port 0 picks a free port."""
+    _check_exposure(app, host)
     sock = bind(host, port)
     try:
         server = _server(app, sock, limits or Limits())
