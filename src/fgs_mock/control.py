@@ -80,12 +80,6 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _listing_item(invocation: Invocation) -> bytes:
-    head = {
-        "request_id": invocation.request_id,
-        "function": invocation.function.short_urn,
-        "accepted_at": invocation.accepted_at,
-        "size": len(invocation.body),
-    }
     # The body was parsed as a JSON object before it was accepted: splice it in rather than parse and
     # re-encode it. Other encodings (JSON allows UTF-16 and -32, and a BOM) go through json.
     body = invocation.body
@@ -94,7 +88,13 @@ def _listing_item(invocation: Invocation) -> bytes:
             body = json.dumps(json.loads(body)).encode()
         except (ValueError, RecursionError):
             body = b"null"
-    return json.dumps(head).encode()[:-1] + b', "body": ' + body + b"}"
+    # Formatted by hand: json.dumps of a dict per row made a page of 1,000 take twice as long.
+    function = json.dumps(invocation.function.short_urn)
+    head = (
+        f'{{"request_id": {json.dumps(invocation.request_id)}, "function": {function}, '
+        f'"accepted_at": {invocation.accepted_at!r}, "size": {len(invocation.body)}, "body": '
+    )
+    return head.encode() + body + b"}"
 
 
 class Control:
