@@ -14,8 +14,9 @@ the header block with httptools and its `limit_concurrency` answers 503 instead 
 from __future__ import annotations
 
 import json
-from asyncio import TimerHandle, Transport
-from dataclasses import dataclass
+import math
+from asyncio import Transport
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -40,6 +41,14 @@ class _HeadTooLarge(Exception):
     pass
 
 
+@dataclass
+class _Connections:
+    """One server's open connections, least recently active first (a dict keeps order and moves in O(1))."""
+
+    open: dict[GuardedProtocol, None] = field(default_factory=dict)
+    sweeping: bool = False
+
+
 def _answer(status: int, code: str, message: str) -> bytes:
     body = json.dumps({"error_code": code, "error_msg": message}).encode()
     head = b"content-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % len(body)
@@ -52,10 +61,11 @@ TIMED_OUT = _answer(408, "FSS.0408", "Request timeout.")
 
 class GuardedProtocol(HttpToolsProtocol):
     limits: ClassVar[Limits]
-    # Open connections, least recently active first (a dict keeps insertion order and moves in O(1)).
-    registry: ClassVar[dict[GuardedProtocol, None]]
+    peers: ClassVar[_Connections]
 
-    _timer: TimerHandle | None = None
+    # A deadline per connection, checked by one sweep per server: arming a timer per request cost
+    # more than the rest of these guards together.
+    _deadline = math.inf
     _in_head = True
     _head_bytes = 0  # raw bytes received while a head was incomplete
     _exact_head = 0  # URL and header fields as parsed
@@ -64,7 +74,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        registry = self.registry
+        registry = self.peers.open
         registry[self] = None
         if len(registry) > self.limits.max_connections:
             # None idle: every slot is answering a request, so the newcomer is the one to go.
@@ -73,26 +83,38 @@ class GuardedProtocol(HttpToolsProtocol):
             idle.transport.close()
         if not transport.is_closing():
             self._arm(self.limits.head_timeout)
+        if not self.peers.sweeping:
+            self.peers.sweeping = True
+            self.loop.call_later(self._tick(), self._sweep)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.registry.pop(self, None)
+        self.peers.open.pop(self, None)
         self._disarm()
         super().connection_lost(exc)
+
+    def _tick(self) -> float:
+        return min(1.0, max(0.01, min(self.limits.head_timeout, self.limits.body_timeout) / 4))
+
+    def _sweep(self) -> None:
+        now = self.loop.time()
+        for connection in [c for c in self.peers.open if c._deadline <= now]:
+            connection._expired()
+        if self.peers.open:
+            self.loop.call_later(self._tick(), self._sweep)
+        else:
+            self.peers.sweeping = False
 
     def _idle(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(seconds, self._expired)
+        self._deadline = self.loop.time() + seconds
 
     def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = math.inf
 
     def _expired(self) -> None:
-        self._timer = None
+        self._deadline = math.inf
         if not self.transport.is_closing():
             if self._started and self._idle():
                 self.transport.write(TIMED_OUT)
@@ -141,8 +163,9 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_bytes = 0
-        self.registry.pop(self, None)
-        self.registry[self] = None  # most recently active now
+        registry = self.peers.open
+        registry.pop(self, None)
+        registry[self] = None  # most recently active now
         self._arm(self.limits.body_timeout)
         super().on_headers_complete()
 
@@ -164,4 +187,4 @@ class GuardedProtocol(HttpToolsProtocol):
 
 def guarded_protocol(limits: Limits) -> type[GuardedProtocol]:
     """A protocol class for one server: its own limits and its own registry of connections."""
-    return type("Guarded", (GuardedProtocol,), {"limits": limits, "registry": {}})
+    return type("Guarded", (GuardedProtocol,), {"limits": limits, "peers": _Connections()})
