@@ -224,8 +224,12 @@ class Load:
 
 
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    """wrk's latency figure in ms (wrk scales its unit up to minutes and hours)."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if found is None:
+        raise ValueError(f"not a wrk latency: {text!r}")
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[unit]
 
 
 def wrk(base_url: str, connections: int, script: Path) -> Load:
@@ -236,7 +240,10 @@ def wrk(base_url: str, connections: int, script: Path) -> Load:
         check=True,
         timeout=LOAD_SECONDS + 30,
     ).stdout
-    return parse_wrk(out)
+    try:
+        return parse_wrk(out)
+    except (AttributeError, ValueError) as exc:
+        raise RuntimeError(f"wrk output not understood ({exc}):\n{out}") from None
 
 
 def parse_wrk(out: str) -> Load:

@@ -79,3 +79,6 @@ def test_latency_units(bench: ModuleType) -> None:
     assert bench._ms("250us") == 0.25
     assert bench._ms("3.5ms") == 3.5
     assert bench._ms("1.2s") == 1200.0
+    assert bench._ms("1.50m") == 90_000.0
+    with pytest.raises(ValueError, match="nanus"):
+        bench._ms("-nanus")

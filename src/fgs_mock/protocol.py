@@ -63,8 +63,8 @@ class GuardedProtocol(HttpToolsProtocol):
     limits: ClassVar[Limits]
     peers: ClassVar[_Connections]
 
-    # A deadline per connection, checked by one sweep per server: arming a timer per request cost
-    # more than the rest of these guards together.
+    # A deadline per connection, checked by one sweep per server, rather than a timer armed and
+    # cancelled twice for every request.
     _deadline = math.inf
     _in_head = True
     _head_bytes = 0  # raw bytes received while a head was incomplete
