@@ -1,6 +1,6 @@
 """`make bench`: the client, the mock and the suite, measured beside the alternatives in one run.
 
-Loopback only, bounded in time (about three minutes). Prints a Markdown report and writes it, with a
+Loopback only, bounded in time (about four minutes). Prints a Markdown report and writes it, with a
 plot, to reports/bench.md and reports/bench.png.
 """
 
