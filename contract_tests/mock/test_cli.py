@@ -113,6 +113,8 @@ def _fgs_mock(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         (["--function", "a:b:c:d:e"], {}, "--function"),
         (["--host", "0.0.0.0"], {}, "--control-token"),  # noqa: S104 - refused before anything binds
         (["--head-timeout", "0"], {}, "--head-timeout"),
+        (["--max-headers", "0"], {}, "--max-headers"),
+        (["--control-token", "two words"], {}, "control token"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_2(args: list[str], env: dict[str, str], names: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -21,6 +22,7 @@ from fgs_mock import (
     Counters,
     InMemoryInvocationStore,
     Invocation,
+    Limits,
     MockApp,
     Page,
     create_app,
@@ -303,3 +305,12 @@ def test_stored_rows_cost_the_garbage_collector_nothing() -> None:
     assert not any(gc.is_tracked(row) for row in store._rows.values())
     assert len(store) == 50
     assert all(isinstance(i, Invocation) for i in store)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"head_timeout": 0}, {"body_timeout": -1}, {"max_header_bytes": 0}, {"max_headers": 0}, {"max_connections": 0}],
+)
+def test_connection_limits_must_be_positive(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"positive|at least 1"):
+        Limits(**bad)

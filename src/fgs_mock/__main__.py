@@ -98,6 +98,13 @@ def parser() -> argparse.ArgumentParser:
         help="431 past B bytes of request head (default %(default)s)",
     )
     p.add_argument(
+        "--max-headers",
+        type=count,
+        default=DEFAULTS.max_headers,
+        metavar="N",
+        help="431 past N header fields (default %(default)s)",
+    )
+    p.add_argument(
         "--max-connections",
         type=count,
         default=None,
@@ -125,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         head_timeout=args.head_timeout,
         body_timeout=args.body_timeout,
         max_header_bytes=args.max_header_bytes,
+        max_headers=args.max_headers,
         max_connections=args.max_connections or _default_max_connections(),
     )
     try:
