@@ -62,52 +62,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-share", type=_bounded(float, 0, 1), default=0.0, metavar="P", help="then a share P fails")
     p.add_argument("--lenient", action="store_true", help="403 for bad tokens, extra error fields, charset")
     p.add_argument("--control-token", metavar="TOKEN", help="required on /_mock/ routes (X-Mock-Control-Token)")
-    p.add_argument(
-        "--max-invocations",
-        type=count,
-        default=DEFAULT_MAX_INVOCATIONS,
-        metavar="N",
-        help="keep the newest N accepted calls (default %(default)s)",
-    )
-    p.add_argument(
-        "--max-invocation-bytes",
-        type=count,
-        default=DEFAULT_MAX_BODY_BYTES,
-        metavar="B",
-        help="and at most B bytes of their bodies (default %(default)s)",
-    )
-    p.add_argument(
-        "--head-timeout",
-        type=seconds,
-        default=DEFAULTS.head_timeout,
-        metavar="S",
-        help="close a connection whose request head is not complete in S s (default %(default)s)",
-    )
-    p.add_argument(
-        "--body-timeout",
-        type=seconds,
-        default=DEFAULTS.body_timeout,
-        metavar="S",
-        help="close a connection whose body is not complete in S s (default %(default)s)",
-    )
-    p.add_argument(
-        "--max-header-bytes",
-        type=count,
-        default=DEFAULTS.max_header_bytes,
-        metavar="B",
-        help="431 past B bytes of request head (default %(default)s)",
-    )
-    p.add_argument(
-        "--max-headers",
-        type=count,
-        default=DEFAULTS.max_headers,
-        metavar="N",
-        help="431 past N header fields (default %(default)s)",
-    )
+    bounds = [  # flag, converter, default, metavar, help
+        ("--max-invocations", count, DEFAULT_MAX_INVOCATIONS, "N", "keep the newest N accepted calls"),
+        ("--max-invocation-bytes", count, DEFAULT_MAX_BODY_BYTES, "B", "and at most B bytes of their bodies"),
+        ("--head-timeout", seconds, DEFAULTS.head_timeout, "S", "close a connection whose head takes over S s"),
+        ("--body-timeout", seconds, DEFAULTS.body_timeout, "S", "close a connection whose body takes over S s"),
+        ("--max-header-bytes", count, DEFAULTS.max_header_bytes, "B", "431 past B bytes of request head"),
+        ("--max-headers", count, DEFAULTS.max_headers, "N", "431 past N header fields"),
+    ]
+    for flag, kind, default, metavar, text in bounds:
+        p.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{text} (default %(default)s)")
     p.add_argument(
         "--max-connections",
         type=count,
-        default=None,
         metavar="N",
         help="past N open connections, close the longest idle (default 1000, less with a low fd limit)",
     )
