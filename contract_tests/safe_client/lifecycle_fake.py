@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+import pytest
+
 import fgs
 from contract_tests.support.identities import PROJECT, URN
 from fgs_mock import serve_in_thread
@@ -217,6 +219,25 @@ def staged() -> Iterator[tuple[Stage, str]]:
     stage = Stage()
     with serve_in_thread(stage) as url:
         yield stage, url
+
+
+def fixtures(fake_name: str = "fake") -> tuple[Any, Any]:
+    """A module's `stage` (one served Stage and its URL) and `fake` (a fresh Fake on it for each test).
+
+    Used as `stage, fake = fixtures()` at a test module's top level; pytest knows the second by fake_name.
+    """
+
+    @pytest.fixture(scope="module")
+    def stage() -> Iterator[tuple[Stage, str]]:
+        with staged() as served:
+            yield served
+
+    @pytest.fixture(name=fake_name)
+    def fake(stage: tuple[Stage, str]) -> Fake:
+        stage[0].fake = Fake()
+        return stage[0].fake
+
+    return stage, fake
 
 
 FAST_RETRY = fgs.RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002, max_total=5.0)

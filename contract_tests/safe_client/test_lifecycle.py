@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 import fgs
-from contract_tests.safe_client.lifecycle_fake import BASE_TIME, TOKEN, Driver, Fake, Stage, run, staged
+from contract_tests.safe_client.lifecycle_fake import BASE_TIME, TOKEN, Driver, Fake, Stage, fixtures, run
 from contract_tests.support.identities import URN
 from contract_tests.support.page_answers import PAGE_CONFIG, PAGE_RUN
 
-
-@pytest.fixture(scope="module")
-def stage() -> Iterator[tuple[Stage, str]]:
-    with staged() as served:
-        yield served
-
-
-@pytest.fixture
-def fake(stage: tuple[Stage, str]) -> Fake:
-    stage[0].fake = Fake()
-    return stage[0].fake
+stage, fake = fixtures()
 
 
 @pytest.fixture(params=["sync", "async"])
