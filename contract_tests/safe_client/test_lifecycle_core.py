@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fgs
 from fgs import _lifecycle as life
+from fgs._body import Answer
 from fgs._core import Core
 
 CORE = Core("http://127.0.0.1:9", "p", "CORE-SECRET-19ab", None, fgs.NO_RETRY)
@@ -81,3 +85,56 @@ def test_requests_carry_the_token_only_in_its_header_and_json_content_type() -> 
     assert call.kwargs["headers"]["Content-Type"] == "application/json"
     assert "content" not in call.kwargs
     assert life.cancel(CORE, "u", "r").kwargs["content"] == b'{"request_id":"r"}'
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10) | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+RECORD = st.fixed_dictionaries(
+    {},
+    optional={
+        key: JSON | st.sampled_from(["SUCCESS", "WAIT", "2026-11-30T10:00:00", "2026-13-30 25:00:00+08:00"])
+        for key in ("request_id", "status", "error_code", "error_message", "start_time", "end_time")
+    },
+)
+SHAPED = st.one_of(
+    JSON,
+    st.fixed_dictionaries({"invocations": st.lists(RECORD, max_size=3)}, optional={"count": JSON, "next_marker": JSON}),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "max_async_retry_attempts": JSON,
+            "max_async_event_age_in_seconds": JSON,
+            "destination_config": st.dictionaries(st.sampled_from(["on_success", "on_failure"]), JSON | RECORD),
+            "enable_async_status_log": JSON,
+            "created_time": JSON,
+        },
+    ),
+)
+BODIES = st.one_of(st.binary(max_size=40), SHAPED.map(lambda v: json.dumps(v).encode()))
+CALLS = [
+    life.query(CORE, "u"),
+    life.lookup(CORE, "u", "r"),
+    life.cancel(CORE, "u", "r"),
+    life.get_config(CORE, "u"),
+    life.put_config(CORE, "u", fgs.AsyncConfig()),
+    life.delete_config(CORE, "u"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(call=st.sampled_from(CALLS), status=st.sampled_from([200, 204, 400, 404, 418, 500]), body=BODIES)
+def test_whatever_the_answer_only_fgs_errors_escape_the_readers(
+    call: life.Call[object], status: int, body: bytes
+) -> None:
+    outcome: object
+    try:
+        outcome = life.finish(CORE, call, Answer(status, body, None), 1, 1.0)
+    except fgs.FgsError as exc:
+        outcome = exc
+    if isinstance(outcome, fgs.FgsError):
+        assert outcome.status == status
+    else:
+        assert status == call.success
