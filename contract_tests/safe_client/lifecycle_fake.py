@@ -10,6 +10,7 @@ next_marker that does not advance, a status outside the enum, a run listed only 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -279,6 +280,23 @@ class Driver:
             if method == "list_invocations":
                 return [invocation async for invocation in client.list_invocations(*args, **kwargs)]
             return await getattr(client, method)(*args, **kwargs)
+
+    def listed_before_error(self, *args: Any, **kwargs: Any) -> list[str]:
+        """The request_ids that list_invocations yields before it raises an FgsError (or ends)."""
+        yielded: list[str] = []
+        if self.kind == "sync":
+            with fgs.Client(self.url, PROJECT, self.token, **self.options) as client, contextlib.suppress(fgs.FgsError):
+                yielded.extend(i.request_id for i in client.list_invocations(*args, **kwargs))
+            return yielded
+
+        async def drain() -> None:
+            async with fgs.AsyncClient(self.url, PROJECT, self.token, **self.options) as client:
+                with contextlib.suppress(fgs.FgsError):
+                    async for invocation in client.list_invocations(*args, **kwargs):
+                        yielded.append(invocation.request_id)
+
+        asyncio.run(drain())
+        return yielded
 
     def _sleep(self, seconds: float) -> None:
         self.wait_sleeps.append(seconds)

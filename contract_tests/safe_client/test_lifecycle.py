@@ -54,11 +54,12 @@ def test_runs_that_arrive_while_listing_shift_the_offsets_but_none_comes_twice(c
 
 
 def test_a_next_marker_that_does_not_advance_is_a_protocol_error_not_an_endless_loop(call: Driver, fake: Fake) -> None:
-    fake.add_runs(8)
+    expected = fake.add_runs(8)
     fake.stuck_marker = True
     with pytest.raises(fgs.ProtocolError, match="next_marker 0 does not advance past marker 0"):
         call("list_invocations", URN, page_size=5)
     assert len(fake.seen) == 1
+    assert call.listed_before_error(URN, page_size=5) == expected[:5]  # that page's runs still come
 
 
 def test_filters_are_sent_as_the_page_documents_and_applied(call: Driver, fake: Fake) -> None:

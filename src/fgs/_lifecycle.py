@@ -150,6 +150,7 @@ class Pager:
     page_size: int
     marker: int | None = 0  # None once the last page was read
     seen: set[str] = field(default_factory=set)
+    stuck: ProtocolError | None = None
 
     @classmethod
     def start(
@@ -172,6 +173,9 @@ class Pager:
         return pager
 
     def call(self) -> Call[Page] | None:
+        """The next page's request; None after the last page."""
+        if self.stuck is not None:
+            raise self.stuck
         if self.marker is None:
             return None
         return query(
@@ -189,13 +193,16 @@ class Pager:
         fresh = [i for i in page.invocations if i.request_id not in self.seen]
         self.seen.update(i.request_id for i in fresh)
         following = page.next_marker
-        last = not page.invocations or following is None or (page.count is not None and following >= page.count)
-        if not last and following is not None and self.marker is not None and following <= self.marker:
-            # Following it would ask for the same page again, forever.
-            raise ProtocolError(
+        if following is None or not page.invocations or (page.count is not None and following >= page.count):
+            self.marker = None
+        elif self.marker is not None and following <= self.marker:
+            # Following it would ask for the same page again, forever. Raised at the next call, so
+            # that this page's runs are still yielded.
+            self.stuck = ProtocolError(
                 f"the query's next_marker {following} does not advance past marker {self.marker}", status=200
             )
-        self.marker = None if last else following
+        else:
+            self.marker = following
         return fresh
 
 
