@@ -13,6 +13,7 @@ from fgs.errors import (
     BadRequestError,
     FgsError,
     InvalidRequestError,
+    InvocationNotFoundError,
     NotFoundError,
     PermissionDeniedError,
     ProtocolError,
@@ -20,7 +21,9 @@ from fgs.errors import (
     RequestTimeoutError,
     ServerError,
     TransportError,
+    WaitTimeoutError,
 )
+from fgs.models import AsyncConfig, Destination, DestinationKind, Invocation, InvocationStatus
 from fgs.retry import NO_RETRY, RetryPolicy
 
 __all__ = [
@@ -29,11 +32,17 @@ __all__ = [
     "NO_RETRY",
     "ApiError",
     "AsyncClient",
+    "AsyncConfig",
     "AuthenticationError",
     "BadRequestError",
     "Client",
+    "Destination",
+    "DestinationKind",
     "FgsError",
     "InvalidRequestError",
+    "Invocation",
+    "InvocationNotFoundError",
+    "InvocationStatus",
     "NotFoundError",
     "PermissionDeniedError",
     "ProtocolError",
@@ -42,4 +51,5 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "TransportError",
+    "WaitTimeoutError",
 ]

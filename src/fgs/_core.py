@@ -30,6 +30,7 @@ _REQUEST_ID = re.compile(r"[\x21-\x7e]{1,64}")
 FailureKind = Literal["refused", "connect-timeout", "timeout", "broken"]
 # Failures after which the request certainly did not leave this process, so sending again is safe.
 _NOT_SENT: frozenset[FailureKind] = frozenset({"refused", "connect-timeout"})
+IDEMPOTENT_RETRY_STATUSES = RETRY_STATUSES | {500}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +107,16 @@ class Core:
 
     def interpret(self, answer: Answer, attempts: int) -> str:
         """The request_id of an accepted call, or the FgsError that explains the answer."""
+        if answer.status == 202 and answer.problem is None:
+            return self._accepted(answer.body, _json_object(answer.body), attempts)
+        raise self.refusal(answer, attempts)
+
+    def refusal(self, answer: Answer, attempts: int) -> FgsError:
+        """The error for an answer other than the operation's success: documented, or a broken contract."""
         status = answer.status
         if answer.problem is not None:
-            raise ProtocolError(f"HTTP {status} answer {answer.problem}", status=status, attempts=attempts)
+            return ProtocolError(f"HTTP {status} answer {answer.problem}", status=status, attempts=attempts)
         data = _json_object(answer.body)
-        if status == 202:
-            return self._accepted(answer.body, data, attempts)
         body = self._redactor.bytes(answer.body) if answer.body else answer.body
         code = msg = None
         if data is not None:
@@ -125,8 +130,8 @@ class Core:
         error = API_ERRORS.get(status)
         if error is not None:
             summary = f"HTTP {status} {code or ''}: {msg or _snippet(body)}".replace(" :", ":")
-            raise error(summary, status=status, error_code=code, error_msg=msg, body=body, attempts=attempts)
-        raise ProtocolError(
+            return error(summary, status=status, error_code=code, error_msg=msg, body=body, attempts=attempts)
+        return ProtocolError(
             f"undocumented status {status}: {_snippet(body)}",
             status=status,
             error_code=code,
@@ -166,14 +171,19 @@ class Core:
             f"the connection to {where} failed before a complete answer ({failure.cause})", attempts=attempts
         )
 
-    def retry_delay(self, attempt: int, elapsed: float, outcome: Outcome) -> float | None:
-        """Seconds to wait before sending again, or None when this outcome must not be retried."""
+    def retry_delay(self, attempt: int, elapsed: float, outcome: Outcome, *, idempotent: bool = False) -> float | None:
+        """Seconds to wait before sending again, or None when this outcome must not be retried.
+
+        An idempotent call (a GET, PUT or DELETE) changes nothing when it runs twice, so it is also sent
+        again after a 500 and after any failure of the connection, even one after the request left.
+        """
         if isinstance(outcome, Answer):
-            if outcome.status not in RETRY_STATUSES or outcome.problem is not None:
+            statuses = IDEMPOTENT_RETRY_STATUSES if idempotent else RETRY_STATUSES
+            if outcome.status not in statuses or outcome.problem is not None:
                 return None
             delay = self.retry.delay(attempt, elapsed, outcome.retry_after)
             reason = f"status {outcome.status}"
-        elif outcome.kind in _NOT_SENT:
+        elif idempotent or outcome.kind in _NOT_SENT:
             delay = self.retry.delay(attempt, elapsed, None)
             reason = outcome.cause
         else:

@@ -13,9 +13,11 @@ from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
+from fgs import _lifecycle
 from fgs._body import DEFAULT_MAX_RESPONSE_BYTES
 from fgs._checks import check_count, check_timeout
 from fgs._core import Core
+from fgs._lifecycle_methods import AsyncLifecycle, SyncLifecycle
 from fgs._transport_sync import DeadlineTransport, exchange
 from fgs.errors import InvalidRequestError
 from fgs.retry import RetryPolicy
@@ -24,6 +26,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEFAULT_RETRY = RetryPolicy()
 TransportT = TypeVar("TransportT")
 SleepT = TypeVar("SleepT")
+T = TypeVar("T")
 # A default that mypy takes for the declared type, so that the constructor can name what is missing.
 _REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "<required>"})()
 
@@ -82,7 +85,7 @@ class _Base(Generic[TransportT, SleepT]):
         return self._core.describe(type(self).__name__)
 
 
-class Client(_Base[httpx.BaseTransport, Callable[[float], None]]):
+class Client(_Base[httpx.BaseTransport, Callable[[float], None]], SyncLifecycle):
     """Invokes FunctionGraph functions asynchronously; every error it raises is an fgs.FgsError."""
 
     _http: httpx.Client
@@ -110,6 +113,19 @@ class Client(_Base[httpx.BaseTransport, Callable[[float], None]]):
                 return core.conclude(outcome, attempt, budget)
             self._sleep(delay)
 
+    def _call(self, call: _lifecycle.Call[T]) -> T:
+        """One lifecycle operation, sent like invoke_async; retried further when it is idempotent."""
+        core = self._core
+        started, attempt = time.monotonic(), 0
+        while True:
+            attempt += 1
+            budget = core.attempt_budget(self._timeout, attempt, time.monotonic() - started)
+            outcome = exchange(self._http, call.kwargs, budget, self._max_response_bytes)
+            delay = core.retry_delay(attempt, time.monotonic() - started, outcome, idempotent=call.idempotent)
+            if delay is None:
+                return _lifecycle.finish(core, call, outcome, attempt, budget)
+            self._sleep(delay)
+
     def close(self) -> None:
         self._http.close()
 
@@ -120,7 +136,7 @@ class Client(_Base[httpx.BaseTransport, Callable[[float], None]]):
         self.close()
 
 
-class AsyncClient(_Base[httpx.AsyncBaseTransport, Callable[[float], Awaitable[None]]]):
+class AsyncClient(_Base[httpx.AsyncBaseTransport, Callable[[float], Awaitable[None]]], AsyncLifecycle):
     """The asyncio twin of Client, used as `async with fgs.AsyncClient(...) as client`."""
 
     _http: httpx.AsyncClient
@@ -149,6 +165,20 @@ class AsyncClient(_Base[httpx.AsyncBaseTransport, Callable[[float], Awaitable[No
             delay = core.retry_delay(attempt, time.monotonic() - started, outcome)
             if delay is None:
                 return core.conclude(outcome, attempt, budget)
+            await self._sleep(delay)
+
+    async def _call(self, call: _lifecycle.Call[T]) -> T:
+        from fgs._transport_async import exchange as exchange_async
+
+        core = self._core
+        started, attempt = time.monotonic(), 0
+        while True:
+            attempt += 1
+            budget = core.attempt_budget(self._timeout, attempt, time.monotonic() - started)
+            outcome = await exchange_async(self._http, call.kwargs, budget, self._max_response_bytes)
+            delay = core.retry_delay(attempt, time.monotonic() - started, outcome, idempotent=call.idempotent)
+            if delay is None:
+                return _lifecycle.finish(core, call, outcome, attempt, budget)
             await self._sleep(delay)
 
     async def aclose(self) -> None:
