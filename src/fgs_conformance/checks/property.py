@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import schemathesis
 from hypothesis import seed, settings
 from schemathesis import Case
 
 from fgs_conformance import expectations
 from fgs_conformance.context import current
+from fgs_conformance.schemathesis_glue import observed
 from fgs_conformance.spec import OPERATION_ID, spec_path
 from fgs_conformance.target import Target
 
@@ -27,10 +27,7 @@ FUZZ_EXAMPLES = 25 if RUN.settings.live else 60
 @schemathesis.check
 def documented_error_bodies(ctx: object, response: schemathesis.Response, case: Case[Any]) -> bool | None:
     """Every answer is observed; errors carry {error_code, error_msg}; a 202's request_id is new to the run."""
-    headers = [(name, value) for name, values in response.headers.items() for value in values]
-    as_httpx = httpx.Response(response.status_code, headers=headers, content=response.content)
-    sent = response.request.headers.get("X-Auth-Token")
-    expectations.observe(as_httpx, [sent] if isinstance(sent, str) else [])
+    as_httpx = observed(response)
     if response.status_code == 202:
         expectations.check_accepted(as_httpx)
     elif response.status_code in expectations.DOCUMENTED - {202}:
