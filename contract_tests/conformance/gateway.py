@@ -16,7 +16,14 @@ from contract_tests.mock.mutants import Exchange, Known, Variant, answer_with, s
 
 MAX_BODY = 64 * 1024
 MAX_DEPTH = 32
-ROUTE = re.compile(rb"^/v2/[^/]+/fgs/functions/[^/]+/invocations-async$")
+ROUTE = re.compile(rb"^/v2/[^/]+/fgs/functions/[^/]+/([a-z-]+)$")
+# The operations the gateway publishes: any other path or method it answers itself, with 404.
+PUBLISHED = {
+    b"invocations-async": {"POST"},
+    b"async-invocations": {"GET"},
+    b"cancel": {"POST"},
+    b"async-invoke-config": {"PUT", "GET", "DELETE"},
+}
 
 
 def json_depth(body: bytes) -> int:
@@ -41,13 +48,14 @@ def _gateway_error(exchange: Exchange, status: int, code: str, message: str) -> 
 
 
 def gateway_in(exchange: Exchange, known: Known) -> None:
-    if not ROUTE.match(exchange.scope["raw_path"]) or exchange.scope["method"] != "POST":
+    route = ROUTE.match(exchange.scope["raw_path"])
+    if route is None or exchange.scope["method"] not in PUBLISHED.get(route.group(1), set()):
         _gateway_error(exchange, 404, "APIG.0101", "The API does not exist or has not been published.")
     elif len(exchange.body) > MAX_BODY:
         _gateway_error(exchange, 400, "APIG.0201", "The request body is too large.")
     elif json_depth(exchange.body) > MAX_DEPTH:
         _gateway_error(exchange, 400, "APIG.0201", "The request body is nested too deeply.")
-    else:
+    elif exchange.scope["method"] in ("POST", "PUT"):
         set_header(exchange, b"content-type", b"application/json")
 
 

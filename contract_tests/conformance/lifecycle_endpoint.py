@@ -186,3 +186,8 @@ class OnLifecycle(Variant):
 
 
 SERVED_LIFECYCLE = OnLifecycle("serves-the-lifecycle")
+
+
+def serving_the_lifecycle(variant: Variant) -> OnLifecycle:
+    """The same dialect or defect, over an endpoint that serves the lifecycle."""
+    return OnLifecycle(variant.name, variant.before, variant.after, variant.dialect, variant.caught_by, variant.h11)

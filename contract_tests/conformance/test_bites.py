@@ -11,7 +11,9 @@ import re
 import pytest
 
 from contract_tests.conformance.broken import ALL_BROKEN
+from contract_tests.conformance.broken_lifecycle import BROKEN_LIFECYCLE
 from contract_tests.conformance.gateway import API_GATEWAY
+from contract_tests.conformance.lifecycle_endpoint import SERVED_LIFECYCLE, serving_the_lifecycle
 from contract_tests.mock.harness import Job, SuiteRun, run_many
 from contract_tests.mock.mutants import (
     CORRECT,
@@ -27,19 +29,22 @@ KNOWN = Known(token="tok-" + "a1b2c3d4" * 4, project_id=DEFAULT_PROJECT_ID, func
 CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
-ALL_CORRECT = [*CORRECT, API_GATEWAY]
+ALL_CORRECT = [serving_the_lifecycle(v) for v in [*CORRECT, API_GATEWAY]] + [SERVED_LIFECYCLE]
+# Live, the config checks run only when asked; a lost run is waited for this long, not the default 30 s.
+LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     jobs: dict[str, Job] = {
-        **{v.name: (v, KNOWN, {}) for v in ALL_CORRECT},
+        **{v.name: (v, KNOWN, LIFECYCLE_ENV) for v in ALL_CORRECT},
         **{v.name: (v, KNOWN, {}) for v in ALL_BROKEN},
+        **{v.name: (v, KNOWN, LIFECYCLE_ENV) for v in BROKEN_LIFECYCLE},
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
         # invocation; a small one must hold, and say what it left out.
-        "default-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": ""}),
-        "small-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": str(SMALL_BUDGET)}),
+        "default-budget": (SERVED_LIFECYCLE, KNOWN, {"FGS_MAX_INVOCATIONS": ""}),
+        "small-budget": (SERVED_LIFECYCLE, KNOWN, {"FGS_MAX_INVOCATIONS": str(SMALL_BUDGET)}),
         # Quotes a recognisable token in its answers, which failure reports would quote in turn.
         "canary": (CANARY_ENDPOINT, KNOWN._replace(token=CANARY), {}),
     }
@@ -55,7 +60,7 @@ def test_suite_passes_a_correct_endpoint(runs: dict[str, SuiteRun], variant: str
     assert (run.reports / "junit.xml").is_file()
 
 
-@pytest.mark.parametrize("variant", ALL_BROKEN, ids=[v.name for v in ALL_BROKEN])
+@pytest.mark.parametrize("variant", [*ALL_BROKEN, *BROKEN_LIFECYCLE], ids=lambda v: v.name)
 def test_suite_fails_a_broken_endpoint(runs: dict[str, SuiteRun], variant: Variant) -> None:
     run = runs[variant.name]
     assert run.returncode == 1, run.output[-4000:]
