@@ -14,7 +14,7 @@ from fgs_mock.models import (
 from fgs_mock.protocol import Limits
 from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
 from fgs_mock.server import serve_in_thread
-from fgs_mock.store import Counters, InMemoryInvocationStore, Invocation, InvocationStore, Page
+from fgs_mock.store import Counters, InMemoryInvocationStore, Invocation, InvocationStore, Page, SqliteStore
 
 __all__ = [
     "DEFAULT_FUNCTION_URN",
@@ -31,6 +31,7 @@ __all__ = [
     "Limits",
     "MockApp",
     "Page",
+    "SqliteStore",
     "create_app",
     "serve_in_thread",
 ]

@@ -16,7 +16,9 @@ from fgs.error_codes import ERROR_CODES
 from fgs_mock import urls
 from fgs_mock.control import MAX_CONTROL_BODY, Control
 from fgs_mock.control import error as control_error
+from fgs_mock.lifecycle import METHODS, Lifecycle
 from fgs_mock.models import Backend, Refusal
+from fgs_mock.urn import FunctionRef
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -78,6 +80,7 @@ class MockApp:
         self.dialect = dialect
         self.max_body = max_body
         self.control = Control(backend, control_token)
+        self.lifecycle = Lifecycle(backend, backend.region)
         self._headers = [(b"content-type", dialect.content_type)]
         self._error_bodies = {code: self._error_body(code) for code in ERROR_CODES}
         # The error-code table has no 405 row; this code is the mock's own, outside the contract.
@@ -107,6 +110,8 @@ class MockApp:
             if found.route == "invoke":
                 status, payload, extra = self._invoke(scope, found.params, body)
                 self.control.answered[status] = self.control.answered.get(status, 0) + 1
+            elif found.route in METHODS:
+                status, payload, extra = self._lifecycle(scope, found.route, found.params, body)
             else:
                 status, payload, extra = 404, self._error_bodies["FSS.0404"], []
         except _HungUp:
@@ -161,14 +166,33 @@ class MockApp:
             return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
         return 202, b'{"request_id":"' + request_id.encode() + b'"}', []
 
-    def _accept(self, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None) -> str:
+    def _lifecycle(
+        self, scope: Scope, route: str, params: dict[str, str], body: bytes | None
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        allowed = METHODS[route]
+        if scope["method"] not in allowed:
+            return 405, self._method_not_allowed, [(b"allow", ", ".join(allowed).encode())]
+        try:
+            headers = _headers(scope)
+            function = self._caller(headers, params)
+            if scope["method"] in ("POST", "PUT") and not _is_json_media_type(headers.get(b"content-type")):
+                raise Refusal("FSS.0400")
+        except Refusal as refusal:
+            return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
+        return self.lifecycle.handle(route, scope["method"], function, scope.get("query_string", b""), body)
+
+    def _caller(self, headers: dict[bytes, bytes], params: dict[str, str]) -> FunctionRef:
+        """The function the path names, for the project the token belongs to; or the Refusal."""
         token = headers.get(b"x-auth-token")
         project = self.backend.project_for(token.decode("latin-1") if token is not None else None)
         if project is None:
             raise Refusal("FSS.0401" if self.dialect.bad_token_status == 401 else "FSS.0403")
         if params["project_id"] != project:
             raise Refusal("FSS.0403")
-        function = self.backend.resolve(project, params["function_urn"])
+        return self.backend.resolve(project, params["function_urn"])
+
+    def _accept(self, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None) -> str:
+        function = self._caller(headers, params)
         if body is None or not body or not _is_json_media_type(headers.get(b"content-type")):
             raise Refusal("FSS.0400")
         try:
