@@ -1,4 +1,4 @@
-"""Broken endpoints for the lifecycle checks: one defect each in the five lifecycle operations."""
+"""Broken endpoints for the lifecycle checks: the mock (an emulator of the lifecycle) with one defect each."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from contract_tests.conformance.lifecycle_endpoint import OnLifecycle
-from contract_tests.mock.mutants import Edit, Exchange, Known, answer_with
+from contract_tests.mock.mutants import Edit, Exchange, Known, Variant, answer_with
 
 FINAL = ("SUCCESS", "FAIL", "DISCARD")
 
@@ -64,12 +63,25 @@ def _ends_before_it_starts(page: dict[str, Any], query: dict[str, str]) -> None:
             record["end_time"] = (start - timedelta(minutes=1)).isoformat(sep=" ")
 
 
-def _shift_marker(by: int) -> Callable[[dict[str, Any], dict[str, str]], None]:
-    def change(page: dict[str, Any], query: dict[str, str]) -> None:
-        if page.get("next_marker") is not None and page["next_marker"] < page["count"]:
-            page["next_marker"] += by
+class RepeatsAcrossPages:
+    """Starts each later page with the previous page's last record, in place of its own first: off by one."""
 
-    return change
+    def __init__(self) -> None:
+        self.last: dict[str, dict[str, Any]] = {}  # by the next_marker that leads past it
+        self._lock = threading.Lock()
+
+    def __call__(self, page: dict[str, Any], query: dict[str, str]) -> None:
+        with self._lock:
+            previous = self.last.get(query.get("marker", ""))
+            if previous is not None and page["invocations"]:
+                page["invocations"][0] = previous
+            if page.get("next_marker") is not None and page["invocations"]:
+                self.last[str(page["next_marker"])] = page["invocations"][-1]
+
+
+def _skips_across_pages(page: dict[str, Any], query: dict[str, str]) -> None:
+    if query.get("marker", "0") != "0":
+        page["invocations"] = page["invocations"][1:]
 
 
 def _lists_under_another_key(page: dict[str, Any], query: dict[str, str]) -> None:
@@ -109,19 +121,17 @@ def _delete_leaves_the_config(exchange: Exchange, known: Known) -> None:
 
 
 BROKEN_LIFECYCLE = [
-    OnLifecycle("loses-accepted-runs", after=_on_page(_loses_runs), caught_by=("lifecycle",)),
-    OnLifecycle("status-outside-the-enum", after=_on_page(_status_outside_the_enum), caught_by=("lifecycle",)),
-    OnLifecycle("final-status-changes", after=_on_page(FinalStatusChanges()), caught_by=("lifecycle",)),
-    OnLifecycle("ends-before-it-starts", after=_on_page(_ends_before_it_starts), caught_by=("lifecycle",)),
-    OnLifecycle("cancel-accepts-anything", after=_cancel_accepts_anything, caught_by=("lifecycle",)),
-    OnLifecycle("pages-repeat-a-record", after=_on_page(_shift_marker(-1)), caught_by=("pagination",)),
-    OnLifecycle("pages-skip-a-record", after=_on_page(_shift_marker(+1)), caught_by=("pagination",)),
-    OnLifecycle("ignores-the-status-filter", before=_ignores("status"), caught_by=("filters",)),
-    OnLifecycle(
-        "ignores-the-time-window", before=_ignores("query_begin_time", "query_end_time"), caught_by=("filters",)
-    ),
-    OnLifecycle("lists-under-another-key", after=_on_page(_lists_under_another_key), caught_by=("lifecycle-shapes",)),
-    OnLifecycle("config-does-not-round-trip", after=_config_does_not_round_trip, caught_by=("async-config",)),
-    OnLifecycle("delete-leaves-the-config", before=_delete_leaves_the_config, caught_by=("async-config",)),
-    OnLifecycle("crashes-querying-a-known-run", after=_crashes_on_a_known_run, caught_by=("stateful",)),
+    Variant("loses-accepted-runs", after=_on_page(_loses_runs), caught_by=("lifecycle",)),
+    Variant("status-outside-the-enum", after=_on_page(_status_outside_the_enum), caught_by=("lifecycle",)),
+    Variant("final-status-changes", after=_on_page(FinalStatusChanges()), caught_by=("lifecycle",)),
+    Variant("ends-before-it-starts", after=_on_page(_ends_before_it_starts), caught_by=("lifecycle",)),
+    Variant("cancel-accepts-anything", after=_cancel_accepts_anything, caught_by=("lifecycle",)),
+    Variant("pages-repeat-a-record", after=_on_page(RepeatsAcrossPages()), caught_by=("pagination",)),
+    Variant("pages-skip-a-record", after=_on_page(_skips_across_pages), caught_by=("pagination",)),
+    Variant("ignores-the-status-filter", before=_ignores("status"), caught_by=("filters",)),
+    Variant("ignores-the-time-window", before=_ignores("query_begin_time", "query_end_time"), caught_by=("filters",)),
+    Variant("lists-under-another-key", after=_on_page(_lists_under_another_key), caught_by=("lifecycle-shapes",)),
+    Variant("config-does-not-round-trip", after=_config_does_not_round_trip, caught_by=("async-config",)),
+    Variant("delete-leaves-the-config", before=_delete_leaves_the_config, caught_by=("async-config",)),
+    Variant("crashes-querying-a-known-run", after=_crashes_on_a_known_run, caught_by=("stateful",)),
 ]

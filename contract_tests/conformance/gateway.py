@@ -2,15 +2,18 @@
 
 The gateway answers auth failures and unknown routes or methods itself, with its own APIG.xxxx codes
 (not in the FSS table); puts a request_id in error bodies and an X-Request-Id header on every answer;
-hands out 32-hex ids without dashes; reads any media type as JSON; refuses bodies over 64 KiB or nested
-deeper than 32 levels with 400.
+hands out the service's run ids as 32 hex digits without dashes (and reads them back in the query and
+the cancel); reads any media type as JSON; refuses bodies over 64 KiB or nested deeper than 32 levels
+with 400.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
+from urllib.parse import parse_qsl, urlencode
 
 from contract_tests.mock.mutants import Exchange, Known, Variant, answer_with, set_header
 
@@ -57,6 +60,21 @@ def gateway_in(exchange: Exchange, known: Known) -> None:
         _gateway_error(exchange, 400, "APIG.0201", "The request body is nested too deeply.")
     elif exchange.scope["method"] in ("POST", "PUT"):
         set_header(exchange, b"content-type", b"application/json")
+    if route is not None and route.group(1) == b"async-invocations":
+        query = [
+            (k, _dashed(v) if k == "request_id" else v) for k, v in parse_qsl(exchange.scope["query_string"].decode())
+        ]
+        exchange.scope["query_string"] = urlencode(query).encode()
+    if route is not None and route.group(1) == b"cancel":
+        with contextlib.suppress(ValueError):
+            body = json.loads(exchange.body)
+            if isinstance(body, dict) and isinstance(body.get("request_id"), str):
+                exchange.body = json.dumps({**body, "request_id": _dashed(body["request_id"])}).encode()
+
+
+def _dashed(hex_id: str) -> str:
+    """The service's form of an id the gateway handed out; any other value passes unchanged."""
+    return str(uuid.UUID(hex_id)) if re.fullmatch(r"[0-9a-f]{32}", hex_id) else hex_id
 
 
 def gateway_out(exchange: Exchange, known: Known) -> None:
@@ -64,7 +82,13 @@ def gateway_out(exchange: Exchange, known: Known) -> None:
     if exchange.status == 401:
         _gateway_error(exchange, 401, "APIG.1002", "Incorrect token or token resolution failed.")
     if exchange.status == 202:
+        request_id = json.loads(exchange.answer)["request_id"].replace("-", "")
         exchange.answer = json.dumps({"request_id": request_id}).encode()
+    elif exchange.status == 200 and b'"invocations"' in exchange.answer:
+        page = json.loads(exchange.answer)
+        for record in page["invocations"]:
+            record["request_id"] = record["request_id"].replace("-", "")
+        exchange.answer = json.dumps(page).encode()
     elif exchange.status >= 400:
         exchange.answer = json.dumps({**json.loads(exchange.answer), "request_id": request_id}).encode()
     exchange.headers = [*(exchange.headers or []), (b"x-request-id", request_id.encode())]
