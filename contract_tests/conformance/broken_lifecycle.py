@@ -115,7 +115,7 @@ def _config_does_not_round_trip(exchange: Exchange, known: Known) -> None:
         exchange.answer = json.dumps({**json.loads(exchange.answer), "max_async_retry_attempts": 3}).encode()
 
 
-def _delete_leaves_the_config(exchange: Exchange, known: Known) -> None:
+def delete_leaves_the_config(exchange: Exchange, known: Known) -> None:
     if _operation(exchange) == ("DELETE", "async-invoke-config"):
         exchange.status, exchange.answer, exchange.headers = 204, b"", []
 
@@ -132,6 +132,6 @@ BROKEN_LIFECYCLE = [
     Variant("ignores-the-time-window", before=_ignores("query_begin_time", "query_end_time"), caught_by=("filters",)),
     Variant("lists-under-another-key", after=_on_page(_lists_under_another_key), caught_by=("lifecycle-shapes",)),
     Variant("config-does-not-round-trip", after=_config_does_not_round_trip, caught_by=("async-config",)),
-    Variant("delete-leaves-the-config", before=_delete_leaves_the_config, caught_by=("async-config",)),
+    Variant("delete-leaves-the-config", before=delete_leaves_the_config, caught_by=("async-config",)),
     Variant("crashes-querying-a-known-run", after=_crashes_on_a_known_run, caught_by=("stateful",)),
 ]
