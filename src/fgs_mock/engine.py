@@ -59,7 +59,7 @@ class Engine:
         *,
         speed: float = 1.0,
         clock: Callable[[], float] = time.time,
-        tick: float = 0.005,
+        tick: float = 0.01,
     ) -> None:
         if not speed > 0:
             raise ValueError("speed must be positive")
@@ -84,17 +84,21 @@ class Engine:
         now = self.clock()
         changed = 0
         for function, text in self.store.functions().items():
+            if not self.store.busy(function):
+                continue
             behaviour = Behaviour.from_json(text)
             settings = self.settings(function)
             ending = _ending(behaviour)
-            for request_id in self.store.finish(function, ending, settings.retries, now):
+            due_at = now + behaviour.run_time / self.speed
+            with self.store.transaction():
+                finished = self.store.finish(function, ending, settings.retries, now)
+                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
+                started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
+            for request_id in finished:
                 self._notify(request_id, function, ending.status, settings, now)
-            discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
             for request_id in discarded:
                 self._notify(request_id, function, "DISCARD", settings, now)
-            due_at = now + behaviour.run_time / self.speed
-            started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
-            changed += len(discarded) + started
+            changed += len(finished) + len(discarded) + started
         return changed
 
     def cancel(self, function: str, request_id: str) -> bool:

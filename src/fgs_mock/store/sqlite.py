@@ -114,6 +114,9 @@ class SqliteStore:
     def _write(self) -> Iterator[sqlite3.Connection]:
         # IMMEDIATE takes the write lock up front: two processes cannot both read "free" and both claim.
         with self._lock:
+            if self._db.in_transaction:  # inside transaction(): its commit covers this too
+                yield self._db
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -121,6 +124,21 @@ class SqliteStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several calls as one transaction: one commit, and no other writer in between."""
+        with self._write():
+            yield
+
+    def busy(self, function: str) -> bool:
+        """Whether `function` has runs that are not final yet (a read: no write lock taken)."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT EXISTS (SELECT 1 FROM invocation WHERE status IN ('WAIT', 'RUNNING') AND fn = ?)",
+                (function,),
+            ).fetchone()[0]
+        return bool(found)
 
     # Accepted calls
 
