@@ -79,10 +79,8 @@ def test_clear_forgets_the_calls_but_not_the_count_of_accepted() -> None:
 def test_rows_cost_the_garbage_collector_nothing() -> None:
     # Tracked rows made full collections walk every accepted call: p99 rose 15-fold under load.
     store = InMemoryInvocationStore()
-    _fill(store, 10)
+    _fill(store, 2000)
     gc.collect()
-    before = len(gc.get_objects())
-    for n in range(10, 2010):
-        store.add(_call(n))
-    gc.collect()
-    assert len(gc.get_objects()) - before < 100
+    # SQLite keeps the rows outside Python's heap: no object per call is left for the collector to walk.
+    assert not any(isinstance(o, Invocation) for o in gc.get_objects())
+    assert len(store) == 2000

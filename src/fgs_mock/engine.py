@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour
-from fgs_mock.store import TERMINAL, InvocationStore, Notification, Outcome, Run, Status
+from fgs_mock.store import Ending, InvocationStore, Notification, Status
 
 DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function has no async config
 DEFAULT_RETRIES = 1
-BATCH = 200  # rows per transaction: a larger one holds the store long enough to show in p99
+BATCH = 200  # runs started per function and pass: a larger one holds the store long enough to show in p99
 CANCELED_CODE = 4208
 
 # (project, function URN, body) -> the request_id of the invocation it made, or None when refused
@@ -59,7 +59,7 @@ class Engine:
         *,
         speed: float = 1.0,
         clock: Callable[[], float] = time.time,
-        tick: float = 0.005,
+        tick: float = 0.01,
     ) -> None:
         if not speed > 0:
             raise ValueError("speed must be positive")
@@ -71,56 +71,35 @@ class Engine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def behaviour(self, function: str) -> Behaviour:
-        text = self.store.functions().get(function)
-        return Behaviour() if text is None else Behaviour.from_json(text)
-
     def settings(self, function: str) -> Settings:
         found = self.store.config(function)
         return Settings.from_config(None if found is None else found[0])
 
     def step(self) -> int:
-        """One pass over the store; the number of runs that changed status."""
+        """One pass over the store; the number of runs that changed status.
+
+        Each statement is set-based, per function: a pass costs a few indexed queries per function,
+        however many runs move.
+        """
         now = self.clock()
-        changed = self._settle_due(now)
-        behaviours = self.store.functions()
-        for function in self.store.active_functions():
+        changed = 0
+        for function, text in self.store.functions().items():
+            if not self.store.busy(function):
+                continue
+            behaviour = Behaviour.from_json(text)
             settings = self.settings(function)
-            text = behaviours.get(function)
-            behaviour = Behaviour() if text is None else Behaviour.from_json(text)
-            discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
+            ending = _ending(behaviour)
+            due_at = now + behaviour.run_time / self.speed
+            with self.store.transaction():
+                finished = self.store.finish(function, ending, settings.retries, now)
+                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
+                started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
+            for request_id in finished:
+                self._notify(request_id, function, ending.status, settings, now)
             for request_id in discarded:
                 self._notify(request_id, function, "DISCARD", settings, now)
-            due_at = now + behaviour.run_time / self.speed
-            changed += len(discarded) + self.store.claim(function, behaviour.concurrency, now, due_at)
+            changed += len(finished) + len(discarded) + started
         return changed
-
-    def _settle_due(self, now: float) -> int:
-        due = self.store.due(now, BATCH)
-        if not due:
-            return 0
-        behaviours = self.store.functions()
-        settings = {run.function: self.settings(run.function) for run in due}
-        outcomes = [self._outcome(run, behaviours.get(run.function), settings[run.function]) for run in due]
-        applied = self.store.settle(outcomes, now)
-        functions = {run.request_id: run.function for run in due}
-        for outcome in applied:
-            if outcome.status in TERMINAL:
-                function = functions[outcome.request_id]
-                self._notify(outcome.request_id, function, outcome.status, settings[function], now)
-        return len(applied)
-
-    @staticmethod
-    def _outcome(run: Run, behaviour_text: str | None, settings: Settings) -> Outcome:
-        behaviour = Behaviour() if behaviour_text is None else Behaviour.from_json(behaviour_text)
-        if behaviour.outcome == "succeed":
-            return Outcome(run.request_id, run.attempts, "SUCCESS", 0, "")
-        if run.attempts <= settings.retries:
-            return Outcome(run.request_id, run.attempts, "WAIT")
-        if behaviour.outcome == "timeout":
-            message = f"function invocation timed out after {behaviour.timeout:g} s"
-            return Outcome(run.request_id, run.attempts, "FAIL", TIMEOUT_CODE, message)
-        return Outcome(run.request_id, run.attempts, "FAIL", behaviour.code, "function invocation failed")
 
     def cancel(self, function: str, request_id: str) -> bool:
         """Stop a run as the stop page says; False when `function` has no run with this id."""
@@ -179,6 +158,13 @@ class Engine:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            # A full batch means more is waiting: go again at once, else rest a tick.
-            if self.step() < BATCH:
-                self._stop.wait(self.tick)
+            self.step()
+            self._stop.wait(self.tick)
+
+
+def _ending(behaviour: Behaviour) -> Ending:
+    if behaviour.outcome == "succeed":
+        return Ending("SUCCESS", 0, "")
+    if behaviour.outcome == "timeout":
+        return Ending("FAIL", TIMEOUT_CODE, f"function invocation timed out after {behaviour.timeout:g} s")
+    return Ending("FAIL", behaviour.code, "function invocation failed")

@@ -101,6 +101,7 @@ class Backend:
         self._functions: dict[tuple[str, str, str], set[str]] = {}
         self.invocations: InvocationStore = store if store is not None else InMemoryInvocationStore()
         self.faults = FaultPlan()
+        self._staged: list[Invocation] = []
         self.engine = Engine(self.invocations, self._deliver, speed=speed)
         self.region = "eu-de"  # for the full URNs of answers; with_defaults takes it from the function URN
 
@@ -146,8 +147,13 @@ class Backend:
             raise ValueError("a short URN names no project: pass project_id")
         ref = ref._replace(project_id=owner)
         self._functions.setdefault((owner, ref.package, ref.name), {DEFAULT_QUALIFIER}).add(ref.qualifier)
-        if behaviour is not None or ref.short_urn not in self.invocations.functions():
+        known = self.invocations.functions()
+        if behaviour is not None or ref.short_urn not in known:
             self.invocations.put_function(ref, (behaviour or Behaviour()).to_json())
+        # Registering a version also makes `latest` invocable, so the engine must know it too.
+        latest = ref._replace(qualifier=DEFAULT_QUALIFIER)
+        if latest.short_urn not in known and latest != ref:
+            self.invocations.put_function(latest, Behaviour().to_json())
         return ref
 
     def _load_functions(self) -> None:
@@ -188,6 +194,13 @@ class Backend:
         return ref
 
     def accept(self, function: FunctionRef, body: bytes) -> Invocation:
+        """Record an invocation now."""
+        invocation = self.stage(function, body)
+        self.commit_staged()
+        return invocation
+
+    def stage(self, function: FunctionRef, body: bytes) -> Invocation:
+        """An invocation to record with the next `commit_staged`, which must come before its 202."""
         assert function.project_id is not None
         invocation = Invocation(
             request_id=str(uuid.uuid4()),
@@ -196,8 +209,14 @@ class Backend:
             body=body,
             accepted_at=self.engine.clock(),
         )
-        self.invocations.add(invocation)
+        self._staged.append(invocation)
         return invocation
+
+    def commit_staged(self) -> None:
+        """Record every staged invocation in one transaction; on failure none is recorded."""
+        staged, self._staged = self._staged, []
+        if staged:
+            self.invocations.add_many(staged)
 
     def _deliver(self, project_id: str, urn: str, body: bytes) -> str | None:
         """A FunctionGraph destination: invoke that function in the caller's project, if it exists."""

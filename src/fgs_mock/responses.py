@@ -7,7 +7,9 @@ of the contract.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 6 * 1024 * 1024
+log = logging.getLogger("fgs_mock")
 _JSON = b"application/json"
 
 
@@ -81,6 +84,7 @@ class MockApp:
         self.max_body = max_body
         self.control = Control(backend, control_token)
         self.lifecycle = Lifecycle(backend, backend.region)
+        self._commit: asyncio.Future[bool] | None = None
         self._headers = [(b"content-type", dialect.content_type)]
         self._error_bodies = {code: self._error_body(code) for code in ERROR_CODES}
         # The error-code table has no 405 row; this code is the mock's own, outside the contract.
@@ -109,6 +113,8 @@ class MockApp:
                 body = None
             if found.route == "invoke":
                 status, payload, extra = self._invoke(scope, found.params, body)
+                if status == 202 and not await self._committed():
+                    status, payload, extra = 503, self._error_bodies["FSS.0503"], []
                 self.control.answered[status] = self.control.answered.get(status, 0) + 1
             elif found.route in METHODS:
                 status, payload, extra = self._lifecycle(scope, found.route, found.params, body)
@@ -201,7 +207,27 @@ class MockApp:
             raise Refusal("FSS.0400") from None
         if not isinstance(event, dict):
             raise Refusal("FSS.0400")
-        return self.backend.accept(function, body).request_id
+        return self.backend.stage(function, body).request_id
+
+    async def _committed(self) -> bool:
+        """Group commit: the calls accepted in one turn of the event loop are recorded in one transaction,
+        before any of their 202s goes out. A file store's commit costs as much as dozens of rows."""
+        if self._commit is None:
+            loop = asyncio.get_running_loop()
+            self._commit = loop.create_future()
+            loop.call_soon(self._flush)
+        return await asyncio.shield(self._commit)
+
+    def _flush(self) -> None:
+        future, self._commit = self._commit, None
+        assert future is not None
+        try:
+            self.backend.commit_staged()
+        except Exception:
+            log.exception("the store refused a batch of accepted invocations; they were answered 503")
+            future.set_result(False)
+        else:
+            future.set_result(True)
 
     async def _send(
         self, send: Send, method: str, status: int, payload: bytes, extra: list[tuple[bytes, bytes]]
