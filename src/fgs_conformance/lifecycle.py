@@ -125,7 +125,10 @@ class Lifecycle:
         deadline = time.monotonic() + self.target.settings.lifecycle_timeout
         while seen[-1] not in TERMINAL and time.monotonic() < deadline:
             time.sleep(POLL)
-            record = self.find(request_id) or {"request_id": request_id, "status": "(no longer listed)"}
+            found = self.find(request_id)
+            if found is None:
+                raise ContractBreak(f"request_id {request_id} was listed {seen[-1]}, then no longer listed")
+            record = found
             seen.append(record["status"])
         return seen, record
 
