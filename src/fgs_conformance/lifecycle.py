@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -24,7 +25,8 @@ STATUSES = ("WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD")
 TERMINAL = frozenset({"SUCCESS", "FAIL", "DISCARD"})
 QUERY_TIME = "%Y-%m-%dT%H:%M:%S"
 MAX_PAGES = 60  # a listing that needs more pages than this is cut short, and the check says so
-POLL = 0.1
+POLL = 0.1  # the first pause between queries about one run; each next one is longer, up to POLL_MAX
+POLL_MAX = 2.0
 # A closed window ends this long after the last own run was accepted (by the server's Date header).
 WINDOW_SLACK = timedelta(seconds=2)
 Record = dict[str, Any]
@@ -112,10 +114,11 @@ class Lifecycle:
         """The run's record, once the query lists it; a contract break if that takes too long."""
         timeout = self.target.settings.lifecycle_timeout
         deadline = time.monotonic() + timeout
+        pauses = _pauses()
         while (record := self.find(request_id)) is None:
             if time.monotonic() > deadline:
                 raise ContractBreak(f"accepted request_id {request_id} was not listed within {timeout:g} s")
-            time.sleep(POLL)
+            time.sleep(next(pauses))
         return record
 
     def history(self, request_id: str) -> tuple[list[str], Record]:
@@ -123,8 +126,9 @@ class Lifecycle:
         record = self.appeared(request_id)
         seen = [record["status"]]
         deadline = time.monotonic() + self.target.settings.lifecycle_timeout
+        pauses = _pauses()
         while seen[-1] not in TERMINAL and time.monotonic() < deadline:
-            time.sleep(POLL)
+            time.sleep(next(pauses))
             found = self.find(request_id)
             if found is None:
                 raise ContractBreak(f"request_id {request_id} was listed {seen[-1]}, then no longer listed")
@@ -161,6 +165,14 @@ class Lifecycle:
                 raise ContractBreak(f"next_marker {following} repeats the marker asked for: the pages never end")
             marker = str(following)
         raise ContractBreak(f"the listing did not end within {MAX_PAGES} pages of {limit}")
+
+
+def _pauses() -> Iterator[float]:
+    # Short at first, for an endpoint that answers at once; then a live endpoint is not queried in a tight loop.
+    pause = POLL
+    while True:
+        yield pause
+        pause = min(pause * 1.5, POLL_MAX)
 
 
 def _server_time(response: httpx.Response) -> datetime:
