@@ -1,4 +1,8 @@
-"""Runs each safe-client test against Client and AsyncClient alike: both must behave the same."""
+"""Runs each safe-client test against Client and AsyncClient alike: both must behave the same.
+
+respx intercepts httpx, so AsyncClient is given an httpx transport here (its in-process seam); its own
+aiohttp transport is held to the same answers over real sockets in contract_tests/hostile/.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
@@ -42,6 +47,7 @@ def make_invoker(kind: str, sleeps: Sleeps, **options: Any) -> tuple[Invoke, Cal
             return client.invoke_async(urn, {} if payload is None else payload)
 
         return invoke, client.set_token
+    options.setdefault("transport", httpx.AsyncHTTPTransport())
     async_client = fgs.AsyncClient(endpoint, project, token, sleep=sleeps.coro, **options)
 
     def invoke_async(urn: str = URN, payload: Mapping[str, Any] | None = None) -> str:

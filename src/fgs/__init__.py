@@ -1,12 +1,13 @@
 """A small, typed client for FunctionGraph asynchronous invocation, built on the generated fgs_client.
 
-    with fgs.Client(endpoint, project_id, token) as client:
+    with fgs.Client(endpoint, project_id, token) as client:  # or credentials=fgs.AccessKey(ak, sk)
         request_id = client.invoke_async(function_urn, {"k": "v"})
 
 Every error it raises derives from fgs.FgsError.
 """
 
 from fgs.client import DEFAULT_RETRY, DEFAULT_TIMEOUT, AsyncClient, Client
+from fgs.credentials import AccessKey, Credentials, IamPassword, Token, from_env
 from fgs.errors import (
     ApiError,
     AuthenticationError,
@@ -27,12 +28,15 @@ __all__ = [
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
     "NO_RETRY",
+    "AccessKey",
     "ApiError",
     "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
     "Client",
+    "Credentials",
     "FgsError",
+    "IamPassword",
     "InvalidRequestError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -41,5 +45,7 @@ __all__ = [
     "RequestTimeoutError",
     "RetryPolicy",
     "ServerError",
+    "Token",
     "TransportError",
+    "from_env",
 ]
