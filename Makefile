@@ -39,11 +39,11 @@ typecheck: ## mypy --strict on hand-written and generated code
 	$(BIN)/mypy --strict generated/fgs_client
 
 test: check-generated lint typecheck ## Everything CI runs: drift, lint, types, all tests
-	$(PYTEST) -p no:schemathesis --ignore=contract_tests/endpoint --junitxml=$(REPORTS)/junit-unit.xml
+	$(PYTEST) -p no:schemathesis --junitxml=$(REPORTS)/junit-unit.xml
 	$(MAKE) --no-print-directory contract
 
-contract: ## Conformance suite against FGS_ENDPOINT, or the embedded mock when unset
-	$(PYTEST) contract_tests/endpoint --junitxml=$(REPORTS)/junit-contract.xml
+contract: ## Conformance suite (fgs-conformance) against FGS_ENDPOINT, or the embedded mock when unset
+	$(BIN)/fgs-conformance --junit-xml $(REPORTS)/junit-contract.xml --report $(REPORTS)/contract-summary.md
 
 mock: ## Serve the mock endpoint on 127.0.0.1:$(PORT)
 	$(BIN)/python -m fgs_mock --port $(PORT)

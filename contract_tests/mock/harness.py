@@ -1,4 +1,4 @@
-"""Runs the conformance suite, in a child pytest, against an endpoint this process serves."""
+"""Runs fgs-conformance, in a child process, against an endpoint this process serves."""
 
 from __future__ import annotations
 
@@ -6,11 +6,20 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+import uvicorn
+
 from contract_tests.mock.mutants import Known, Variant
 from fgs_mock import Backend, serve_in_thread
+from fgs_mock.server import ASGIApp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,39 +33,94 @@ class SuiteRun:
 
     @property
     def failed_checks(self) -> list[str]:
-        return re.findall(r"^FAILED \S+::(\S+)", self.output, re.MULTILINE)
+        """The checks with a failed test, from the tool's `  FAIL  <check>  <test>` lines."""
+        return re.findall(r"^  FAIL  (\S+)", self.output, re.MULTILINE)
+
+    def summary_number(self, label: str) -> int:
+        found = re.search(rf"{label}: (\d+)", self.output)
+        assert found is not None, f"no {label!r} in the output:\n{self.output[-2000:]}"
+        return int(found.group(1))
 
 
-def run_endpoint_suite(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The endpoint suite in a child pytest, configured only by `env` (nothing FGS_ is inherited)."""
+def run_conformance(
+    env: dict[str, str], *args: str, command: list[str] | None = None, cwd: Path = ROOT, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """fgs-conformance in a child, configured only by `env` and `args` (nothing FGS_ is inherited).
+
+    `command` runs another installation of it (a wheel in a fresh venv); by default, this checkout's.
+    """
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")} | env
-    # Let pytest cache its rewritten modules: re-compiling them costs each child run seconds.
+    # Let Python cache compiled modules: re-compiling them costs each child run time.
     child_env.pop("PYTHONDONTWRITEBYTECODE", None)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "contract_tests/endpoint", "-q", "-p", "no:cacheprovider", *args],
-        cwd=ROOT,
+        [*(command or [sys.executable, "-m", "fgs_conformance"]), *args],
+        cwd=cwd,
         env=child_env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 
 
+@contextmanager
+def serve_h11(app: ASGIApp) -> Iterator[str]:
+    """Like serve_in_thread, on h11, which hands any method token to the app (httptools refuses unknown ones)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, http="h11", log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the h11 server did not start")
+        time.sleep(0.005)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def live_env(base_url: str, known: Known) -> dict[str, str]:
+    return {
+        "FGS_ENDPOINT": base_url,
+        "FGS_PROJECT_ID": known.project_id,
+        "FGS_AUTH_TOKEN": known.token,
+        "FGS_FUNCTION_URN": known.function_urn,
+    }
+
+
+Job = tuple[Variant, Known, dict[str, str]]
+
+
 def run_suite(
-    variant: Variant, known: Known, reports: Path, *, env: dict[str, str] | None = None, first_failure: bool = False
+    variant: Variant,
+    known: Known,
+    reports: Path,
+    *,
+    env: dict[str, str] | None = None,
+    command: list[str] | None = None,
 ) -> SuiteRun:
+    """The suite, live, against `variant` served by this process; only the checks that must catch it."""
     app, backend = variant.build(known)
-    with serve_in_thread(app) as base_url:
-        child_env = {
-            "FGS_ENDPOINT": base_url,
-            "FGS_PROJECT_ID": known.project_id,
-            "FGS_AUTH_TOKEN": known.token,
-            "FGS_FUNCTION_URN": known.function_urn,
-            "FGS_MAX_INVOCATIONS": "200",
-            "FGS_REPORTS_DIR": str(reports),
-            **(env or {}),
-        }
-        args = [f"--junitxml={reports / 'junit.xml'}", *(["-x"] if first_failure else [])]
-        result = run_endpoint_suite(child_env, *args)
+    with (serve_h11 if variant.h11 else serve_in_thread)(app) as base_url:
+        child_env = {**live_env(base_url, known), "FGS_MAX_INVOCATIONS": "200", **(env or {})}
+        args = ["--junit-xml", str(reports / "junit.xml"), "--report", str(reports / "report.md")]
+        args += [arg for check in variant.caught_by for arg in ("--check", check)]
+        result = run_conformance(child_env, *args, command=command, cwd=reports)
     return SuiteRun(result.returncode, result.stdout + result.stderr, reports, backend)
+
+
+def run_many(
+    jobs: dict[str, Job], folders: pytest.TempPathFactory, command: list[str] | None = None
+) -> dict[str, SuiteRun]:
+    """Every job, three at a time: each child mostly waits on loopback round trips, so three fill two cores."""
+    reports = {name: folders.mktemp(name) for name in jobs}  # here: mktemp is not safe across threads
+
+    def one(name: str) -> tuple[str, SuiteRun]:
+        variant, known, env = jobs[name]
+        return name, run_suite(variant, known, reports[name], env=env, command=command)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(pool.map(one, jobs))

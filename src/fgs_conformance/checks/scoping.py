@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from contract_tests.endpoint.conftest import Target
-from contract_tests.endpoint.expectations import DOCUMENTED_4XX, check_response
-from contract_tests.endpoint.target import another_project_id, urn_in_project
+from fgs_conformance.expectations import DOCUMENTED_4XX, check_response
+from fgs_conformance.target import Target, another_project_id, urn_in_project
 
 
 def test_another_project_in_the_path_is_refused(target: Target) -> None:

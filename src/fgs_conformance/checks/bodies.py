@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from contract_tests.endpoint.conftest import Target
-from contract_tests.endpoint.expectations import DOCUMENTED_4XX, check_response
+from fgs_conformance.expectations import DOCUMENTED_4XX, check_response
+from fgs_conformance.target import Target
 
 ACCEPTED_OR_REFUSED = DOCUMENTED_4XX | {202}
 

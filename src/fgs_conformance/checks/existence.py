@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests.endpoint.conftest import Target
-from contract_tests.endpoint.expectations import DOCUMENTED_4XX, check_response
-from contract_tests.endpoint.target import urn_of_missing_function
+from fgs_conformance.expectations import DOCUMENTED_4XX, check_response
+from fgs_conformance.target import Target, urn_of_missing_function
 
 
 def test_missing_function_is_404(target: Target) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
+from collections.abc import Iterable
 
 import httpx
 
 from fgs.error_codes import ERROR_CODES
+from fgs_conformance.context import REFLECTION_MIN_LENGTH, Run, current
 
 DOCUMENTED = frozenset({202, 400, 401, 403, 404, 500, 503})
 DOCUMENTED_4XX = frozenset({400, 401, 403, 404})
@@ -44,26 +45,6 @@ def check_error_body(response: httpx.Response) -> dict[str, str]:
     return body
 
 
-class RequestIds:
-    """Every request_id the run was given; a repeat is a contract break at the moment it arrives."""
-
-    def __init__(self) -> None:
-        self._seen: set[str] = set()
-        self._lock = threading.Lock()
-
-    def add(self, request_id: str) -> None:
-        with self._lock:
-            if request_id in self._seen:
-                raise ContractBreak(f"request_id {request_id!r} was handed out twice")
-            self._seen.add(request_id)
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-
-REQUEST_IDS = RequestIds()
-
-
 def check_accepted(response: httpx.Response) -> str:
     if response.status_code != 202:
         raise ContractBreak(f"expected 202 Accepted, got {response.status_code}: {response.text[:200]!r}")
@@ -71,8 +52,51 @@ def check_accepted(response: httpx.Response) -> str:
     request_id = body.get("request_id") if isinstance(body, dict) else None
     if not isinstance(request_id, str) or not request_id.strip():
         raise ContractBreak(f"202 without a usable request_id: {response.text[:200]!r}")
-    REQUEST_IDS.add(request_id)
-    return request_id
+    return request_id  # observe() has already held it against every other id of the run
+
+
+def observe(response: httpx.Response, sent_tokens: Iterable[str]) -> None:
+    """Every answer of the run passes here: counted, searched for tokens; a 202 is charged and its id held.
+
+    Raises ContractBreak for a quoted token or a repeated request_id, and keeps a note of either for the
+    run-wide checks.
+    """
+    run = current()
+    run.recorder.saw(response.status_code)
+    _reflections(run, response, sent_tokens)
+    if response.status_code == 202:
+        run.budget.caused()
+        _hold_request_id(run, response)
+
+
+def _hold_request_id(run: Run, response: httpx.Response) -> None:
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return  # check_accepted reports it
+    request_id = body.get("request_id") if isinstance(body, dict) else None
+    if not isinstance(request_id, str) or not request_id:
+        return
+    with run.lock:
+        repeated = request_id in run.request_ids
+        run.request_ids.add(request_id)
+    if repeated:
+        message = f"request_id {request_id!r} was handed out twice in this run"
+        run.repeats.append(f"{run.recorder.current}: {message}")
+        raise ContractBreak(message)
+
+
+def _reflections(run: Run, response: httpx.Response, sent_tokens: Iterable[str]) -> None:
+    tokens = {t for t in (*sent_tokens, *run.secrets) if len(t) >= REFLECTION_MIN_LENGTH}
+    headers = "\n".join(f"{k}: {v}" for k, v in response.headers.multi_items())
+    for token in tokens:
+        encoded = token.encode()
+        where = [part for part, text in (("headers", headers.encode()), ("body", response.content)) if encoded in text]
+        if where:
+            # Say where, never what: the quoted token is a secret or nearly one.
+            message = f"the {response.status_code} answer quoted a token it was sent, in its {' and '.join(where)}"
+            run.reflections.append(f"{run.recorder.current}: {message}")
+            raise ContractBreak(message)
 
 
 def check_response(response: httpx.Response, allowed: frozenset[int]) -> None:

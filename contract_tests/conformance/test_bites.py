@@ -1,0 +1,104 @@
+"""fgs-conformance fails every deliberately broken endpoint and passes every correct one, however configured.
+
+Each case runs the tool in a child process against a server this process starts. A broken endpoint is
+checked only by the checks that must catch it: more checks could only add failures.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from contract_tests.conformance.broken import ALL_BROKEN
+from contract_tests.conformance.gateway import API_GATEWAY
+from contract_tests.mock.harness import Job, SuiteRun, run_many
+from contract_tests.mock.mutants import (
+    CORRECT,
+    REFUSES_VALID_TOKENS,
+    Known,
+    Variant,
+    accepts_any_token,
+    echoes_the_token,
+)
+from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID
+
+KNOWN = Known(token="tok-" + "a1b2c3d4" * 4, project_id=DEFAULT_PROJECT_ID, function_urn=DEFAULT_FUNCTION_URN)
+CANARY = "CANARY-token-7f3a9c51e2d84b06"
+CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
+SMALL_BUDGET = 8
+ALL_CORRECT = [*CORRECT, API_GATEWAY]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
+    jobs: dict[str, Job] = {
+        **{v.name: (v, KNOWN, {}) for v in ALL_CORRECT},
+        **{v.name: (v, KNOWN, {}) for v in ALL_BROKEN},
+        REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
+        # Live budgets on a correct endpoint: the default must cover every check that needs an
+        # invocation; a small one must hold, and say what it left out.
+        "default-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": ""}),
+        "small-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": str(SMALL_BUDGET)}),
+        # Quotes a recognisable token in its answers, which failure reports would quote in turn.
+        "canary": (CANARY_ENDPOINT, KNOWN._replace(token=CANARY), {}),
+    }
+    return run_many(jobs, tmp_path_factory)
+
+
+@pytest.mark.parametrize("variant", [v.name for v in ALL_CORRECT])
+def test_suite_passes_a_correct_endpoint(runs: dict[str, SuiteRun], variant: str) -> None:
+    run = runs[variant]
+    assert run.returncode == 0, run.output[-4000:]
+    assert "\nconformant\n" in run.output
+    assert "| failed" not in (run.reports / "report.md").read_text()
+    assert (run.reports / "junit.xml").is_file()
+
+
+@pytest.mark.parametrize("variant", ALL_BROKEN, ids=[v.name for v in ALL_BROKEN])
+def test_suite_fails_a_broken_endpoint(runs: dict[str, SuiteRun], variant: Variant) -> None:
+    run = runs[variant.name]
+    assert run.returncode == 1, run.output[-4000:]
+    # The last check named is the one meant to catch it (earlier ones only produce the traffic).
+    assert variant.caught_by[-1] in run.failed_checks, run.output[-4000:]
+
+
+def test_an_endpoint_refusing_the_valid_token_cannot_be_tested(runs: dict[str, SuiteRun]) -> None:
+    run = runs[REFUSES_VALID_TOKENS.name]
+    assert run.returncode == 3, run.output[-4000:]
+    assert "cannot test: the credentials or function were refused: 401 FSS.0401" in run.output
+    assert len(run.backend.invocations) <= 1
+
+
+def test_the_default_live_budget_covers_every_check_that_needs_an_invocation(runs: dict[str, SuiteRun]) -> None:
+    run = runs["default-budget"]
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.summary_number("invocations caused") == len(run.backend.invocations) <= 25
+    assert "(0 for the invocation budget)" in run.output, run.output[-4000:]
+    assert "left out for the budget" not in run.output
+
+
+def test_a_small_live_budget_holds_and_says_what_it_left_out(runs: dict[str, SuiteRun]) -> None:
+    run = runs["small-budget"]
+    assert run.returncode == 0, run.output[-4000:]
+    assert 0 < len(run.backend.invocations) == run.summary_number("invocations caused") <= SMALL_BUDGET
+    skipped_for_budget = re.search(r"(\d+) skipped \((\d+) for the invocation budget\)", run.output)
+    assert skipped_for_budget is not None
+    assert int(skipped_for_budget.group(2)) > 0  # counted as skipped, never as passed
+    assert "invocation budget spent" in run.output
+    assert "left out for the budget: " in run.output
+
+
+def test_accepted_near_misses_are_counted_against_the_budget(runs: dict[str, SuiteRun]) -> None:
+    run = runs["accepts-token-one-char-off"]
+    assert len(run.backend.invocations) > 1  # the preflight, and near-miss tokens it let through
+    assert run.summary_number("invocations caused") == len(run.backend.invocations)
+
+
+def test_token_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> None:
+    run = runs["canary"]
+    assert run.returncode == 1, run.output[-4000:]
+    assert len(run.failed_checks) >= 3
+    assert "quoted a token it was sent" in run.output
+    for text in (run.output, *(p.read_text() for p in run.reports.iterdir() if p.is_file())):
+        assert CANARY not in text

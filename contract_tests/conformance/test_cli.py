@@ -1,0 +1,158 @@
+"""fgs-conformance as a command: flags, exit codes 2 and 3, what it prints, what it leaves out."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from contract_tests.conformance.broken import ALL_BROKEN
+from contract_tests.conftest import ROOT
+from contract_tests.mock.harness import run_conformance
+from fgs_conformance import checks, cli, context
+from fgs_conformance.plugin import _reason
+from fgs_conformance.settings import Settings
+from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, create_app, serve_in_thread
+
+LIVE = {"FGS_PROJECT_ID": DEFAULT_PROJECT_ID, "FGS_FUNCTION_URN": DEFAULT_FUNCTION_URN}
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_AUTH_TOKEN", "FGS_FUNCTION_URN", "FGS_MAX_INVOCATIONS"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--token", "x"], "unrecognized arguments: --token"),  # the token is never a flag
+        (["--check", "nonesuch"], "no check named nonesuch"),
+        (["--skip", *(a for n in checks.NAMES for a in ("--skip", n))][1:], "leave no check to run"),
+        (["--endpoint", "http://127.0.0.1:9"], "missing: FGS_PROJECT_ID, FGS_AUTH_TOKEN, FGS_FUNCTION_URN"),
+        (["--endpoint", "ftp://host"], "must be an http:// or https:// URL"),
+        (["--max-invocations", "many"], "must be a whole number"),
+        (["--seed", "x"], "invalid int value"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(cli.main(argv))
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in out + err
+
+
+def test_list_checks_names_every_check_with_a_description(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--list-checks"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(checks.NAMES)
+    assert all(len(line.split(maxsplit=1)) == 2 for line in lines)
+
+
+def test_a_closed_port_exits_3_within_seconds_in_a_few_lines(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("FGS_AUTH_TOKEN", "some-token-value")
+    started = time.monotonic()
+    code = cli.main(["--endpoint", f"http://127.0.0.1:{closed_port()}", "--project-id", "p", "--function-urn", "f"])
+    assert code == 3
+    assert time.monotonic() - started < 10
+    out, err = capsys.readouterr()
+    assert "cannot test: " in err
+    assert "is unreachable" in err
+    assert len((out + err).splitlines()) <= 6
+
+
+def test_a_wrong_token_exits_3_naming_status_and_code_without_running_checks(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend = Backend.with_defaults()
+    with serve_in_thread(create_app(backend)) as base_url:
+        env.setenv("FGS_AUTH_TOKEN", "a-wrong-token-of-some-length")
+        for name, value in LIVE.items():
+            env.setenv(name, value)
+        code = cli.main(["--endpoint", base_url])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert "cannot test: the credentials or function were refused: 401 FSS.0401" in err
+    assert len(backend.invocations) == 0
+    assert len((out + err).splitlines()) <= 6
+    assert "a-wrong-token-of-some-length" not in out + err
+
+
+def test_a_failure_reason_is_redacted_before_it_is_shortened(env: pytest.MonkeyPatch) -> None:
+    secret = "secret-token-0123456789abcdef"
+    context.begin(context.Run(Settings.resolve({"FGS_AUTH_TOKEN": secret}), base_url="http://127.0.0.1:1"))
+    report = pytest.TestReport("checks/auth.py::test_x", ("", 0, ""), {}, "failed", "x" * 290 + secret, "call")
+    reason = _reason(report)
+    assert secret[:5] not in reason
+    assert reason.endswith("[REDACTED]"[: 300 - 290])
+
+
+def test_a_seed_repeats_the_generated_cases(tmp_path: Path) -> None:
+    def statuses(folder: str) -> str:
+        report = tmp_path / folder / "report.md"
+        result = run_conformance({}, "--check", "property", "--seed", "1234", "--report", str(report))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "seed 1234" in result.stdout
+        return next(line for line in report.read_text().splitlines() if line.startswith("| property"))
+
+    assert statuses("one") == statuses("two")
+
+
+def test_the_embedded_mock_is_used_without_an_endpoint(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    result = run_conformance({"FGS_AUTH_TOKEN": DEFAULT_TOKEN}, "--check", "acceptance", "--junit-xml", str(junit))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(embedded mock)" in result.stdout
+    assert junit.is_file()
+    assert "\nconformant\n" in result.stdout
+
+
+def test_the_readme_documents_every_check_exit_code_and_variable() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = readme[readme.index("## Run the conformance suite in your CI") :]
+    assert "pip install 'fgs-async-contract[conformance]'" in ci
+    for code in range(4):
+        assert f"\n| {code} | " in ci
+    for variable in ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_FUNCTION_URN", "FGS_AUTH_TOKEN", "FGS_MAX_INVOCATIONS"):
+        assert f"| `{variable}` |" in ci
+    for name in checks.NAMES:
+        assert f"\n| `{name}` | " in readme
+    assert f"{len(ALL_BROKEN)} copies of the mock with one defect each fail" in readme
+
+
+def test_a_zero_budget_preflight_costs_nothing_and_still_refuses_a_wrong_token(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend = Backend.with_defaults()
+    with serve_in_thread(create_app(backend)) as base_url:
+        for name, value in LIVE.items():
+            env.setenv(name, value)
+        env.setenv("FGS_AUTH_TOKEN", "a-wrong-token-of-some-length")
+        assert cli.main(["--endpoint", base_url, "--max-invocations", "0"]) == 3
+        assert "refused: 401 FSS.0401" in capsys.readouterr().err
+        env.setenv("FGS_AUTH_TOKEN", DEFAULT_TOKEN)
+        result = run_conformance(
+            {**LIVE, "FGS_ENDPOINT": base_url, "FGS_AUTH_TOKEN": DEFAULT_TOKEN, "FGS_MAX_INVOCATIONS": "0"},
+            *("--check", "acceptance", "--check", "auth"),
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "preflight: 400 to a body that must be refused" in result.stdout
+    assert "invocations caused: 0 of 0" in result.stdout
+    assert len(backend.invocations) == 0

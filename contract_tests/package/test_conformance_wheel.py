@@ -1,0 +1,98 @@
+"""`pip install 'fgs-async-contract[conformance]'` in a fresh venv gives a working `fgs-conformance`.
+
+Exit 0 against a separately started `fgs-mock`, 1 against every broken mock, 3 against a closed port.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from contract_tests.conformance.broken import ALL_BROKEN
+from contract_tests.conformance.test_bites import KNOWN
+from contract_tests.mock.harness import Job, SuiteRun, live_env, run_many
+from contract_tests.package.conftest import Installed, clean_env
+
+
+@pytest.fixture(scope="module")
+def tool(installed: Callable[[str], Installed]) -> Installed:
+    return installed("conformance")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def fgs_mock(tool: Installed) -> Iterator[str]:
+    """The installed `fgs-mock`, in its own process, configured with the known tenant."""
+    port = free_port()
+    env = clean_env(
+        {"FGS_AUTH_TOKEN": KNOWN.token, "FGS_PROJECT_ID": KNOWN.project_id, "FGS_FUNCTION_URN": KNOWN.function_urn}
+    )
+    process = subprocess.Popen(
+        [str(tool.bin("fgs-mock")), "--port", str(port)], cwd=tool.home, env=env, stderr=subprocess.DEVNULL
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{base_url}/_mock/invocations", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("fgs-mock did not come up") from None
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_installed_command_passes_a_separately_started_fgs_mock(tool: Installed, fgs_mock: str) -> None:
+    result = tool.run("fgs-conformance", "--report", "report.md", env=live_env(fgs_mock, KNOWN))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "\nconformant\n" in result.stdout
+    assert (tool.home / "report.md").is_file()
+    accepted = httpx.get(f"{fgs_mock}/_mock/invocations").json()["count"]
+    assert 0 < accepted <= 25
+
+
+def test_python_dash_m_is_the_same_command(tool: Installed) -> None:
+    listed = tool.run("python", "-m", "fgs_conformance", "--list-checks")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == tool.run("fgs-conformance", "--list-checks").stdout
+
+
+def test_a_wrong_token_cannot_test(tool: Installed, fgs_mock: str) -> None:
+    result = tool.run("fgs-conformance", env=live_env(fgs_mock, KNOWN._replace(token="not-the-token-at-all")))
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "the credentials or function were refused: 401 FSS.0401" in result.stderr
+
+
+def test_a_closed_port_exits_3_within_10_seconds(tool: Installed) -> None:
+    started = time.monotonic()
+    result = tool.run("fgs-conformance", env=live_env(f"http://127.0.0.1:{free_port()}", KNOWN))
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert time.monotonic() - started < 10
+    assert len((result.stdout + result.stderr).splitlines()) <= 6
+
+
+@pytest.fixture(scope="module")
+def broken_runs(tool: Installed, tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
+    jobs: dict[str, Job] = {v.name: (v, KNOWN, {}) for v in ALL_BROKEN}
+    return run_many(jobs, tmp_path_factory, command=[str(tool.bin("fgs-conformance"))])
+
+
+@pytest.mark.parametrize("name", [v.name for v in ALL_BROKEN])
+def test_the_installed_command_fails_every_broken_mock(broken_runs: dict[str, SuiteRun], name: str) -> None:
+    run = broken_runs[name]
+    assert run.returncode == 1, run.output[-3000:]

@@ -1,0 +1,3 @@
+from fgs_conformance.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""`fgs-conformance`: flags and environment, preflight, the checks under pytest, summary, exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from fgs_conformance import checks, context, report
+from fgs_conformance.preflight import CannotTest, preflight
+from fgs_conformance.settings import ConfigError, Settings
+from fgs_mock import Backend, create_app, serve_in_thread
+
+CONFORMANT, BROKEN, USAGE, CANNOT_TEST = 0, 1, 2, 3
+PROG = "fgs-conformance"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One clear line, no usage block: CI logs show the problem, --help shows the rest.
+        self.exit(USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Check a FunctionGraph async-invocation endpoint against the documented contract. "
+        "The token comes from FGS_AUTH_TOKEN only. Exit codes: 0 conformant, 1 contract broken, "
+        "2 usage error, 3 cannot test (unreachable, or the preflight call was refused).",
+    )
+    parser.add_argument("--endpoint", help="base URL (FGS_ENDPOINT); without one, the embedded mock is started")
+    parser.add_argument("--project-id", help="project the token belongs to (FGS_PROJECT_ID)")
+    parser.add_argument("--function-urn", help="an existing function the suite may invoke (FGS_FUNCTION_URN)")
+    parser.add_argument("--max-invocations", help="accepted calls the run may cause (FGS_MAX_INVOCATIONS, 25)")
+    parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report")
+    parser.add_argument("--report", type=Path, metavar="PATH", help="write a Markdown report")
+    parser.add_argument("--seed", type=int, help="seed for the generated cases, to repeat a run")
+    parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
+    parser.add_argument("--check", action="append", default=[], metavar="NAME", help="run only this check (repeat)")
+    parser.add_argument("--skip", action="append", default=[], metavar="NAME", help="leave this check out (repeat)")
+    return parser
+
+
+def _selected(chosen: list[str], skipped: list[str]) -> list[str]:
+    unknown = sorted(set(chosen + skipped) - set(checks.NAMES))
+    if unknown:
+        raise ConfigError(f"no check named {', '.join(unknown)}; --list-checks shows them")
+    selected = [n for n in checks.NAMES if (not chosen or n in chosen) and n not in skipped]
+    if not selected:
+        raise ConfigError("--check and --skip leave no check to run")
+    return selected
+
+
+@contextmanager
+def _endpoint(settings: Settings) -> Iterator[tuple[str, Backend | None]]:
+    if settings.endpoint is not None:
+        yield settings.endpoint, None
+        return
+    backend = Backend.with_defaults(
+        token=settings.token, project_id=settings.project_id, function_urn=settings.function_urn
+    )
+    with serve_in_thread(create_app(backend)) as base_url:
+        yield base_url, backend
+
+
+@contextmanager
+def _without_plugin_autoload() -> Iterator[None]:
+    # Plugins installed beside the user's pytest (reorderers, reseeders, xdist) stay out of the run.
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
+def _pytest_args(selected: list[str], junit: Path | None) -> list[str]:
+    args = [str(checks.module_path(name)) for name in selected]
+    args += ["-c", os.devnull, "--rootdir", str(checks.CHECKS_DIR.parent), "-o", "python_files=*.py"]
+    # Pytest's own terminal output is replaced by the plugin's lines.
+    args += ["-p", "no:terminal", "-p", "no:cacheprovider", "-p", "fgs_conformance.plugin", "-W", "ignore"]
+    if "property" in selected:
+        args += ["-p", "schemathesis.pytest.plugin"]
+    if junit is not None:
+        args += ["--junit-xml", str(junit)]
+    return args
+
+
+def _tool_version() -> str:
+    try:
+        return version("fgs-async-contract")
+    except PackageNotFoundError:  # pragma: no cover - only from a bare source tree
+        return "source"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    if options.list_checks:
+        for name in checks.NAMES:
+            print(f"{name:<16} {checks.describe(name)}")
+        return CONFORMANT
+    try:
+        selected = _selected(options.check, options.skip)
+        settings = Settings.resolve(
+            os.environ,
+            {
+                "FGS_ENDPOINT": options.endpoint,
+                "FGS_PROJECT_ID": options.project_id,
+                "FGS_FUNCTION_URN": options.function_urn,
+                "FGS_MAX_INVOCATIONS": options.max_invocations,
+            },
+        )
+    except ConfigError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return USAGE
+    with _endpoint(settings) as (base_url, backend):
+        run = context.Run(settings=settings, base_url=base_url, backend=backend, seed=options.seed)
+        context.begin(run)
+        mode = "live" if settings.live else "embedded mock"
+        budget = "unlimited" if settings.max_invocations is None else str(settings.max_invocations)
+        header = [
+            f"{PROG} {_tool_version()}: the FunctionGraph async-invocation contract",
+            f"Target: {base_url} ({mode}); function {settings.function_urn}; project {settings.project_id}",
+            f"Checks: {', '.join(selected)}; invocation budget: {budget}"
+            + ("" if options.seed is None else f"; seed {options.seed}"),
+        ]
+        print("\n".join(header))
+        try:
+            print(preflight(run), flush=True)
+        except CannotTest as exc:
+            print(f"cannot test: {exc}", file=sys.stderr)
+            return CANNOT_TEST
+        with _without_plugin_autoload():
+            code = pytest.main(_pytest_args(selected, options.junit_xml))
+    return _finish(run, int(code), header, options.report, options.junit_xml)
+
+
+def _verdict(pytest_code: int, failed: int) -> int:
+    if pytest_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return CANNOT_TEST  # the suite itself did not run through: interrupted, or an internal error
+    return BROKEN if failed or pytest_code == pytest.ExitCode.TESTS_FAILED else CONFORMANT
+
+
+def _left_out(by_check: Counter[str]) -> list[str]:
+    if not by_check:
+        return []
+    return ["left out for the budget: " + ", ".join(f"{check} ({n})" for check, n in by_check.items())]
+
+
+def _finish(run: context.Run, code: int, header: list[str], markdown: Path | None, junit: Path | None) -> int:
+    counts = run.recorder.counts()
+    verdict = _verdict(code, counts["failed"])
+    footer = [
+        f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped "
+        f"({counts['skipped for budget']} for the invocation budget)",
+        run.budget.describe(),
+        *_left_out(run.recorder.skipped_for_budget()),
+        {CONFORMANT: "conformant", BROKEN: "the contract is broken"}.get(
+            verdict, f"cannot test: the suite did not run through (pytest exit code {code})"
+        ),
+    ]
+    print("\n".join(footer))
+    if markdown is not None:
+        report.write(markdown, report.redact(run.recorder.markdown(header=header, footer=footer), run.secrets))
+        print(f"report: {markdown}")
+    if junit is not None:
+        print(f"junit: {junit}")
+    return verdict

@@ -1,0 +1,74 @@
+"""What the suite checks, with which credentials, and how many invocations it may cause.
+
+Live mode: an endpoint plus FGS_PROJECT_ID, FGS_AUTH_TOKEN, FGS_FUNCTION_URN (an existing function).
+Otherwise the embedded mock, configured from the same variables when they are set. Flags override the
+environment, except the token, which only the environment carries (it stays out of process lists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
+
+LIVE_VARIABLES = ("FGS_PROJECT_ID", "FGS_AUTH_TOKEN", "FGS_FUNCTION_URN")
+DEFAULT_MAX_INVOCATIONS = 25
+
+
+class ConfigError(Exception):
+    """A usage error: the message is one line that says what to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    endpoint: str | None  # None: start the embedded mock
+    project_id: str
+    function_urn: str
+    token: str = field(repr=False)
+    max_invocations: int | None  # None: unlimited (the embedded mock costs nothing)
+
+    @property
+    def live(self) -> bool:
+        return self.endpoint is not None
+
+    @classmethod
+    def resolve(cls, env: Mapping[str, str], overrides: Mapping[str, str | None] | None = None) -> Settings:
+        """The environment's FGS_* variables, with any non-None override (keyed by variable name) on top."""
+        merged = {**env, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+        endpoint = merged.get("FGS_ENDPOINT", "").strip().rstrip("/") or None
+        raw_budget = merged.get("FGS_MAX_INVOCATIONS", "").strip()
+        budget = _budget(raw_budget) if raw_budget else None
+        if endpoint is None:
+            return cls(
+                endpoint=None,
+                project_id=merged.get("FGS_PROJECT_ID") or DEFAULT_PROJECT_ID,
+                function_urn=merged.get("FGS_FUNCTION_URN") or DEFAULT_FUNCTION_URN,
+                token=merged.get("FGS_AUTH_TOKEN") or DEFAULT_TOKEN,
+                max_invocations=budget,
+            )
+        if not endpoint.startswith(("http://", "https://")):
+            raise ConfigError(f"the endpoint must be an http:// or https:// URL, not {endpoint!r}")
+        missing = [name for name in LIVE_VARIABLES if not merged.get(name)]
+        if missing:
+            raise ConfigError(
+                f"an endpoint is given, so the suite runs live and needs {', '.join(LIVE_VARIABLES)}; "
+                f"missing: {', '.join(missing)}"
+            )
+        return cls(
+            endpoint=endpoint,
+            project_id=merged["FGS_PROJECT_ID"],
+            function_urn=merged["FGS_FUNCTION_URN"],
+            token=merged["FGS_AUTH_TOKEN"],
+            max_invocations=DEFAULT_MAX_INVOCATIONS if budget is None else budget,
+        )
+
+
+def _budget(raw: str) -> int:
+    try:
+        budget = int(raw)
+    except ValueError:
+        raise ConfigError(f"the invocation budget must be a whole number, not {raw!r}") from None
+    if budget < 0:
+        raise ConfigError("the invocation budget must be >= 0")
+    return budget

@@ -1,0 +1,127 @@
+"""The endpoint under test: one way to send to the operation, and the path and URN values checks need."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from fgs_conformance.context import Run
+from fgs_conformance.expectations import observe
+from fgs_conformance.report import BUDGET_SKIP
+from fgs_conformance.settings import Settings
+from fgs_conformance.spec import OPERATION_PATH
+
+
+@dataclass
+class Target:
+    run: Run = field(repr=False)
+    client: httpx.Client = field(repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return self.run.base_url
+
+    @property
+    def settings(self) -> Settings:
+        return self.run.settings
+
+    def send(
+        self,
+        *,
+        method: str = "POST",
+        project_id: str | None = None,
+        function_urn: str | None = None,
+        token: str | None = "valid",
+        content: bytes | None = b"{}",
+        content_type: str | None = "application/json",
+        extra_headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        costs_invocation: bool = False,
+    ) -> httpx.Response:
+        """One request to the operation. token="valid" sends the real token; None sends none.
+
+        costs_invocation: the call is meant to be accepted, so it waits for budget; any other call that
+        is accepted anyway is still counted (see Budget).
+        """
+        if costs_invocation and not self.run.budget.allows():
+            pytest.skip(f"{BUDGET_SKIP} (max invocations {self.run.settings.max_invocations})")
+        headers: dict[str, str] = {}
+        if token is not None:
+            headers["X-Auth-Token"] = self.run.settings.token if token == "valid" else token
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        headers.update(extra_headers or {})
+        path = operation_path(
+            self.run.settings.project_id if project_id is None else project_id,
+            self.run.settings.function_urn if function_urn is None else function_urn,
+        )
+        response = self.client.request(method, path, content=content, headers=headers, params=params)
+        observe(response, [headers["X-Auth-Token"]] if "X-Auth-Token" in headers else [])
+        return response
+
+
+def operation_path(project_id: str, function_urn: str) -> str:
+    # safe="" keeps each value one path segment, as the spec's path template requires.
+    return OPERATION_PATH.format(project_id=quote(project_id, safe=""), function_urn=quote(function_urn, safe=""))
+
+
+def fresh_name(prefix: str = "fgs-contract-missing") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def another_project_id(project_id: str) -> str:
+    other = uuid.uuid4().hex
+    return other if other != project_id else uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The target URN's parts, in any documented form; None where the form leaves a part out."""
+
+    region: str | None
+    project: str | None
+    package: str
+    name: str
+    qualifier: str | None
+
+    @classmethod
+    def parse(cls, urn: str) -> Reference:
+        fields = urn.split(":")
+        if len(fields) in (7, 8) and fields[:2] == ["urn", "fss"]:
+            return cls(fields[2], fields[3], fields[5], fields[6], fields[7] if len(fields) == 8 else None)
+        if len(fields) in (3, 4):
+            return cls(None, fields[0], fields[1], fields[2], fields[3] if len(fields) == 4 else None)
+        if len(fields) == 2:
+            return cls(None, None, fields[0], fields[1], None)
+        return cls(None, None, "default", fields[-1], None)
+
+    def full(self, project: str, *, name: str | None = None, qualifier: str | None = None) -> str:
+        """The full form, with `qualifier` if given; the region is the target URN's, else eu-de."""
+        urn = f"urn:fss:{self.region or 'eu-de'}:{project}:function:{self.package}:{name or self.name}"
+        return f"{urn}:{qualifier}" if qualifier else urn
+
+
+def urn_in_project(urn: str, project_id: str) -> str:
+    """The same function reference, but naming `project_id` as its owner."""
+    fields = urn.split(":")
+    if len(fields) in (7, 8):
+        fields[3] = project_id
+    elif len(fields) in (3, 4):
+        fields[0] = project_id
+    elif len(fields) == 2:
+        fields.insert(0, project_id)
+    else:
+        fields = [project_id, "default", *fields]
+    return ":".join(fields)
+
+
+def urn_of_missing_function(urn: str) -> str:
+    """A well-formed URN, in the target URN's own form, of a function nobody has created."""
+    fields = urn.split(":")
+    name_index = {8: 6, 7: 6, 4: 2, 3: 2, 2: 1, 1: 0}.get(len(fields), len(fields) - 1)
+    fields[name_index] = fresh_name()
+    return ":".join(fields)
