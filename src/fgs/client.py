@@ -1,8 +1,9 @@
 """fgs.Client and fgs.AsyncClient: the generated client's request and models, with safe edges.
 
 The two differ only in how they send and sleep; every decision lives in fgs._core.Core. Client sends on
-httpx (fgs._transport_sync); AsyncClient on aiohttp (fgs._transport_aiohttp, imported when first used),
-or on an httpx transport given as `transport=` (fgs._transport_async), e.g. in-process with no sockets.
+httpx (fgs._transport_sync); AsyncClient on aiohttp (fgs._transport_aiohttp), or on an httpx transport
+given as `transport=` (fgs._transport_async), e.g. in-process with no sockets. Each transport module is
+imported when a client first needs it, which keeps `import fgs` cheap.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from fgs._body import DEFAULT_MAX_RESPONSE_BYTES
 from fgs._checks import check_count, check_timeout
 from fgs._core import Core, Failure, Outcome, Request
 from fgs._iam import HttpRequest, HttpResponse
-from fgs._transport_sync import DeadlineTransport, exchange
 from fgs.credentials import Credentials, Token
 from fgs.errors import InvalidRequestError
 from fgs.retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from fgs._transport_sync import SyncTransport
     from fgs.fanout import Outcome as FanoutOutcome
     from fgs.fanout import Pacer
 
@@ -108,12 +109,13 @@ class Client(_Base[httpx.BaseTransport, Callable[[float], None]]):
     instead of the network; it then keeps its own timing.
     """
 
-    _http: httpx.Client
+    _http: SyncTransport
 
-    def _open(self, connections: int, transport: httpx.BaseTransport | None) -> httpx.Client:
+    def _open(self, connections: int, transport: httpx.BaseTransport | None) -> SyncTransport:
+        from fgs._transport_sync import SyncTransport  # here: httpcore is a tenth of `import fgs` otherwise
+
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        transport = transport or DeadlineTransport(limits)
-        return httpx.Client(timeout=self._http_timeout, limits=limits, transport=transport)
+        return SyncTransport(transport, self._http_timeout, limits)
 
     def _default_sleep(self) -> Callable[[float], None]:
         return time.sleep
@@ -146,7 +148,7 @@ class Client(_Base[httpx.BaseTransport, Callable[[float], None]]):
             deadline = time.monotonic() + budget
             core.credentials.ensure_fresh(self._login(deadline))
             signed, added = core.authorize(request)
-            outcome = exchange(self._http, signed, deadline - time.monotonic(), self._max_response_bytes)
+            outcome = self._http.exchange(signed, deadline - time.monotonic(), self._max_response_bytes)
             if core.reauthorize(outcome, added, resent):
                 resent = True
                 continue
@@ -161,7 +163,7 @@ class Client(_Base[httpx.BaseTransport, Callable[[float], None]]):
         def send(login: HttpRequest) -> HttpResponse:
             budget = max(0.0, deadline - time.monotonic())
             return self._core.login_response(
-                exchange(self._http, _request(login), budget, self._max_response_bytes), budget
+                self._http.exchange(_request(login), budget, self._max_response_bytes), budget
             )
 
         return send
