@@ -71,33 +71,38 @@ def mock(port: int = 0) -> Iterator[str]:
 
 # --- calls in flight ----------------------------------------------------------------------------------
 
-Run = Callable[[str, int], Coroutine[Any, Any, None]]
+Run = Callable[[str, int], Coroutine[Any, Any, int]]  # how many calls failed
 
 
-async def _flood(in_flight: int, call: Callable[[], Awaitable[object]]) -> None:
+async def _flood(in_flight: int, call: Callable[[], Awaitable[object]]) -> int:
     remaining = iter(range(ASYNC_CALLS))
+    failed = 0
 
     async def worker() -> None:
+        nonlocal failed
         for _ in remaining:
-            await call()
+            try:
+                await call()
+            except Exception:  # counted and reported: e.g. raw httpx reusing a connection the server closed
+                failed += 1
 
     await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return failed
 
 
-async def fgs_async(base_url: str, n: int) -> None:
+async def fgs_async(base_url: str, n: int) -> int:
     async with fgs.AsyncClient(base_url, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, max_connections=n) as client:
-        await _flood(n, lambda: client.invoke_async(DEFAULT_FUNCTION_URN, PAYLOAD))
+        return await _flood(n, lambda: client.invoke_async(DEFAULT_FUNCTION_URN, PAYLOAD))
 
 
-async def fgs_invoke_many(base_url: str, n: int) -> None:
+async def fgs_invoke_many(base_url: str, n: int) -> int:
     async with fgs.AsyncClient(base_url, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, max_connections=n) as client:
         payloads = (PAYLOAD for _ in range(ASYNC_CALLS))
-        async for outcome in client.invoke_many(DEFAULT_FUNCTION_URN, payloads, concurrency=n):
-            if not isinstance(outcome, str):
-                raise outcome
+        outcomes = client.invoke_many(DEFAULT_FUNCTION_URN, payloads, concurrency=n)
+        return sum([not isinstance(outcome, str) async for outcome in outcomes])
 
 
-async def raw_aiohttp(base_url: str, n: int) -> None:
+async def raw_aiohttp(base_url: str, n: int) -> int:
     import aiohttp
 
     headers = {"X-Auth-Token": DEFAULT_TOKEN}
@@ -107,10 +112,10 @@ async def raw_aiohttp(base_url: str, n: int) -> None:
             async with session.post(PATH, json=PAYLOAD, headers=headers) as response:
                 return (await response.json())["request_id"]
 
-        await _flood(n, one)
+        return await _flood(n, one)
 
 
-async def raw_httpx(base_url: str, n: int) -> None:
+async def raw_httpx(base_url: str, n: int) -> int:
     limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10) as client:
 
@@ -118,7 +123,7 @@ async def raw_httpx(base_url: str, n: int) -> None:
             response = await client.post(PATH, json=PAYLOAD, headers={"X-Auth-Token": DEFAULT_TOKEN})
             return response.json()["request_id"]
 
-        await _flood(n, one)
+        return await _flood(n, one)
 
 
 ASYNC_RUNS: dict[str, Run] = {
@@ -132,15 +137,19 @@ ASYNC_RUNS: dict[str, Run] = {
 def in_flight(base_url: str, runs: Mapping[str, Run] = ASYNC_RUNS, rounds: int = ASYNC_ROUNDS) -> list[Row]:
     """Calls per second at each number in flight; one row per client, the median of `rounds` turns."""
     samples: dict[str, dict[int, list[float]]] = {name: {n: [] for n in IN_FLIGHT} for name in runs}
+    failed = dict.fromkeys(runs, 0)
     order, rng = list(runs), random.Random(12)
     for _ in range(rounds):
         for n in IN_FLIGHT:
             rng.shuffle(order)
             for name in order:
                 started = time.perf_counter()
-                asyncio.run(runs[name](base_url, n))
+                failed[name] += asyncio.run(runs[name](base_url, n))
                 samples[name][n].append(ASYNC_CALLS / (time.perf_counter() - started))
-    return [{"client": name, **{n: statistics.median(v) for n, v in rows.items()}} for name, rows in samples.items()]
+    return [
+        {"client": name, "failed": failed[name], **{n: statistics.median(v) for n, v in rows.items()}}
+        for name, rows in samples.items()
+    ]
 
 
 def ceiling(base_url: str, seconds: int = WRK_SECONDS) -> Row:
@@ -301,6 +310,7 @@ def report(flight: list[Row], wrk: Row, calls: list[Row], signing: list[Row], im
         "|---|" + "---:|" * len(IN_FLIGHT),
     ]
     lines += [f"| {row['client']} | " + " | ".join(f"{row[n]:.0f}" for n in IN_FLIGHT) + " |" for row in [*flight, wrk]]
+    lines += [f"\n{row['failed']} calls of {row['client']} failed." for row in flight if row.get("failed")]
     lines += ["", "| ratio (target at 64 and 256: >= 0.70x raw aiohttp, >= 0.35x the ceiling) | "]
     lines[-1] += " | ".join(str(n) for n in IN_FLIGHT) + " |"
     lines.append("|---|" + "---:|" * len(IN_FLIGHT))

@@ -24,6 +24,16 @@ from fgs_mock.auth import AuthRefusal, KeyRing, TokenIssuer
 TEMPORARY_AK = "HPUATEMPORARYKEY0002"
 
 
+async def read_body(receive: Any) -> bytes:
+    """An ASGI request's whole body."""
+    body = b""
+    while True:
+        message = await receive()
+        body += bytes(message.get("body", b""))
+        if not message.get("more_body"):
+            return body
+
+
 @dataclass
 class Seen:
     method: str
@@ -57,12 +67,7 @@ class Gate:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         assert scope["type"] == "http"
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         path, query = scope["raw_path"].decode(), scope["query_string"].decode()
         if path == "/iam/v3/auth/tokens":
             status, headers, payload = self._login(body)

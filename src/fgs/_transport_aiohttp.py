@@ -52,8 +52,7 @@ class AiohttpTransport:
         session = self._session
         if session is None or self._loop is not loop:
             if session is not None:
-                # Its loop is gone or elsewhere: its sockets can only be dropped, not closed politely.
-                session.detach()
+                self._drop(session)
             connector = aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=5.0)
             session = self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -64,6 +63,17 @@ class AiohttpTransport:
             )
             self._loop = loop
         return session
+
+    def _drop(self, session: aiohttp.ClientSession) -> None:
+        """Let go of a session whose loop has ended (asyncio.run) or runs elsewhere; it cannot be awaited here."""
+        connector, old_loop = session.connector, self._loop
+        session.detach()
+        if connector is None or old_loop is None:
+            return
+        if old_loop.is_closed():
+            connector._close()  # only marks it closed: a closed loop's sockets go when they are collected
+        else:
+            old_loop.call_soon_threadsafe(connector._close)  # on its own loop, the one thread it may touch
 
     def _url(self, url: str) -> URL:
         # Already percent-encoded (and signed as such): yarl must not encode it again. Parsing is cached.
@@ -102,4 +112,4 @@ class AiohttpTransport:
         if session is not None and self._loop is asyncio.get_running_loop():
             await session.close()
         elif session is not None:
-            session.detach()
+            self._drop(session)
