@@ -14,7 +14,6 @@ import fgs
 from contract_tests.auth.gate import TEMPORARY_AK, Gate, serving
 from contract_tests.auth.iam import DOMAIN, PROJECT_NAME, USER
 from contract_tests.auth.keys import AK, PASSWORD, PROJECT, SECURITY_TOKEN, SK, URN
-from fgs._core import Request
 
 KINDS = ["sync", "async"]
 FAST = fgs.RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002)
@@ -77,18 +76,24 @@ def test_a_wrong_secret_is_refused_and_not_resent(kind: str, gate: Gate) -> None
 @pytest.mark.parametrize("kind", KINDS)
 def test_any_method_path_and_query_is_signed_as_sent(kind: str, gate: Gate) -> None:
     """The path every operation takes (the lifecycle ones too): the query the signer reads is the one sent."""
-    params = {"status": "RUNNING", "marker": 0, "b": "a b/c:d~e&f=g", "a": "ü"}
+    from fgs_client.api.invocation import cancel_async_invocation, list_async_invocations
+    from fgs_client.models import CancelRequest
 
-    def call(client: Any) -> Any:
-        core = client._core
-        path = f"/v2/{PROJECT}/fgs/functions/{URN.replace(':', '%3A')}/async-invocations"
-        request: Request = core.prepare("GET", path, {"Content-Type": "application/json"}, params=params)
-        return client._send(request)  # a coroutine on AsyncClient, which _run awaits
+    listing = list_async_invocations._get_kwargs(PROJECT, URN, request_id="a b/c:d~e&f=g", query_end_time="ü")
+    cancel = cancel_async_invocation._get_kwargs(PROJECT, URN, body=CancelRequest.from_dict({"request_id": "r"}))
 
-    _run(kind, _client(kind, gate.url, credentials=fgs.AccessKey(AK, SK)), call)
-    (seen,) = gate.seen
-    assert (seen.method, seen.outcome) == ("GET", "accepted")
-    assert seen.query == "a=%C3%BC&b=a%20b%2Fc%3Ad~e%26f%3Dg&marker=0&status=RUNNING"
+    async def both_async(client: Any) -> list[Any]:
+        return [await client._send(client._core.from_generated(kwargs)) for kwargs in (listing, cancel)]
+
+    def both(client: Any) -> Any:
+        if kind == "async":
+            return both_async(client)
+        return [client._send(client._core.from_generated(kwargs)) for kwargs in (listing, cancel)]
+
+    _run(kind, _client(kind, gate.url, credentials=fgs.AccessKey(AK, SK)), both)
+    assert [(seen.method, seen.outcome) for seen in gate.seen] == [("GET", "accepted"), ("POST", "accepted")]
+    assert gate.seen[0].query == "limit=100&marker=0&query_end_time=%C3%BC&request_id=a%20b%2Fc%3Ad~e%26f%3Dg"
+    assert gate.seen[1].path.endswith("/cancel")
 
 
 @pytest.mark.parametrize("kind", KINDS)

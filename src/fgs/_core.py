@@ -107,6 +107,13 @@ class Core:
         fixed = {**self.headers, **headers, "Accept-Encoding": ACCEPT_ENCODING}
         return Request(method.upper(), url, fixed, body)
 
+    def from_generated(self, kwargs: Mapping[str, Any]) -> Request:
+        """The request a generated operation's `_get_kwargs()` describes: method, path, query, JSON body."""
+        body = b""
+        if "json" in kwargs:
+            body = json.dumps(kwargs["json"], ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        return self.prepare(kwargs["method"], kwargs["url"], kwargs.get("headers", {}), body, kwargs.get("params"))
+
     def authorize(self, request: Request, now: float | None = None) -> tuple[Request, dict[str, str]]:
         """The request with the credentials' headers, and those headers (a 401 hands them back)."""
         added = self.credentials.apply(
