@@ -4,6 +4,7 @@ tokens, and IAM password logins with a single-flight refresh; secrets never show
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -257,3 +258,16 @@ def test_100_async_calls_at_once_after_expiry_share_one_login(gate: Gate) -> Non
     outcomes = asyncio.run(main())
     assert len(set(outcomes)) == 100
     assert credentials.refreshes == gate.logins == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_login_refusal_echoing_the_password_json_escaped_hides_it(kind: str, gate: Gate) -> None:
+    password = 'canary"pass\\word-93'
+    gate.echo = json.dumps({"echo": password}).encode()  # escaped as JSON would: \" and \\
+    wrong = fgs.IamPassword(gate.iam, DOMAIN, USER, password, PROJECT_NAME)
+    outcome = _invoke(kind, gate.url, credentials=wrong)
+    assert isinstance(outcome, fgs.AuthenticationError)
+    shown = str(outcome) + repr(outcome) + (outcome.error_msg or "") + (outcome.body or b"").decode()
+    assert password not in shown
+    assert json.dumps(password)[1:-1] not in shown
+    assert "<redacted>" in shown
