@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -18,9 +19,12 @@ from fgs_mock import (
     DEFAULT_PROJECT_ID,
     DEFAULT_TOKEN,
     Backend,
+    Counters,
     InMemoryInvocationStore,
     Invocation,
+    Limits,
     MockApp,
+    Page,
     create_app,
 )
 from fgs_mock.models import Refusal
@@ -119,6 +123,16 @@ def test_state_lives_behind_a_replaceable_store() -> None:
         def add(self, invocation: Invocation) -> None:
             self.items.append(invocation)
 
+        def page(self, limit: int, marker: str | None = None) -> Page:
+            start = 0 if marker is None else int(marker)
+            return Page(self.items[start : start + limit], None)
+
+        def clear(self) -> None:
+            self.items.clear()
+
+        def counters(self) -> Counters:
+            return Counters(len(self.items), len(self.items), 0)
+
         def get(self, request_id: str) -> Invocation | None:
             return next((i for i in self.items if i.request_id == request_id), None)
 
@@ -132,6 +146,9 @@ def test_state_lives_behind_a_replaceable_store() -> None:
     app = create_app(Backend.with_defaults(store=store))
     assert invoke(app).status == 202
     assert len(store.items) == 1
+    listed = call(app, "GET", "/_mock/invocations", []).json()
+    assert isinstance(listed, dict)
+    assert [i["body"] for i in listed["invocations"]] == [{}]
 
 
 @pytest.mark.parametrize(
@@ -227,7 +244,7 @@ def test_control_routes_drive_faults_and_registration() -> None:
     assert invoke(app, urn="world").status == 202
     listed = call(app, "GET", "/_mock/invocations", []).json()
     assert isinstance(listed, dict)
-    assert listed["count"] == 3
+    assert listed["accepted"] == 3
     assert call(app, "POST", "/_mock/faults", [JSON], b'{"status": 418}').status == 400
     assert call(app, "POST", "/_mock/faults", [JSON], b"[]").status == 400
 
@@ -288,3 +305,12 @@ def test_stored_rows_cost_the_garbage_collector_nothing() -> None:
     assert not any(gc.is_tracked(row) for row in store._rows.values())
     assert len(store) == 50
     assert all(isinstance(i, Invocation) for i in store)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"head_timeout": 0}, {"body_timeout": -1}, {"max_header_bytes": 0}, {"max_headers": 0}, {"max_connections": 0}],
+)
+def test_connection_limits_must_be_positive(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"positive|at least 1"):
+        Limits(**bad)

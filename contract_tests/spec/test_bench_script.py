@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from contract_tests.conftest import ROOT
+from contract_tests.mock.raw import PATH
+from fgs_mock import DEFAULT_TOKEN, Backend, InMemoryInvocationStore, create_app, serve_in_thread
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:1/v2/p/fgs/functions/u/invocations-async
   1 threads and 10 connections
@@ -26,15 +31,43 @@ Transfer/sec:      2.00MB
 """
 
 
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["bench"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def bench_memory() -> ModuleType:
+    return _load("bench_memory")
+
+
+@pytest.fixture(scope="module")
+def bench(bench_memory: ModuleType) -> ModuleType:
+    return _load("bench")  # finds bench_memory in sys.modules, as `python scripts/bench.py` finds it beside it
+
+
+def test_the_memory_run_stops_wrk_after_the_calls_asked_for(bench_memory: ModuleType, tmp_path: Path) -> None:
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (make bench installs it)")
+    backend = Backend.with_defaults(store=InMemoryInvocationStore(max_invocations=100))
+    with serve_in_thread(create_app(backend)) as base_url:
+        bench_memory.fill(base_url, PATH, 300, DEFAULT_TOKEN, tmp_path, connections=4)
+        counters = bench_memory.counters(base_url)
+        pages = bench_memory.listing_ms(base_url, counters["retained"], rounds=1)
+    # wrk stops its thread after 300 answers; calls still in flight then may be accepted too.
+    assert 300 <= counters["accepted"] <= 310
+    assert (counters["retained"], counters["evicted"]) == (100, counters["accepted"] - 100)
+    assert all(len(i.body) == 1024 for i in backend.invocations)
+    assert set(pages) == {"first 100", "100 from the middle", "1,000 from the middle"}
+
+
+def test_rss_is_read_from_proc(bench_memory: ModuleType) -> None:
+    assert 5 < bench_memory.rss_mib(os.getpid()) < 10_000
 
 
 def test_wrk_output_is_read_into_figures(bench: ModuleType) -> None:
@@ -46,3 +79,6 @@ def test_latency_units(bench: ModuleType) -> None:
     assert bench._ms("250us") == 0.25
     assert bench._ms("3.5ms") == 3.5
     assert bench._ms("1.2s") == 1200.0
+    assert bench._ms("1.50m") == 90_000.0
+    with pytest.raises(ValueError, match="nanus"):
+        bench._ms("-nanus")

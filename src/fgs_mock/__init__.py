@@ -1,6 +1,7 @@
 """An embedded FunctionGraph async-invocation endpoint that behaves as the docs say.
 
-`models` holds the state, `responses` the HTTP layer, `urls` the routing, `server` the uvicorn glue.
+`models` holds the state and `store` the accepted calls; `responses` is the HTTP layer, `control` the
+/_mock/ routes, `urls` the routing; `protocol` and `server` run it on uvicorn.
 """
 
 from fgs_mock.models import (
@@ -9,12 +10,11 @@ from fgs_mock.models import (
     DEFAULT_TOKEN,
     Backend,
     FaultPlan,
-    InMemoryInvocationStore,
-    Invocation,
-    InvocationStore,
 )
+from fgs_mock.protocol import Limits
 from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
 from fgs_mock.server import serve_in_thread
+from fgs_mock.store import Counters, InMemoryInvocationStore, Invocation, InvocationStore, Page
 
 __all__ = [
     "DEFAULT_FUNCTION_URN",
@@ -22,12 +22,15 @@ __all__ = [
     "DEFAULT_TOKEN",
     "LENIENT",
     "Backend",
+    "Counters",
     "Dialect",
     "FaultPlan",
     "InMemoryInvocationStore",
     "Invocation",
     "InvocationStore",
+    "Limits",
     "MockApp",
+    "Page",
     "create_app",
     "serve_in_thread",
 ]

@@ -1,40 +1,133 @@
-"""`python -m fgs_mock`: serve the mock endpoint on loopback."""
+"""fgs-mock: serve the FunctionGraph async-invocation mock endpoint.
+
+The tenant comes from FGS_AUTH_TOKEN, FGS_PROJECT_ID and FGS_FUNCTION_URN (each has a default), the
+port from --port or PORT (default 8080), the control token from --control-token or
+FGS_MOCK_CONTROL_TOKEN. Bad flags or environment end with one line on stderr and exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
+from collections.abc import Callable
+from typing import NoReturn
 
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
+from fgs_mock.protocol import Limits
 from fgs_mock.responses import LENIENT, Dialect, create_app
-from fgs_mock.server import HOST, serve_forever
+from fgs_mock.server import HOST, bind, is_loopback, serve_forever
+from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, InMemoryInvocationStore
+
+DEFAULTS = Limits()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _bounded(kind: Callable[[str], float], low: float, high: float) -> Callable[[str], float]:
+    def convert(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not within [{low:g}, {high:g}]")
+        return value
+
+    return convert
+
+
+def _default_max_connections() -> int:
+    # Leave file descriptors for the listener, logs and the process itself.
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return max(1, min(DEFAULTS.max_connections, soft - 64)) if soft != resource.RLIM_INFINITY else 1000
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="fgs-mock", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    count, seconds = _bounded(int, 1, 2**31 - 1), _bounded(float, 0.001, 3600)
+    p.add_argument(
+        "--host", default=HOST, help="address to bind (default %(default)s); off loopback needs a control token"
+    )
+    p.add_argument("--port", type=_bounded(int, 0, 65535), help="port to bind (default $PORT, else 8080; 0 picks one)")
+    p.add_argument("--function", action="append", default=[], metavar="URN", help="register another function")
+    p.add_argument("--fail-status", type=int, default=503, choices=(500, 503), help="status of planned failures")
+    p.add_argument(
+        "--fail-next", type=_bounded(int, 0, 2**31 - 1), default=0, metavar="N", help="the first N calls fail"
+    )
+    p.add_argument("--fail-share", type=_bounded(float, 0, 1), default=0.0, metavar="P", help="then a share P fails")
+    p.add_argument("--lenient", action="store_true", help="403 for bad tokens, extra error fields, charset")
+    p.add_argument("--control-token", metavar="TOKEN", help="required on /_mock/ routes (X-Mock-Control-Token)")
+    bounds = [  # flag, converter, default, metavar, help
+        ("--max-invocations", count, DEFAULT_MAX_INVOCATIONS, "N", "keep the newest N accepted calls"),
+        ("--max-invocation-bytes", count, DEFAULT_MAX_BODY_BYTES, "B", "and at most B bytes of their bodies"),
+        ("--head-timeout", seconds, DEFAULTS.head_timeout, "S", "close a connection whose head takes over S s"),
+        ("--body-timeout", seconds, DEFAULTS.body_timeout, "S", "close a connection whose body takes over S s"),
+        ("--max-header-bytes", count, DEFAULTS.max_header_bytes, "B", "431 past B bytes of request head"),
+        ("--max-headers", count, DEFAULTS.max_headers, "N", "431 past N header fields"),
+    ]
+    for flag, kind, default, metavar, text in bounds:
+        p.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{text} (default %(default)s)")
+    p.add_argument(
+        "--max-connections",
+        type=count,
+        metavar="N",
+        help="past N open connections, close the longest idle (default 1000, less with a low fd limit)",
+    )
+    return p
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="fgs-mock", description=__doc__)
-    parser.add_argument("--host", default=HOST, help="address to bind (default %(default)s)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
-    parser.add_argument("--function", action="append", default=[], metavar="URN", help="register another function")
-    parser.add_argument("--fail-status", type=int, default=503, choices=(500, 503))
-    parser.add_argument("--fail-next", type=int, default=0, metavar="N", help="the first N calls fail")
-    parser.add_argument("--fail-share", type=float, default=0.0, metavar="P", help="then a share P of calls fail")
-    parser.add_argument("--lenient", action="store_true", help="403 for bad tokens, extra error fields, charset")
-    args = parser.parse_args(argv)
-
+    p = parser()
+    args = p.parse_args(argv)
+    try:
+        port = args.port if args.port is not None else int(os.environ.get("PORT", "8080"))
+        if not 0 <= port <= 65535:
+            raise ValueError
+    except ValueError:
+        p.error("PORT must be an integer within [0, 65535]")
+    control_token = args.control_token or os.environ.get("FGS_MOCK_CONTROL_TOKEN") or None
+    if control_token is None and not is_loopback(args.host):
+        p.error(f"--host {args.host} is not loopback: set --control-token or FGS_MOCK_CONTROL_TOKEN")
     project = os.environ.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
-    backend = Backend.with_defaults(
-        token=os.environ.get("FGS_AUTH_TOKEN", DEFAULT_TOKEN),
-        project_id=project,
-        function_urn=os.environ.get("FGS_FUNCTION_URN", DEFAULT_FUNCTION_URN),
+    store = InMemoryInvocationStore(args.max_invocations, args.max_invocation_bytes)
+    limits = Limits(
+        head_timeout=args.head_timeout,
+        body_timeout=args.body_timeout,
+        max_header_bytes=args.max_header_bytes,
+        max_headers=args.max_headers,
+        max_connections=args.max_connections or _default_max_connections(),
     )
+    try:
+        backend = Backend.with_defaults(
+            token=os.environ.get("FGS_AUTH_TOKEN", DEFAULT_TOKEN),
+            project_id=project,
+            function_urn=os.environ.get("FGS_FUNCTION_URN", DEFAULT_FUNCTION_URN),
+            store=store,
+        )
+    except ValueError as exc:
+        p.error(f"FGS_AUTH_TOKEN, FGS_PROJECT_ID or FGS_FUNCTION_URN: {exc}")
     for urn in args.function:
-        backend.register_function(urn, project_id=project)
+        try:
+            backend.register_function(urn, project_id=project)
+        except ValueError as exc:
+            p.error(f"--function {urn}: {exc}")
     backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
-    app = create_app(backend, LENIENT if args.lenient else Dialect())
+    try:
+        app = create_app(backend, LENIENT if args.lenient else Dialect(), control_token=control_token)
+    except ValueError as exc:
+        p.error(f"control token: {exc}")
+    try:
+        sock = bind(args.host, port)
+    except OSError as exc:
+        p.error(f"cannot listen on {args.host}:{port}: {exc.strerror or exc}")
     # The token is a secret even here: name the project and function, never the token.
-    print(f"fgs-mock on http://{args.host}:{args.port} project={project}", file=sys.stderr)
-    serve_forever(app, args.host, args.port)
+    print(f"fgs-mock on http://{args.host}:{sock.getsockname()[1]} project={project}", file=sys.stderr, flush=True)
+    serve_forever(app, sock, limits)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from typing import Any
 
 from fgs.error_codes import ERROR_CODES
 from fgs_mock import urls
+from fgs_mock.control import MAX_CONTROL_BODY, Control
+from fgs_mock.control import error as control_error
 from fgs_mock.models import Backend, Refusal
 
 Scope = MutableMapping[str, Any]
@@ -45,6 +47,14 @@ class _TooLarge(Exception):
     pass
 
 
+class _HungUp(Exception):
+    """The client left before its request was complete: there is no one to answer, and nothing to record."""
+
+
+# Headers a request carries at most once; two different values leave the request ambiguous.
+SINGULAR_HEADERS = frozenset({b"x-auth-token", b"content-type", b"content-length", b"host"})
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -56,10 +66,18 @@ def _is_json_media_type(value: bytes | None) -> bool:
 
 
 class MockApp:
-    def __init__(self, backend: Backend, dialect: Dialect = Dialect(), max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        dialect: Dialect = Dialect(),
+        max_body: int = MAX_BODY,
+        *,
+        control_token: str | None = None,
+    ) -> None:
         self.backend = backend
         self.dialect = dialect
         self.max_body = max_body
+        self.control = Control(backend, control_token)
         self._headers = [(b"content-type", dialect.content_type)]
         self._error_bodies = {code: self._error_body(code) for code in ERROR_CODES}
         # The error-code table has no 405 row; this code is the mock's own, outside the contract.
@@ -79,36 +97,52 @@ class MockApp:
             return
         found = urls.match(scope.get("raw_path") or scope["path"].encode())
         try:
-            body = await self._read_body(receive)
-        except _TooLarge:
-            body = None
-        if found.route == "invoke":
-            status, payload, extra = self._invoke(scope, found.params, body)
-        elif found.route == "control":
-            status, payload, extra = self._control(scope["method"], found.params["name"], body)
-        else:
-            status, payload, extra = 404, self._error_bodies["FSS.0404"], []
+            if found.route == "control":
+                await self._control(scope, found.params["name"], receive, send)
+                return
+            try:
+                body = await self._read_body(receive, self.max_body)
+            except _TooLarge:
+                body = None
+            if found.route == "invoke":
+                status, payload, extra = self._invoke(scope, found.params, body)
+                self.control.answered[status] = self.control.answered.get(status, 0) + 1
+            else:
+                status, payload, extra = 404, self._error_bodies["FSS.0404"], []
+        except _HungUp:
+            return
         await self._send(send, scope["method"], status, payload, extra)
 
-    async def _read_body(self, receive: Receive) -> bytes:
+    async def _control(self, scope: Scope, name: str, receive: Receive, send: Send) -> None:
+        """Test hooks under /_mock/: not part of the contract."""
+        if not self.control.authorised(scope["headers"]):
+            answer = control_error(401, "FSS.0401", "The control token is missing or wrong.")
+        else:
+            try:
+                body = await self._read_body(receive, MAX_CONTROL_BODY)
+            except _TooLarge:
+                answer = control_error(413, "FSS.0413", f"Control bodies are capped at {MAX_CONTROL_BODY} bytes.")
+            else:
+                answer = self.control.handle(scope["method"], name, scope.get("query_string", b""), body)
+        await self._send(send, scope["method"], *answer)
+
+    async def _read_body(self, receive: Receive, limit: int) -> bytes:
         chunks: list[bytes] = []
         size = 0
-        too_large = False
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                raise _HungUp
             chunk = message.get("body", b"")
             size += len(chunk)
             # Keep draining past the limit so the connection stays usable, but keep nothing more.
-            if size > self.max_body:
-                too_large = True
+            if size > limit:
                 chunks.clear()
             elif chunk:
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        if too_large:
+        if size > limit:
             raise _TooLarge
         return b"".join(chunks)
 
@@ -120,8 +154,8 @@ class MockApp:
         fault = self.backend.faults.draw()
         if fault is not None:
             return fault, self._error_bodies["FSS.0500" if fault == 500 else "FSS.0503"], []
-        headers = _headers(scope)
         try:
+            headers = _headers(scope)
             request_id = self._accept(headers, params, body)
         except Refusal as refusal:
             return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
@@ -145,36 +179,6 @@ class MockApp:
             raise Refusal("FSS.0400")
         return self.backend.accept(function, body).request_id
 
-    def _control(self, method: str, name: str, body: bytes | None) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-        """Test hooks under /_mock/: not part of the contract, loopback use only."""
-        try:
-            args = json.loads(body) if body else {}
-            if not isinstance(args, dict):
-                raise TypeError("expected a JSON object")
-            if name == "invocations" and method == "GET":
-                latest = list(self.backend.invocations)[-100:]
-                listed = [
-                    {"request_id": i.request_id, "function": i.function.short_urn, "size": len(i.body)} for i in latest
-                ]
-                return 200, json.dumps({"count": len(self.backend.invocations), "latest": listed}).encode(), []
-            if name == "faults" and method == "POST":
-                self.backend.faults.set(
-                    status=int(args.get("status", 503)),
-                    next_count=int(args.get("next", 0)),
-                    share=float(args.get("share", 0.0)),
-                    seed=args.get("seed"),
-                )
-                return 204, b"", []
-            if name == "faults" and method == "DELETE":
-                self.backend.faults.clear()
-                return 204, b"", []
-            if name == "functions" and method == "POST":
-                ref = self.backend.register_function(str(args["urn"]), project_id=args.get("project_id"))
-                return 201, json.dumps({"function": ref.short_urn}).encode(), []
-        except (ValueError, TypeError, KeyError, RecursionError) as exc:
-            return 400, json.dumps({"error_code": "FSS.0400", "error_msg": f"Invalid parameter: {exc}"}).encode(), []
-        return 404, self._error_bodies["FSS.0404"], []
-
     async def _send(
         self, send: Send, method: str, status: int, payload: bytes, extra: list[tuple[bytes, bytes]]
     ) -> None:
@@ -194,12 +198,18 @@ class MockApp:
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
-    # ASGI servers lower-case header names; the first of repeated headers wins.
+    """The request's headers by name; a singular header sent twice with different values is refused.
+
+    ASGI servers lower-case header names.
+    """
     found: dict[bytes, bytes] = {}
     for name, value in scope["headers"]:
-        found.setdefault(name, value)
+        if found.setdefault(name, value) != value and name in SINGULAR_HEADERS:
+            raise Refusal("FSS.0400")
     return found
 
 
-def create_app(backend: Backend | None = None, dialect: Dialect = Dialect()) -> MockApp:
-    return MockApp(backend if backend is not None else Backend.with_defaults(), dialect)
+def create_app(
+    backend: Backend | None = None, dialect: Dialect = Dialect(), *, control_token: str | None = None
+) -> MockApp:
+    return MockApp(backend if backend is not None else Backend.with_defaults(), dialect, control_token=control_token)

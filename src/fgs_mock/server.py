@@ -1,7 +1,8 @@
-"""Running the mock on loopback: in a background thread for tests, or in the foreground for `make mock`."""
+"""Running the mock: in a background thread for tests, or in the foreground for `make mock`."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 import time
@@ -10,39 +11,78 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from fgs_mock.responses import Receive, Scope, Send
+from fgs_mock.protocol import Limits, guarded_protocol
+from fgs_mock.responses import MockApp, Receive, Scope, Send
 
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 HOST = "127.0.0.1"
 
 
-def _config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is announced: a port in use fails here (OSError)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _check_exposure(app: ASGIApp, host: str) -> None:
+    if isinstance(app, MockApp) and not app.control.token_set and not is_loopback(host):
+        raise ValueError("off loopback, the control routes need a control token")
+
+
+def _server(app: ASGIApp, sock: socket.socket, limits: Limits) -> uvicorn.Server:
+    _check_exposure(app, sock.getsockname()[0])
     # No access log and no lifespan: both cost time per request or at start and give nothing here.
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app,
+        http=guarded_protocol(limits),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=max(1, round(limits.head_timeout)),
+    )
+    return uvicorn.Server(config)
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, host: str = HOST, port: int = 0) -> Iterator[str]:
+def serve_in_thread(app: ASGIApp, host: str = HOST, port: int = 0, limits: Limits | None = None) -> Iterator[str]:
     """Serve `app` until the block ends; yields the base URL. Port 0 picks a free port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    server = uvicorn.Server(_config(app, host, sock.getsockname()[1]))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fgs-mock", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the mock server did not start")
-        time.sleep(0.005)
+    _check_exposure(app, host)
+    sock = bind(host, port)
     try:
-        yield f"http://{host}:{sock.getsockname()[1]}"
+        server = _server(app, sock, limits or Limits())
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fgs-mock", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the mock server did not start")
+            time.sleep(0.005)
+        try:
+            yield f"http://{host}:{sock.getsockname()[1]}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         sock.close()
 
 
-def serve_forever(app: ASGIApp, host: str, port: int) -> None:
-    uvicorn.Server(_config(app, host, port)).run()
+def serve_forever(app: ASGIApp, sock: socket.socket, limits: Limits | None = None) -> None:
+    _server(app, sock, limits or Limits()).run(sockets=[sock])

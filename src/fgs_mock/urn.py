@@ -39,6 +39,10 @@ class FunctionRef(NamedTuple):
         return self.qualifier.startswith("!")
 
 
+def is_project_id(value: str) -> bool:
+    return _PROJECT.fullmatch(value) is not None
+
+
 def _check(pattern: re.Pattern[str], value: str) -> str:
     if not pattern.fullmatch(value):
         raise MalformedUrn(value)

@@ -1,0 +1,89 @@
+"""The mock's memory and listing under sustained load: used by bench.py (make bench).
+
+`fill` drives a running mock with wrk until it has accepted a given number of calls; `rss_mib` reads a
+process's resident memory; `listing_ms` times pages of GET /_mock/invocations.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+KIB_BODY = json.dumps({"payload": "x" * 1009})  # 1,024 bytes on the wire
+assert len(KIB_BODY) == 1024
+
+
+def stop_after_script(calls: int, token: str) -> str:
+    """A wrk script that posts 1 KiB bodies and stops its (single) thread after `calls` answers."""
+    return (
+        'wrk.method = "POST"\n'
+        f"wrk.body = {json.dumps(KIB_BODY)}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["X-Auth-Token"] = "{token}"\n'
+        "local answered = 0\n"
+        "response = function(status, headers, body)\n"
+        "  answered = answered + 1\n"
+        f"  if answered >= {calls} then wrk.thread:stop() end\n"
+        "end\n"
+    )
+
+
+def fill(base_url: str, path: str, calls: int, token: str, scratch: Path, connections: int = 10) -> float:
+    """Seconds until the mock at `base_url` has accepted `calls` more calls to `path` from wrk.
+
+    wrk's main thread sleeps for the whole duration even once its worker stopped, so the mock's own
+    counter says when the run is done, and wrk is ended then.
+    """
+    script = scratch / "fill.lua"
+    script.write_text(stop_after_script(calls, token))
+    target = counters(base_url)["accepted"] + calls
+    started = time.perf_counter()
+    wrk = subprocess.Popen(
+        ["wrk", "-t1", f"-c{connections}", "-d600s", "-s", str(script), base_url + path],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while counters(base_url)["accepted"] < target:
+            if wrk.poll() is not None:
+                raise RuntimeError(f"wrk ended (status {wrk.returncode}) before {calls} calls were accepted")
+            time.sleep(0.2)
+        return time.perf_counter() - started
+    finally:
+        wrk.terminate()
+        wrk.wait(timeout=10)
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def counters(base_url: str) -> dict[str, int]:
+    listed = httpx.get(base_url + "/_mock/invocations", params={"limit": 1}, timeout=30).json()
+    return {key: int(listed[key]) for key in ("accepted", "retained", "evicted")}
+
+
+def listing_ms(base_url: str, stored: int, rounds: int = 20) -> dict[str, tuple[float, float]]:
+    """Median and worst milliseconds per page, for pages at the start, middle and end of the store."""
+    pages: dict[str, dict[str, str | int]] = {
+        "first 100": {"limit": 100},
+        "100 from the middle": {"limit": 100, "marker": str(stored // 2)},
+        "1,000 from the middle": {"limit": 1000, "marker": str(stored // 2)},
+    }
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        for _ in range(rounds):
+            for name, params in pages.items():
+                started = time.perf_counter()
+                answer = http.get("/_mock/invocations", params=params)
+                times[name].append((time.perf_counter() - started) * 1000)
+                answer.raise_for_status()
+    return {name: (statistics.median(t), max(t)) for name, t in times.items()}

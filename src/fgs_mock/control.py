@@ -1,0 +1,183 @@
+"""The `/_mock/` control routes: test hooks outside the contract.
+
+Each request is validated whole before anything changes, so a refused request (400) changes nothing.
+When a control token is set, every control request must carry it in `X-Mock-Control-Token`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hmac
+import json
+import math
+from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl
+
+from fgs_mock.models import MAX_FAULT_COUNT, Backend
+from fgs_mock.store import MAX_PAGE, Invocation
+from fgs_mock.urn import MalformedUrn, parse_urn
+
+MAX_CONTROL_BODY = 64 * 1024
+DEFAULT_PAGE = 100
+CONTROL_TOKEN_HEADER = b"x-mock-control-token"
+
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+
+
+class Invalid(ValueError):
+    """The control request is refused with 400, and nothing changed."""
+
+
+def error(status: int, code: str, message: str) -> Answer:
+    return status, json.dumps({"error_code": code, "error_msg": message}).encode(), []
+
+
+def _object(body: bytes, allowed: frozenset[str]) -> dict[str, object]:
+    try:
+        args = json.loads(body) if body else {}
+    except (ValueError, RecursionError):
+        raise Invalid("the body is not JSON") from None
+    if not isinstance(args, dict):
+        raise Invalid("the body must be a JSON object")
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise Invalid(f"unknown keys: {', '.join(unknown)}"[:200])
+    return args
+
+
+def _integer(args: Mapping[str, object], key: str, default: int | None, low: int, high: int) -> int | None:
+    value = args.get(key, default)
+    if value is None and default is None:
+        return None
+    # bool is an int in Python, but not a count in JSON; 2.9 or 1e999 are not counts either.
+    if type(value) is not int or not low <= value <= high:
+        raise Invalid(f"{key} must be a JSON integer within [{low}, {high}]")
+    return value
+
+
+def _share(args: Mapping[str, object]) -> float:
+    value = args.get("share", 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (math.isfinite(value) and 0 <= value <= 1):
+        raise Invalid("share must be a finite number within [0, 1]")
+    return float(value)
+
+
+def _string(args: Mapping[str, object], key: str, *, required: bool) -> str | None:
+    value = args.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"{key} must be a string")
+    return value
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _listing_item(invocation: Invocation) -> bytes:
+    # The body was parsed as a JSON object before it was accepted: splice it in rather than parse and
+    # re-encode it. Other encodings (JSON allows UTF-16 and -32, and a BOM) go through json.
+    body = invocation.body
+    if body.startswith(codecs.BOM_UTF8) or not _is_utf8(body):
+        try:
+            body = json.dumps(json.loads(body)).encode()
+        except (ValueError, RecursionError):
+            body = b"null"
+    # Formatted by hand: json.dumps of a dict per row made a page of 1,000 take twice as long.
+    function = json.dumps(invocation.function.short_urn)
+    head = (
+        f'{{"request_id": {json.dumps(invocation.request_id)}, "function": {function}, '
+        f'"accepted_at": {invocation.accepted_at!r}, "size": {len(invocation.body)}, "body": '
+    )
+    return head.encode() + body + b"}"
+
+
+class Control:
+    def __init__(self, backend: Backend, token: str | None = None) -> None:
+        self.backend = backend
+        if token is not None and not (token and all("!" <= c <= "~" for c in token)):
+            raise ValueError("the control token must be non-empty visible ASCII")
+        self._token = None if token is None else token.encode()
+        self.token_set = token is not None
+        self.answered: dict[int, int] = {}  # status -> how many answers of the invocation route had it
+
+    def authorised(self, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+        if self._token is None:
+            return True
+        given = [value for name, value in headers if name == CONTROL_TOKEN_HEADER]
+        # Exactly once: with two, which one counts would depend on the server in front.
+        return len(given) == 1 and hmac.compare_digest(given[0], self._token)
+
+    def handle(self, method: str, name: str, query: bytes, body: bytes) -> Answer:
+        try:
+            return self._route(method, name, query, body)
+        except Invalid as refused:
+            return error(400, "FSS.0400", f"Invalid parameter: {refused}")
+
+    def _route(self, method: str, name: str, query: bytes, body: bytes) -> Answer:
+        if (name, method) == ("invocations", "GET"):
+            return self._list(query)
+        if (name, method) == ("invocations", "DELETE"):
+            self.backend.invocations.clear()
+            return 204, b"", []
+        if (name, method) == ("faults", "GET"):
+            return 200, json.dumps(self.backend.faults.snapshot()).encode(), []
+        if (name, method) == ("faults", "POST"):
+            args = _object(body, frozenset({"status", "next", "share", "seed"}))
+            status = _integer(args, "status", 503, 500, 503)
+            if status not in (500, 503):
+                raise Invalid("status must be 500 or 503, the server errors the operation documents")
+            next_count = _integer(args, "next", 0, 0, MAX_FAULT_COUNT)
+            share = _share(args)
+            seed = _integer(args, "seed", None, -(2**63), 2**63 - 1)
+            assert next_count is not None
+            self.backend.faults.set(status=status, next_count=next_count, share=share, seed=seed)
+            return 204, b"", []
+        if (name, method) == ("faults", "DELETE"):
+            self.backend.faults.clear()
+            return 204, b"", []
+        if (name, method) == ("functions", "GET"):
+            return 200, json.dumps({"functions": self.backend.functions()}).encode(), []
+        if (name, method) == ("functions", "POST"):
+            args = _object(body, frozenset({"urn", "project_id"}))
+            urn = _string(args, "urn", required=True)
+            project_id = _string(args, "project_id", required=False)
+            assert urn is not None
+            try:
+                parse_urn(urn)
+                ref = self.backend.register_function(urn, project_id=project_id)
+            except (MalformedUrn, ValueError) as exc:
+                raise Invalid(str(exc)[:200]) from None
+            return 201, json.dumps({"function": ref.short_urn}).encode(), []
+        return error(404, "FSS.0404", "No such control route.")
+
+    def _list(self, query: bytes) -> Answer:
+        try:
+            pairs = parse_qsl(query.decode("ascii"), keep_blank_values=True, strict_parsing=bool(query))
+        except (UnicodeDecodeError, ValueError):
+            raise Invalid("the query string is malformed") from None
+        params = dict(pairs)
+        if len(params) != len(pairs) or not set(params) <= {"limit", "marker"}:
+            raise Invalid("the query takes limit and marker, once each")
+        limit = params.get("limit", str(DEFAULT_PAGE))
+        if not (limit.isascii() and limit.isdigit() and len(limit) <= 6 and 1 <= int(limit) <= MAX_PAGE):
+            raise Invalid(f"limit must be an integer within [1, {MAX_PAGE}]")
+        try:
+            page = self.backend.invocations.page(int(limit), params.get("marker"))
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
+        counters = self.backend.invocations.counters()
+        head = {
+            "accepted": counters.accepted,
+            "retained": counters.retained,
+            "evicted": counters.evicted,
+            "answered": {str(status): count for status, count in sorted(self.answered.items())},
+            "next_marker": page.next_marker,
+        }
+        items = b", ".join(_listing_item(i) for i in page.invocations)
+        return 200, json.dumps(head).encode()[:-1] + b', "invocations": [' + items + b"]}", []

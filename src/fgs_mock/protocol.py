@@ -1,0 +1,190 @@
+"""uvicorn's httptools protocol with the connection hygiene uvicorn lacks.
+
+uvicorn only times out idle keep-alive connections, and only after a first response; it has no cap on
+the header block with httptools and its `limit_concurrency` answers 503 instead of making room. Here:
+
+- a request head must be complete within `head_timeout` of the connection opening or of the previous
+  answer; a body within `body_timeout` of its head. Otherwise the connection closes (with 408 when part
+  of a request had arrived);
+- the head is capped at `max_header_bytes` and `max_headers` fields (431 past either);
+- past `max_connections`, the connection idle the longest (no request being answered) is closed, so that
+  slow or idle peers cannot starve a fresh one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from asyncio import Transport
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+
+@dataclass(frozen=True)
+class Limits:
+    head_timeout: float = 5.0
+    body_timeout: float = 30.0
+    max_header_bytes: int = 16 * 1024
+    max_headers: int = 100
+    max_connections: int = 1000
+
+    def __post_init__(self) -> None:
+        if min(self.head_timeout, self.body_timeout) <= 0:
+            raise ValueError("timeouts must be positive")
+        if min(self.max_header_bytes, self.max_headers, self.max_connections) < 1:
+            raise ValueError("caps must be at least 1")
+
+
+class _HeadTooLarge(Exception):
+    pass
+
+
+@dataclass
+class _Connections:
+    """One server's open connections, least recently active first (a dict keeps order and moves in O(1))."""
+
+    open: dict[GuardedProtocol, None] = field(default_factory=dict)
+    sweeping: bool = False
+
+
+def _answer(status: int, code: str, message: str) -> bytes:
+    body = json.dumps({"error_code": code, "error_msg": message}).encode()
+    head = b"content-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % len(body)
+    return STATUS_LINE[status] + head + body
+
+
+TOO_LARGE = _answer(431, "FSS.0431", "Request header fields too large.")
+TIMED_OUT = _answer(408, "FSS.0408", "Request timeout.")
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    limits: ClassVar[Limits]
+    peers: ClassVar[_Connections]
+
+    # A deadline per connection, checked by one sweep per server, rather than a timer armed and
+    # cancelled twice for every request.
+    _deadline = math.inf
+    _in_head = True
+    _head_bytes = 0  # raw bytes received while a head was incomplete
+    _exact_head = 0  # URL and header fields as parsed
+    _header_count = 0
+    _started = False  # some bytes of the current request arrived
+
+    def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        registry = self.peers.open
+        registry[self] = None
+        if len(registry) > self.limits.max_connections:
+            # None idle: every slot is answering a request, so the newcomer is the one to go.
+            idle = next((c for c in registry if c is not self and c._idle()), self)
+            del registry[idle]
+            idle.transport.close()
+        if not transport.is_closing():
+            self._arm(self.limits.head_timeout)
+        if not self.peers.sweeping:
+            self.peers.sweeping = True
+            self.loop.call_later(self._tick(), self._sweep)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.peers.open.pop(self, None)
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _tick(self) -> float:
+        return min(1.0, max(0.01, min(self.limits.head_timeout, self.limits.body_timeout) / 4))
+
+    def _sweep(self) -> None:
+        now = self.loop.time()
+        for connection in [c for c in self.peers.open if c._deadline <= now]:
+            connection._expired()
+        if self.peers.open:
+            self.loop.call_later(self._tick(), self._sweep)
+        else:
+            self.peers.sweeping = False
+
+    def _idle(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _arm(self, seconds: float) -> None:
+        self._deadline = self.loop.time() + seconds
+
+    def _disarm(self) -> None:
+        self._deadline = math.inf
+
+    def _expired(self) -> None:
+        self._deadline = math.inf
+        if not self.transport.is_closing():
+            if self._started and self._idle():
+                self.transport.write(TIMED_OUT)
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+            self._started = True
+        # The parser stops on _HeadTooLarge from our callbacks; super() then calls send_400_response.
+        super().data_received(data)
+        if self._in_head and self._head_bytes > self.limits.max_header_bytes and not self.transport.is_closing():
+            self._refuse()
+
+    def send_400_response(self, msg: str) -> None:
+        # uvicorn answers 400 to any parser error, including one our callbacks raised to stop the parse.
+        if self._exact_head > self.limits.max_header_bytes or self._header_count > self.limits.max_headers:
+            self._refuse()
+        else:
+            super().send_400_response(msg)
+
+    def _refuse(self) -> None:
+        self._disarm()
+        if not self.transport.is_closing():
+            self.transport.write(TOO_LARGE)
+            self.transport.close()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = self._started = True
+        self._exact_head = self._header_count = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._exact_head += len(url)
+        if self._exact_head > self.limits.max_header_bytes:
+            raise _HeadTooLarge
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._exact_head += len(name) + len(value) + 4
+        self._header_count += 1
+        if self._exact_head > self.limits.max_header_bytes or self._header_count > self.limits.max_headers:
+            raise _HeadTooLarge
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_bytes = 0
+        registry = self.peers.open
+        registry.pop(self, None)
+        registry[self] = None  # most recently active now
+        self._arm(self.limits.body_timeout)
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_head = True
+        self._started = False
+        super().on_message_complete()
+        # Answered before its body ended (a refused control call): from now on, the next head is due.
+        if self.cycle.response_complete:
+            self._arm(self.limits.head_timeout)
+        else:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and not self.pipeline and self._in_head:
+            self._arm(self.limits.head_timeout)
+
+
+def guarded_protocol(limits: Limits) -> type[GuardedProtocol]:
+    """A protocol class for one server: its own limits and its own registry of connections."""
+    return type("Guarded", (GuardedProtocol,), {"limits": limits, "peers": _Connections()})
