@@ -12,6 +12,7 @@ import pytest
 
 from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.gateway import API_GATEWAY
+from contract_tests.conformance.signed import CORRECT_SIGNED, KEY_ENV, SignedVariant
 from contract_tests.mock.harness import Job, SuiteRun, run_many
 from contract_tests.mock.mutants import (
     CORRECT,
@@ -27,14 +28,18 @@ KNOWN = Known(token="tok-" + "a1b2c3d4" * 4, project_id=DEFAULT_PROJECT_ID, func
 CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
-ALL_CORRECT = [*CORRECT, API_GATEWAY]
+ALL_CORRECT = [*CORRECT, API_GATEWAY, *CORRECT_SIGNED]
+
+
+def _env(variant: Variant) -> dict[str, str]:
+    return KEY_ENV if isinstance(variant, SignedVariant) else {}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     jobs: dict[str, Job] = {
-        **{v.name: (v, KNOWN, {}) for v in ALL_CORRECT},
-        **{v.name: (v, KNOWN, {}) for v in ALL_BROKEN},
+        **{v.name: (v, KNOWN, _env(v)) for v in ALL_CORRECT},
+        **{v.name: (v, KNOWN, _env(v)) for v in ALL_BROKEN},
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
         # invocation; a small one must hold, and say what it left out.
