@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from contract_tests.auth.keys import SK
 from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.gateway import API_GATEWAY
 from contract_tests.conformance.signed import CORRECT_SIGNED, KEY_ENV, SignedVariant
@@ -107,3 +108,12 @@ def test_token_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> 
     assert "quoted a token it was sent" in run.output
     for text in (run.output, *(p.read_text() for p in run.reports.iterdir() if p.is_file())):
         assert CANARY not in text
+
+
+def test_the_secret_key_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> None:
+    signed = [v.name for v in (*ALL_CORRECT, *ALL_BROKEN) if isinstance(v, SignedVariant)]
+    assert any(runs[name].returncode == 1 for name in signed)  # failure reports were written too
+    for name in signed:
+        run = runs[name]
+        for text in (run.output, *(p.read_text() for p in run.reports.iterdir() if p.is_file())):
+            assert SK[:-1] not in text  # nor the near-miss secrets the check signs with
