@@ -1,7 +1,8 @@
 """An embedded FunctionGraph async-invocation endpoint that behaves as the docs say.
 
-`models` holds the state and `store` the accepted calls; `responses` is the HTTP layer, `control` the
-/_mock/ routes, `urls` the routing; `protocol` and `server` run it on uvicorn.
+`models` holds the state and `store` the accepted calls, `auth` the key pairs and IAM users;
+`responses` is the HTTP layer, `control` the /_mock/ routes, `iam` the token route, `urls` the routing;
+`protocol` and `server` run it on uvicorn.
 """
 
 from fgs_mock.models import (

@@ -13,6 +13,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from fgs_mock.auth import KeyRing, TokenIssuer
+from fgs_mock.refusal import Refusal
 from fgs_mock.store import InMemoryInvocationStore, Invocation, InvocationStore
 from fgs_mock.urn import DEFAULT_QUALIFIER, FunctionRef, MalformedUrn, is_project_id, parse_urn
 
@@ -31,14 +33,6 @@ __all__ = [
 DEFAULT_PROJECT_ID = "0b5c2e1f9a7d4c3e8f6a1b2c3d4e5f60"
 DEFAULT_TOKEN = "fgs-mock-token"  # noqa: S105 - a documented, public default of the mock
 DEFAULT_FUNCTION_URN = f"urn:fss:eu-de:{DEFAULT_PROJECT_ID}:function:default:hello:latest"
-
-
-class Refusal(Exception):
-    """A documented refusal: the HTTP layer maps `code` to its status through the error-code table."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 MAX_FAULT_COUNT = 2**31 - 1
@@ -99,6 +93,8 @@ class Backend:
         self._functions: dict[tuple[str, str, str], set[str]] = {}
         self.invocations: InvocationStore = store if store is not None else InMemoryInvocationStore()
         self.faults = FaultPlan()
+        self.keys = KeyRing()  # access key pairs whose signatures are accepted
+        self.iam = TokenIssuer()  # users who may log in at /v3/auth/tokens, and the tokens issued
 
     @classmethod
     def with_defaults(
@@ -121,6 +117,18 @@ class Backend:
         if not is_project_id(project_id):
             raise ValueError("project_id must be 1-64 letters, digits, '-' or '_'")
         self._projects_by_token[token] = project_id
+
+    def add_access_key(self, access_key: str, secret_key: str, project_id: str) -> None:
+        """Accept requests signed with this key pair (SDK-HMAC-SHA256) as calls of `project_id`."""
+        if not is_project_id(project_id):
+            raise ValueError("project_id must be 1-64 letters, digits, '-' or '_'")
+        self.keys.add(access_key, secret_key, project_id)
+
+    def add_iam_user(self, domain: str, user: str, password: str, project_id: str, project_name: str) -> None:
+        """Let this user log in at `POST /v3/auth/tokens`, scoped to `project_name`, for tokens of `project_id`."""
+        if not is_project_id(project_id):
+            raise ValueError("project_id must be 1-64 letters, digits, '-' or '_'")
+        self.iam.add_user(domain, user, password, project_id, project_name)
 
     def register_function(self, urn: str, *, project_id: str | None = None) -> FunctionRef:
         """Make a function (at the URN's version or alias) invocable. Short forms need `project_id`."""

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fgs.error_codes import ERROR_CODES
-from fgs_mock import urls
+from fgs_mock import iam, urls
+from fgs_mock.auth import FORBIDDEN, AuthRefusal
 from fgs_mock.control import MAX_CONTROL_BODY, Control
 from fgs_mock.control import error as control_error
 from fgs_mock.models import Backend, Refusal
@@ -107,6 +108,8 @@ class MockApp:
             if found.route == "invoke":
                 status, payload, extra = self._invoke(scope, found.params, body)
                 self.control.answered[status] = self.control.answered.get(status, 0) + 1
+            elif found.route == "iam":
+                status, payload, extra = iam.answer(self.backend.iam, scope["method"], body)
             else:
                 status, payload, extra = 404, self._error_bodies["FSS.0404"], []
         except _HungUp:
@@ -156,16 +159,13 @@ class MockApp:
             return fault, self._error_bodies["FSS.0500" if fault == 500 else "FSS.0503"], []
         try:
             headers = _headers(scope)
-            request_id = self._accept(headers, params, body)
+            request_id = self._accept(scope, headers, params, body)
         except Refusal as refusal:
             return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
         return 202, b'{"request_id":"' + request_id.encode() + b'"}', []
 
-    def _accept(self, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None) -> str:
-        token = headers.get(b"x-auth-token")
-        project = self.backend.project_for(token.decode("latin-1") if token is not None else None)
-        if project is None:
-            raise Refusal("FSS.0401" if self.dialect.bad_token_status == 401 else "FSS.0403")
+    def _accept(self, scope: Scope, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None) -> str:
+        project = self._caller(scope, headers, body)
         if params["project_id"] != project:
             raise Refusal("FSS.0403")
         function = self.backend.resolve(project, params["function_urn"])
@@ -178,6 +178,33 @@ class MockApp:
         if not isinstance(event, dict):
             raise Refusal("FSS.0400")
         return self.backend.accept(function, body).request_id
+
+    def _caller(self, scope: Scope, headers: dict[bytes, bytes], body: bytes | None) -> str:
+        """The project the request's credential grants: its X-Auth-Token if it has one, else its signature.
+
+        A token decides alone: a request that carries one is never judged by an `Authorization` beside it.
+        """
+        token = headers.get(b"x-auth-token")
+        project: str | None = None
+        if token is not None:
+            value = token.decode("latin-1")
+            project = self.backend.project_for(value) or self.backend.iam.project_for_token(value)
+        elif b"authorization" in headers:
+            if body is None:  # over the cap: the signed payload cannot be hashed
+                raise Refusal("FSS.0400")
+            try:
+                raw_path = scope.get("raw_path") or scope["path"].encode()
+                caller = self.backend.keys.verify(
+                    scope["method"], raw_path, scope.get("query_string", b""), scope["headers"], body
+                )
+            except AuthRefusal as refusal:
+                if refusal.code == FORBIDDEN:  # a valid signature for another project than the path's
+                    raise
+            else:
+                project = caller.project_id
+        if project is None:
+            raise Refusal("FSS.0401" if self.dialect.bad_token_status == 401 else "FSS.0403")
+        return project
 
     async def _send(
         self, send: Send, method: str, status: int, payload: bytes, extra: list[tuple[bytes, bytes]]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 from urllib.parse import unquote
 
-Route = Literal["invoke", "control", "unknown"]
+Route = Literal["invoke", "control", "iam", "unknown"]
 CONTROL_PREFIX = "/_mock/"
+IAM_TOKENS = "/v3/auth/tokens"
 
 
 class Match(NamedTuple):
@@ -19,6 +20,8 @@ def match(raw_path: bytes) -> Match:
     path = raw_path.decode("latin-1")
     if path.startswith(CONTROL_PREFIX):
         return Match("control", {"name": path[len(CONTROL_PREFIX) :]})
+    if path == IAM_TOKENS:
+        return Match("iam", {})
     segments = path.split("/")
     # "", "v2", project_id, "fgs", "functions", function_urn, "invocations-async"
     if (
