@@ -6,6 +6,8 @@
 Every error it raises derives from fgs.FgsError.
 """
 
+from typing import TYPE_CHECKING
+
 from fgs.client import DEFAULT_RETRY, DEFAULT_TIMEOUT, AsyncClient, Client
 from fgs.errors import (
     ApiError,
@@ -22,6 +24,18 @@ from fgs.errors import (
     TransportError,
 )
 from fgs.retry import NO_RETRY, RetryPolicy
+
+if TYPE_CHECKING:
+    __version__: str
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":  # read on first use: importlib.metadata costs more than the rest of fgs
+        from fgs._version import package_version
+
+        return package_version()
+    raise AttributeError(f"module 'fgs' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -42,4 +56,5 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "TransportError",
+    "__version__",
 ]
