@@ -20,7 +20,7 @@ from contract_tests.package.conftest import Installed, clean_env
 
 
 @pytest.fixture(scope="module")
-def tool(installed: Callable[[str], Installed]) -> Installed:
+def tool(installed: Callable[..., Installed]) -> Installed:
     return installed("conformance")
 
 

@@ -179,9 +179,10 @@ class MockEndpoint:
         self.backend.invocations.clear()
 
     def register(self, urn: str) -> str:
-        """Make another function of this tenant invocable; returns its full URN for a client.
+        """Make another function of this tenant invocable; returns its full URN, for a client.
 
-        A short URN is read in this mock's project: `"pkg:name:v2"` (package, name, version), `"name"`.
+        `urn` is a full URN, or a short form read in this mock's project: `"name"` (package `default`),
+        `"package:name"`, `"<project>:package:name:version"`. Three fields are project, package and name.
         """
         ref = self.backend.register_function(urn, project_id=self.project_id)
         return f"urn:fss:eu-de:{self.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
