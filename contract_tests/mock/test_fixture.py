@@ -38,6 +38,16 @@ def test_the_next_test_gets_a_fresh_mock_on_the_same_server(fgs_mock: MockEndpoi
     assert len(fgs_mock.backend.invocations) == 0
 
 
+def test_running_is_offered_by_the_package() -> None:
+    import fgs_mock
+    import fgs_mock.testing
+
+    assert fgs_mock.running is fgs_mock.testing.running
+    with fgs_mock.running(project_id="other-project", function_urn="fn") as mock:
+        assert mock.client().invoke_async("fn", {})
+        assert [(c.project_id, c.function_urn, c.status) for c in mock.invocations] == [("other-project", "fn", 202)]
+
+
 def test_the_tenant_is_the_documented_default_and_the_token_stays_out_of_repr(fgs_mock: MockEndpoint) -> None:
     import fgs_mock as package
 
