@@ -6,6 +6,8 @@
 Every error it raises derives from fgs.FgsError.
 """
 
+from typing import TYPE_CHECKING
+
 from fgs.client import DEFAULT_RETRY, DEFAULT_TIMEOUT, AsyncClient, Client
 from fgs.credentials import AccessKey, Credentials, IamPassword, Token, from_env
 from fgs.errors import (
@@ -26,6 +28,18 @@ from fgs.errors import (
 )
 from fgs.models import AsyncConfig, Destination, DestinationKind, Invocation, InvocationStatus
 from fgs.retry import NO_RETRY, RetryPolicy
+
+if TYPE_CHECKING:
+    __version__: str
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":  # read on first use: importlib.metadata costs more than the rest of fgs
+        from fgs._version import package_version
+
+        return package_version()
+    raise AttributeError(f"module 'fgs' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -57,5 +71,6 @@ __all__ = [
     "Token",
     "TransportError",
     "WaitTimeoutError",
+    "__version__",
     "from_env",
 ]

@@ -8,12 +8,12 @@ import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
+from fgs._version import package_version
 from fgs_conformance import checks, context, report
 from fgs_conformance.preflight import CannotTest, preflight
 from fgs_conformance.settings import ConfigError, Settings
@@ -100,13 +100,6 @@ def _pytest_args(selected: list[str], junit: Path | None) -> list[str]:
     return args
 
 
-def _tool_version() -> str:
-    try:
-        return version("fgs-async-contract")
-    except PackageNotFoundError:  # pragma: no cover - only from a bare source tree
-        return "source"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     options = _parser().parse_args(argv)
     if options.list_checks:
@@ -133,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mode = "live" if settings.live else "embedded mock"
         budget = "unlimited" if settings.max_invocations is None else str(settings.max_invocations)
         header = [
-            f"{PROG} {_tool_version()}: the FunctionGraph async-invocation contract",
+            f"{PROG} {package_version()}: the FunctionGraph async-invocation contract",
             f"Target: {base_url} ({mode}); function {settings.function_urn}; project {settings.project_id}",
             f"Checks: {', '.join(selected)}; invocation budget: {budget}"
             + ("" if options.seed is None else f"; seed {options.seed}"),

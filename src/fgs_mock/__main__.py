@@ -58,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=_bounded(int, 0, 65535), help="port to bind (default $PORT, else 8080; 0 picks one)")
     p.add_argument("--function", action="append", default=[], metavar="URN", help="register another function")
-    p.add_argument("--fail-status", type=int, default=503, choices=(500, 503), help="status of planned failures")
+    p.add_argument("--fail-status", type=int, default=503, choices=(429, 500, 503), help="status of planned failures")
     p.add_argument(
         "--fail-next", type=_bounded(int, 0, 2**31 - 1), default=0, metavar="N", help="the first N calls fail"
     )

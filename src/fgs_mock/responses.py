@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from fgs.error_codes import ERROR_CODES
-from fgs_mock import iam, urls
+from fgs_mock import faults, iam, urls
 from fgs_mock.auth import FORBIDDEN, AuthRefusal
 from fgs_mock.control import MAX_CONTROL_BODY, Control
 from fgs_mock.control import error as control_error
-from fgs_mock.models import Backend, Refusal
+from fgs_mock.models import Backend, Fault, Refusal
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -106,7 +106,10 @@ class MockApp:
             except _TooLarge:
                 body = None
             if found.route == "invoke":
-                status, payload, extra = self._invoke(scope, found.params, body)
+                fault = self.backend.faults.draw() if scope["method"] == "POST" else None
+                if fault is not None and await faults.play(fault, scope, receive):
+                    return
+                status, payload, extra = self._invoke(scope, found.params, body, fault)
                 self.control.answered[status] = self.control.answered.get(status, 0) + 1
             elif found.route == "iam":
                 status, payload, extra = iam.answer(self.backend.iam, scope["method"], body)
@@ -150,13 +153,12 @@ class MockApp:
         return b"".join(chunks)
 
     def _invoke(
-        self, scope: Scope, params: dict[str, str], body: bytes | None
+        self, scope: Scope, params: dict[str, str], body: bytes | None, fault: Fault | None = None
     ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
         if scope["method"] != "POST":
             return 405, self._method_not_allowed, [(b"allow", b"POST")]
-        fault = self.backend.faults.draw()
-        if fault is not None:
-            return fault, self._error_bodies["FSS.0500" if fault == 500 else "FSS.0503"], []
+        if fault is not None and fault.status is not None:
+            return fault.status, self._error_bodies[f"FSS.0{fault.status}"], faults.retry_after(fault)
         try:
             headers = _headers(scope)
             request_id = self._accept(scope, headers, params, body)
