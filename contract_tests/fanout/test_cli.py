@@ -50,7 +50,7 @@ def test_invoke_prints_the_request_id_of_the_accepted_call(served: Mock, tmp_pat
         (["invoke", URN, "--data", "@/no/such/file"], {}, "fgs: cannot read /no/such/file: No such file"),
         (["invoke", ".."], {}, "fgs: function_urn '..' would change the request path"),
         (["invoke", URN], {"FGS_AUTH_TOKEN": ""}, "fgs: set FGS_AUTH_TOKEN in the environment"),
-        (["invoke", URN], {"FGS_ENDPOINT": "ftp://x"}, "fgs: Client(): endpoint 'ftp://x' needs an http(s) scheme"),
+        (["invoke", URN], {"FGS_ENDPOINT": "ftp://x"}, "fgs: endpoint 'ftp://x' needs an http(s) scheme"),
         (["invoke"], {}, "fgs invoke: the following arguments are required: URN (see fgs invoke --help)"),
         ([], {}, "fgs: the following arguments are required: COMMAND"),
         (["invoke-many", URN, "/no/such.jsonl"], {}, "fgs: no such file: /no/such.jsonl"),
