@@ -101,3 +101,8 @@ BROKEN_SIGNED = [
     ),
     SignedVariant("caches-verified-signatures", before=_cache.before, after=_cache.after, caught_by=("signatures",)),
 ]
+
+
+def credentials_env(variant: Variant) -> dict[str, str]:
+    """What a suite run against `variant` authenticates with: its key pair when it checks signatures."""
+    return KEY_ENV if isinstance(variant, SignedVariant) else {}

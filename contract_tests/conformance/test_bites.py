@@ -13,7 +13,7 @@ import pytest
 from contract_tests.auth.keys import SK
 from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.gateway import API_GATEWAY
-from contract_tests.conformance.signed import CORRECT_SIGNED, KEY_ENV, SignedVariant
+from contract_tests.conformance.signed import CORRECT_SIGNED, SignedVariant, credentials_env
 from contract_tests.mock.harness import Job, SuiteRun, run_many
 from contract_tests.mock.mutants import (
     CORRECT,
@@ -32,15 +32,11 @@ SMALL_BUDGET = 8
 ALL_CORRECT = [*CORRECT, API_GATEWAY, *CORRECT_SIGNED]
 
 
-def _env(variant: Variant) -> dict[str, str]:
-    return KEY_ENV if isinstance(variant, SignedVariant) else {}
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     jobs: dict[str, Job] = {
-        **{v.name: (v, KNOWN, _env(v)) for v in ALL_CORRECT},
-        **{v.name: (v, KNOWN, _env(v)) for v in ALL_BROKEN},
+        **{v.name: (v, KNOWN, credentials_env(v)) for v in ALL_CORRECT},
+        **{v.name: (v, KNOWN, credentials_env(v)) for v in ALL_BROKEN},
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
         # invocation; a small one must hold, and say what it left out.

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from contract_tests.conformance.broken import ALL_BROKEN
+from contract_tests.conformance.signed import credentials_env
 from contract_tests.conformance.test_bites import KNOWN
 from contract_tests.mock.harness import Job, SuiteRun, live_env, run_many
 from contract_tests.package.conftest import Installed, clean_env
@@ -88,7 +89,7 @@ def test_a_closed_port_exits_3_within_10_seconds(tool: Installed) -> None:
 
 @pytest.fixture(scope="module")
 def broken_runs(tool: Installed, tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
-    jobs: dict[str, Job] = {v.name: (v, KNOWN, {}) for v in ALL_BROKEN}
+    jobs: dict[str, Job] = {v.name: (v, KNOWN, credentials_env(v)) for v in ALL_BROKEN}
     return run_many(jobs, tmp_path_factory, command=[str(tool.bin("fgs-conformance"))])
 
 
