@@ -10,8 +10,10 @@ import re
 
 import pytest
 
+from contract_tests.auth.keys import SK
 from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.gateway import API_GATEWAY
+from contract_tests.conformance.signed import CORRECT_SIGNED, KEY_ENV, SignedVariant
 from contract_tests.mock.harness import Job, SuiteRun, run_many
 from contract_tests.mock.mutants import (
     CORRECT,
@@ -27,14 +29,18 @@ KNOWN = Known(token="tok-" + "a1b2c3d4" * 4, project_id=DEFAULT_PROJECT_ID, func
 CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
-ALL_CORRECT = [*CORRECT, API_GATEWAY]
+ALL_CORRECT = [*CORRECT, API_GATEWAY, *CORRECT_SIGNED]
+
+
+def _env(variant: Variant) -> dict[str, str]:
+    return KEY_ENV if isinstance(variant, SignedVariant) else {}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     jobs: dict[str, Job] = {
-        **{v.name: (v, KNOWN, {}) for v in ALL_CORRECT},
-        **{v.name: (v, KNOWN, {}) for v in ALL_BROKEN},
+        **{v.name: (v, KNOWN, _env(v)) for v in ALL_CORRECT},
+        **{v.name: (v, KNOWN, _env(v)) for v in ALL_BROKEN},
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
         # invocation; a small one must hold, and say what it left out.
@@ -102,3 +108,12 @@ def test_token_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> 
     assert "quoted a token it was sent" in run.output
     for text in (run.output, *(p.read_text() for p in run.reports.iterdir() if p.is_file())):
         assert CANARY not in text
+
+
+def test_the_secret_key_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> None:
+    signed = [v.name for v in (*ALL_CORRECT, *ALL_BROKEN) if isinstance(v, SignedVariant)]
+    assert any(runs[name].returncode == 1 for name in signed)  # failure reports were written too
+    for name in signed:
+        run = runs[name]
+        for text in (run.output, *(p.read_text() for p in run.reports.iterdir() if p.is_file())):
+            assert SK[:-1] not in text  # nor the near-miss secrets the check signs with

@@ -4,13 +4,20 @@ FgsError
 ├── InvalidRequestError   refused before sending (a path value that would change the path, a bad payload)
 ├── ApiError              the server answered with a documented error status
 │   ├── BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403, NotFoundError 404,
+│   │   └── InvocationNotFoundError   the query answered, without the request_id asked for
 │   └── RateLimitError 429, ServerError 500/503
+├── WaitTimeoutError      wait() ran out of time before the run ended; carries the last status seen
 └── ProtocolError         the answer breaks the contract: undocumented status, unusable 2xx body
     └── TransportError    no usable answer at all: connection refused or dropped, timeout
         └── RequestTimeoutError
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # fgs.models imports this module
+    from fgs.models import Invocation, InvocationStatus
 
 
 class FgsError(Exception):
@@ -69,12 +76,30 @@ class NotFoundError(ApiError):
     pass
 
 
+class InvocationNotFoundError(NotFoundError):
+    """The query answered 200 but holds no run with this request_id (unknown, or not listed yet)."""
+
+
 class RateLimitError(ApiError):
-    pass
+    retry_after: float | None = None
+    """Seconds the server asked to wait (its Retry-After), when it said; the fan-out pauses at least this long."""
 
 
 class ServerError(ApiError):
     pass
+
+
+class WaitTimeoutError(FgsError):
+    """wait() gave up before the run reached a final status.
+
+    last_status is the status of the last answer (None when the query never listed the run), and
+    invocation that whole record.
+    """
+
+    def __init__(self, message: str, *, invocation: Invocation | None = None, attempts: int = 0) -> None:
+        super().__init__(message, attempts=attempts)
+        self.invocation = invocation
+        self.last_status: InvocationStatus | None = invocation.status if invocation is not None else None
 
 
 class ProtocolError(FgsError):

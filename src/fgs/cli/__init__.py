@@ -1,7 +1,8 @@
 """The `fgs` command: invocations from a shell, credentials from the environment (see `fgs --help`).
 
 Exit status: 0 when everything was accepted, 1 when something failed or its outcome is unknown, 2 for a
-usage error, 130 after Ctrl-C. User errors are one line on stderr, never a traceback.
+usage error, 130 after Ctrl-C; `fgs wait` adds 124 for a run that did not end in time. User errors are
+one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import fgs
-from fgs.cli import many
+from fgs.cli import lifecycle, many
 from fgs.cli.env import AUTH_TOKEN, ENDPOINT, PROJECT_ID, UsageError, client_options
 from fgs.cli.journal import Journal
 from fgs.fanout import DEFAULT_CONCURRENCY, Pacer
@@ -97,16 +98,16 @@ def _positive(kind: type[int] | type[float]) -> Any:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fgs",
-        description="Invoke FunctionGraph functions asynchronously.",
+        description="Invoke FunctionGraph functions asynchronously, and follow the invocations.",
         epilog=f"Credentials come from {ENDPOINT}, {PROJECT_ID} and {AUTH_TOKEN}.",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     one = commands.add_parser("invoke", help="queue one run; prints its request_id")
-    one.add_argument("function_urn", metavar="URN")
+    one.add_argument("function_urn", metavar="URN", help="the function: its URN, or a short form")
     one.add_argument("--data", default="{}", help="the event: a JSON object, or @FILE holding one (default {})")
     one.set_defaults(command=invoke)
     lots = commands.add_parser("invoke-many", help="queue one run per line of a JSONL file, journaled")
-    lots.add_argument("function_urn", metavar="URN")
+    lots.add_argument("function_urn", metavar="URN", help="the function: its URN, or a short form")
     lots.add_argument("events", metavar="EVENTS.jsonl", type=Path, help="one JSON object per line")
     lots.add_argument("--concurrency", type=_positive(int), default=DEFAULT_CONCURRENCY, help="calls in flight")
     lots.add_argument("--rate", type=_positive(float), help="at most this many calls per second")
@@ -115,4 +116,5 @@ def _parser() -> argparse.ArgumentParser:
         "--resend-unknown", action="store_true", help="send again the calls sent earlier that got no answer"
     )
     lots.set_defaults(command=invoke_many)
+    lifecycle.add_commands(commands, _positive)
     return parser

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypedDict
 
+from fgs._checks import check_endpoint
+from fgs.errors import InvalidRequestError
+
 ENDPOINT, PROJECT_ID, AUTH_TOKEN = "FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_AUTH_TOKEN"
 
 
@@ -23,4 +26,9 @@ def client_options(environ: Mapping[str, str]) -> ClientOptions:
     missing = [name for name in (ENDPOINT, PROJECT_ID, AUTH_TOKEN) if not environ.get(name)]
     if missing:
         raise UsageError(f"set {' and '.join(missing)} in the environment")
+    try:
+        # Checked here, so the message speaks of the variable's value, not of a Client() argument.
+        check_endpoint(environ[ENDPOINT])
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
     return ClientOptions(endpoint=environ[ENDPOINT], project_id=environ[PROJECT_ID], token=environ[AUTH_TOKEN])
