@@ -67,7 +67,7 @@ _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
 MAX_NOTIFICATIONS = 10_000
 CHECKPOINT_EVERY = 0.1  # seconds
-WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes a reset WAL is truncated to
+WAL_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a reset WAL is truncated to
 
 
 class SqliteStore:
