@@ -82,3 +82,8 @@ def test_latency_units(bench: ModuleType) -> None:
     assert bench._ms("1.50m") == 90_000.0
     with pytest.raises(ValueError, match="nanus"):
         bench._ms("-nanus")
+
+
+def test_a_stdev_share_ending_in_50_percent_is_not_read_as_the_median(bench: ModuleType) -> None:
+    out = WRK_OUTPUT.replace("Latency Distribution", "Req/Sec 2.64k 613.38 3.74k 90.50%\n  Latency Distribution")
+    assert bench.parse_wrk(out).p50_ms == 0.72

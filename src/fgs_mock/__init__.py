@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from fgs_mock.protocol import Limits
     from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
     from fgs_mock.server import serve_in_thread
-    from fgs_mock.store import Counters, InMemoryInvocationStore, Invocation, InvocationStore, Page
+    from fgs_mock.store import Counters, InMemoryInvocationStore, Invocation, InvocationStore, Page, SqliteStore
     from fgs_mock.testing import running
 
     __version__: str
@@ -29,7 +29,7 @@ _HOMES = {
     "protocol": ("Limits",),
     "responses": ("LENIENT", "Dialect", "MockApp", "create_app"),
     "server": ("serve_in_thread",),
-    "store": ("Counters", "InMemoryInvocationStore", "Invocation", "InvocationStore", "Page"),
+    "store": ("Counters", "InMemoryInvocationStore", "Invocation", "InvocationStore", "Page", "SqliteStore"),
     "testing": ("running",),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -63,6 +63,7 @@ __all__ = [
     "Limits",
     "MockApp",
     "Page",
+    "SqliteStore",
     "__version__",
     "create_app",
     "running",

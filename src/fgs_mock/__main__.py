@@ -1,9 +1,15 @@
-"""fgs-mock: serve the FunctionGraph async-invocation mock endpoint.
+"""fgs-mock: serve the FunctionGraph async-invocation mock endpoint, an emulator of its lifecycle.
 
 The tenant comes from FGS_AUTH_TOKEN, FGS_PROJECT_ID and FGS_FUNCTION_URN (each has a default), the
 port from --port or PORT (default 8080), the control token from --control-token or
 FGS_MOCK_CONTROL_TOKEN. Access keys (--access-key) and IAM users (--iam-user) belong to that project.
 Bad flags or environment end with one line on stderr and exit status 2.
+
+Every accepted invocation runs: WAIT -> RUNNING -> SUCCESS or FAIL (DISCARD when too old). A function's
+behaviour is `--function URN=OUTCOME[,KEY=VALUE...]`: OUTCOME is succeed, fail or timeout; KEYs are
+duration (seconds a run takes, default 0.05), code (fail's integer error code, default 500), timeout
+(the function's timeout, which a timeout run exceeds, default 0.2) and concurrency (runs at once,
+default 4; the rest WAIT). Example: --function 'bad=fail,code=4001,concurrency=2'.
 """
 
 from __future__ import annotations
@@ -11,16 +17,21 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import signal
+import socket
+import sqlite3
 import sys
+import threading
 from collections.abc import Callable
 from typing import NoReturn
 
 from fgs_mock.auth import DEFAULT_TOKEN_LIFETIME, parse_key_option, parse_user_option
+from fgs_mock.behaviour import split_function_option
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
 from fgs_mock.protocol import Limits
-from fgs_mock.responses import LENIENT, Dialect, create_app
+from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
 from fgs_mock.server import HOST, bind, is_loopback, serve_forever
-from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, InMemoryInvocationStore
+from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, SqliteStore
 
 DEFAULTS = Limits()
 DEFAULT_PROJECT_NAME = "eu-de"  # IAM names a region's default project after the region
@@ -57,7 +68,20 @@ def parser() -> argparse.ArgumentParser:
         "--host", default=HOST, help="address to bind (default %(default)s); off loopback needs a control token"
     )
     p.add_argument("--port", type=_bounded(int, 0, 65535), help="port to bind (default $PORT, else 8080; 0 picks one)")
-    p.add_argument("--function", action="append", default=[], metavar="URN", help="register another function")
+    p.add_argument(
+        "--function",
+        action="append",
+        default=[],
+        metavar="URN[=BEHAVIOUR]",
+        help="register another function, with its behaviour (see above)",
+    )
+    p.add_argument("--store", metavar="PATH", help="keep state in this SQLite file (default: in memory)")
+    p.add_argument(
+        "--workers", type=_bounded(int, 1, 64), default=1, metavar="N", help="N processes; needs --store (default 1)"
+    )
+    p.add_argument(
+        "--speed", type=_bounded(float, 0.001, 1e6), default=1.0, metavar="F", help="run time F times faster"
+    )
     p.add_argument("--fail-status", type=int, default=503, choices=(429, 500, 503), help="status of planned failures")
     p.add_argument(
         "--fail-next", type=_bounded(int, 0, 2**31 - 1), default=0, metavar="N", help="the first N calls fail"
@@ -127,8 +151,8 @@ def main(argv: list[str] | None = None) -> None:
     control_token = args.control_token or os.environ.get("FGS_MOCK_CONTROL_TOKEN") or None
     if control_token is None and not is_loopback(args.host):
         p.error(f"--host {args.host} is not loopback: set --control-token or FGS_MOCK_CONTROL_TOKEN")
-    project = os.environ.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
-    store = InMemoryInvocationStore(args.max_invocations, args.max_invocation_bytes)
+    if args.workers > 1 and args.store is None:
+        p.error("--workers needs --store: the workers share their state through the file")
     limits = Limits(
         head_timeout=args.head_timeout,
         body_timeout=args.body_timeout,
@@ -137,11 +161,39 @@ def main(argv: list[str] | None = None) -> None:
         max_connections=args.max_connections or _default_max_connections(),
     )
     try:
+        store = SqliteStore(args.max_invocations, args.max_invocation_bytes, path=args.store)
+    except sqlite3.Error as exc:
+        p.error(f"--store {args.store}: {exc}")
+    # Runs that were RUNNING when a previous process died queue again; done once, before any worker starts.
+    store.recover()
+    app = _app(p, args, store, control_token)
+    try:
+        sock = bind(args.host, port)
+    except OSError as exc:
+        p.error(f"cannot listen on {args.host}:{port}: {exc.strerror or exc}")
+    # The token is a secret even here: name the project and function, never the token.
+    project = os.environ.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
+    print(f"fgs-mock on http://{args.host}:{sock.getsockname()[1]} project={project}", file=sys.stderr, flush=True)
+    if args.workers == 1:
+        serve_forever(app, sock, limits)
+        return
+    store.close()
+    _serve_workers(args.workers, sock, limits, lambda: _app(p, args, _open(args), control_token))
+
+
+def _open(args: argparse.Namespace) -> SqliteStore:
+    return SqliteStore(args.max_invocations, args.max_invocation_bytes, path=args.store)
+
+
+def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStore, token: str | None) -> MockApp:
+    project = os.environ.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
+    try:
         backend = Backend.with_defaults(
             token=os.environ.get("FGS_AUTH_TOKEN", DEFAULT_TOKEN),
             project_id=project,
             function_urn=os.environ.get("FGS_FUNCTION_URN", DEFAULT_FUNCTION_URN),
             store=store,
+            speed=args.speed,
         )
     except ValueError as exc:
         p.error(f"FGS_AUTH_TOKEN, FGS_PROJECT_ID or FGS_FUNCTION_URN: {exc}")
@@ -149,23 +201,51 @@ def main(argv: list[str] | None = None) -> None:
         _add_credentials(backend, project, args.access_key, args.iam_user, args.token_lifetime)
     except ValueError as exc:
         p.error(str(exc))
-    for urn in args.function:
+    for option in args.function:
         try:
-            backend.register_function(urn, project_id=project)
+            urn, behaviour = split_function_option(option)
+            backend.register_function(urn, project_id=project, behaviour=behaviour)
         except ValueError as exc:
-            p.error(f"--function {urn}: {exc}")
+            p.error(f"--function {option}: {exc}")
     backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
     try:
-        app = create_app(backend, LENIENT if args.lenient else Dialect(), control_token=control_token)
+        return create_app(backend, LENIENT if args.lenient else Dialect(), control_token=token)
     except ValueError as exc:
         p.error(f"control token: {exc}")
-    try:
-        sock = bind(args.host, port)
-    except OSError as exc:
-        p.error(f"cannot listen on {args.host}:{port}: {exc.strerror or exc}")
-    # The token is a secret even here: name the project and function, never the token.
-    print(f"fgs-mock on http://{args.host}:{sock.getsockname()[1]} project={project}", file=sys.stderr, flush=True)
-    serve_forever(app, sock, limits)
+
+
+def _serve_workers(count: int, sock: socket.socket, limits: Limits, build: Callable[[], MockApp]) -> None:
+    """Pre-fork: each worker accepts on the one listening socket, with its own store connection and engine.
+
+    State is in the shared file, so any worker answers alike. SIGTERM or SIGINT to this process ends them.
+    """
+    parent = os.getpid()
+    children = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+                serve_forever(build(), sock, limits)
+            finally:
+                os._exit(0)
+        children.append(pid)
+
+    def stop(signum: int, _frame: object) -> None:
+        for child in children:
+            os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        os.waitpid(child, 0)
+
+
+def _exit_with_parent(parent: int) -> None:
+    # A worker whose parent was killed (SIGKILL gives it no chance to stop them) must not keep the port.
+    while os.getppid() == parent:
+        threading.Event().wait(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 if __name__ == "__main__":

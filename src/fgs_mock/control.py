@@ -11,8 +11,10 @@ import hmac
 import json
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from urllib.parse import parse_qsl
 
+from fgs_mock.behaviour import Behaviour
 from fgs_mock.models import MAX_FAULT_COUNT, MAX_FAULT_DELAY, MAX_RETRY_AFTER, Backend
 from fgs_mock.store import MAX_PAGE, Invocation
 from fgs_mock.urn import MalformedUrn, parse_urn
@@ -149,18 +151,24 @@ class Control:
             self.backend.faults.clear()
             return 204, b"", []
         if (name, method) == ("functions", "GET"):
-            return 200, json.dumps({"functions": self.backend.functions()}).encode(), []
+            behaviours = {urn: json.loads(text) for urn, text in self.backend.invocations.functions().items()}
+            return 200, json.dumps({"functions": self.backend.functions(), "behaviours": behaviours}).encode(), []
         if (name, method) == ("functions", "POST"):
-            args = _object(body, frozenset({"urn", "project_id"}))
+            args = _object(body, frozenset({"urn", "project_id", "behaviour"}))
             urn = _string(args, "urn", required=True)
             project_id = _string(args, "project_id", required=False)
+            text = _string(args, "behaviour", required=False)
             assert urn is not None
             try:
                 parse_urn(urn)
-                ref = self.backend.register_function(urn, project_id=project_id)
+                behaviour = None if text is None else Behaviour.parse(text)
+                ref = self.backend.register_function(urn, project_id=project_id, behaviour=behaviour)
             except (MalformedUrn, ValueError) as exc:
                 raise Invalid(str(exc)[:200]) from None
             return 201, json.dumps({"function": ref.short_urn}).encode(), []
+        if (name, method) == ("notifications", "GET"):
+            sent = [asdict(n) for n in self.backend.invocations.notifications()]
+            return 200, json.dumps({"notifications": sent}).encode(), []
         return error(404, "FSS.0404", "No such control route.")
 
     def _plan_faults(self, body: bytes) -> None:
@@ -204,6 +212,7 @@ class Control:
             "retained": counters.retained,
             "evicted": counters.evicted,
             "answered": {str(status): count for status, count in sorted(self.answered.items())},
+            "statuses": self.backend.invocations.status_counts(),
             "next_marker": page.next_marker,
         }
         items = b", ".join(_listing_item(i) for i in page.invocations)

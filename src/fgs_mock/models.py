@@ -1,7 +1,8 @@
 """The mock's state: who may call, which functions exist, what was accepted, and planned faults.
 
 Nothing here knows about HTTP. `responses.py` asks these objects questions and turns the answers into
-status codes, so a durable store can replace `InMemoryInvocationStore` without touching the HTTP layer.
+status codes. Functions and their behaviours are written through to the store, so that worker processes
+sharing a file store know the same ones; the engine runs what was accepted.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import math
 import random
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 
 from fgs_mock.auth import KeyRing, TokenIssuer
+from fgs_mock.behaviour import Behaviour
+from fgs_mock.engine import Engine
 from fgs_mock.refusal import Refusal
 from fgs_mock.store import InMemoryInvocationStore, Invocation, InvocationStore
 from fgs_mock.urn import DEFAULT_QUALIFIER, FunctionRef, MalformedUrn, is_project_id, parse_urn
@@ -141,12 +143,15 @@ class FaultPlan:
 class Backend:
     """Tenants (token -> project), their functions, and what they have had accepted."""
 
-    def __init__(self, store: InvocationStore | None = None) -> None:
+    def __init__(self, store: InvocationStore | None = None, *, speed: float = 1.0) -> None:
         self._projects_by_token: dict[str, str] = {}
         # (project, package, name) -> qualifiers (versions, and aliases with their "!")
         self._functions: dict[tuple[str, str, str], set[str]] = {}
         self.invocations: InvocationStore = store if store is not None else InMemoryInvocationStore()
         self.faults = FaultPlan()
+        self._staged: list[Invocation] = []
+        self.engine = Engine(self.invocations, self._deliver, speed=speed)
+        self.region = "eu-de"  # for the full URNs of answers; with_defaults takes it from the function URN
         self.keys = KeyRing()  # access key pairs whose signatures are accepted
         self.iam = TokenIssuer()  # users who may log in at /v3/auth/tokens, and the tokens issued
 
@@ -158,8 +163,11 @@ class Backend:
         project_id: str = DEFAULT_PROJECT_ID,
         function_urn: str = DEFAULT_FUNCTION_URN,
         store: InvocationStore | None = None,
+        speed: float = 1.0,
     ) -> Backend:
-        backend = cls(store)
+        backend = cls(store, speed=speed)
+        if function_urn.startswith("urn:"):
+            backend.region = function_urn.split(":")[2]
         backend.add_token(token, project_id)
         backend.register_function(function_urn, project_id=project_id)
         return backend
@@ -184,8 +192,13 @@ class Backend:
             raise ValueError("project_id must be 1-64 letters, digits, '-' or '_'")
         self.iam.add_user(domain, user, password, project_id, project_name)
 
-    def register_function(self, urn: str, *, project_id: str | None = None) -> FunctionRef:
-        """Make a function (at the URN's version or alias) invocable. Short forms need `project_id`."""
+    def register_function(
+        self, urn: str, *, project_id: str | None = None, behaviour: Behaviour | None = None
+    ) -> FunctionRef:
+        """Make a function (at the URN's version or alias) invocable. Short forms need `project_id`.
+
+        Without `behaviour`, a function the store already knows keeps its own; a new one gets the default.
+        """
         ref = parse_urn(urn)
         if project_id is not None and not is_project_id(project_id):
             raise ValueError("project_id is not a project id")
@@ -194,11 +207,26 @@ class Backend:
         owner = ref.project_id or project_id
         if owner is None:
             raise ValueError("a short URN names no project: pass project_id")
+        ref = ref._replace(project_id=owner)
         self._functions.setdefault((owner, ref.package, ref.name), {DEFAULT_QUALIFIER}).add(ref.qualifier)
-        return ref._replace(project_id=owner)
+        known = self.invocations.functions()
+        if behaviour is not None or ref.short_urn not in known:
+            self.invocations.put_function(ref, (behaviour or Behaviour()).to_json())
+        # Registering a version also makes `latest` invocable, so the engine must know it too.
+        latest = ref._replace(qualifier=DEFAULT_QUALIFIER)
+        if latest.short_urn not in known and latest != ref:
+            self.invocations.put_function(latest, Behaviour().to_json())
+        return ref
+
+    def _load_functions(self) -> None:
+        """Functions another worker registered in the shared store."""
+        for short_urn in self.invocations.functions():
+            project, package, name, qualifier = short_urn.split(":")
+            self._functions.setdefault((project, package, name), {DEFAULT_QUALIFIER}).add(qualifier)
 
     def functions(self) -> list[str]:
         """Every invocable function, as `<project>:<package>:<name>:<version or !alias>`, sorted."""
+        self._load_functions()
         return sorted(
             FunctionRef(project, package, name, qualifier).short_urn
             for (project, package, name), qualifiers in list(self._functions.items())
@@ -217,7 +245,10 @@ class Backend:
         if ref.project_id is not None and ref.project_id != project_id:
             raise Refusal("FSS.0403")
         ref = ref._replace(project_id=project_id)
-        qualifiers = self._functions.get((project_id, ref.package, ref.name))
+        key = (project_id, ref.package, ref.name)
+        if ref.qualifier not in self._functions.get(key, ()):
+            self._load_functions()
+        qualifiers = self._functions.get(key)
         if qualifiers is None:
             raise Refusal("FSS.1051")
         if ref.qualifier not in qualifiers:
@@ -225,13 +256,33 @@ class Backend:
         return ref
 
     def accept(self, function: FunctionRef, body: bytes) -> Invocation:
+        """Record an invocation now."""
+        invocation = self.stage(function, body)
+        self.commit_staged()
+        return invocation
+
+    def stage(self, function: FunctionRef, body: bytes) -> Invocation:
+        """An invocation to record with the next `commit_staged`, which must come before its 202."""
         assert function.project_id is not None
         invocation = Invocation(
             request_id=str(uuid.uuid4()),
             project_id=function.project_id,
             function=function,
             body=body,
-            accepted_at=time.time(),
+            accepted_at=self.engine.clock(),
         )
-        self.invocations.add(invocation)
+        self._staged.append(invocation)
         return invocation
+
+    def commit_staged(self) -> None:
+        """Record every staged invocation in one transaction; on failure none is recorded."""
+        staged, self._staged = self._staged, []
+        if staged:
+            self.invocations.add_many(staged)
+
+    def _deliver(self, project_id: str, urn: str, body: bytes) -> str | None:
+        """A FunctionGraph destination: invoke that function in the caller's project, if it exists."""
+        try:
+            return self.accept(self.resolve(project_id, urn), body).request_id
+        except Refusal:
+            return None

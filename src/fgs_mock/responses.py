@@ -7,7 +7,9 @@ of the contract.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +19,9 @@ from fgs_mock import faults, iam, urls
 from fgs_mock.auth import FORBIDDEN, AuthRefusal
 from fgs_mock.control import MAX_CONTROL_BODY, Control
 from fgs_mock.control import error as control_error
+from fgs_mock.lifecycle import METHODS, Lifecycle
 from fgs_mock.models import Backend, Fault, Refusal
+from fgs_mock.urn import FunctionRef
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -25,6 +29,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 6 * 1024 * 1024
+log = logging.getLogger("fgs_mock")
 _JSON = b"application/json"
 
 
@@ -79,6 +84,8 @@ class MockApp:
         self.dialect = dialect
         self.max_body = max_body
         self.control = Control(backend, control_token)
+        self.lifecycle = Lifecycle(backend, backend.region)
+        self._commit: asyncio.Future[bool] | None = None
         self._headers = [(b"content-type", dialect.content_type)]
         self._error_bodies = {code: self._error_body(code) for code in ERROR_CODES}
         # The error-code table has no 405 row; this code is the mock's own, outside the contract.
@@ -110,7 +117,11 @@ class MockApp:
                 if fault is not None and await faults.play(fault, scope, receive):
                     return
                 status, payload, extra = self._invoke(scope, found.params, body, fault)
+                if status == 202 and not await self._committed():
+                    status, payload, extra = 503, self._error_bodies["FSS.0503"], []
                 self.control.answered[status] = self.control.answered.get(status, 0) + 1
+            elif found.route in METHODS:
+                status, payload, extra = self._lifecycle(scope, found.route, found.params, body)
             elif found.route == "iam":
                 status, payload, extra = iam.answer(self.backend.iam, scope["method"], body)
             else:
@@ -166,11 +177,32 @@ class MockApp:
             return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
         return 202, b'{"request_id":"' + request_id.encode() + b'"}', []
 
-    def _accept(self, scope: Scope, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None) -> str:
+    def _lifecycle(
+        self, scope: Scope, route: str, params: dict[str, str], body: bytes | None
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        allowed = METHODS[route]
+        if scope["method"] not in allowed:
+            return 405, self._method_not_allowed, [(b"allow", ", ".join(allowed).encode())]
+        try:
+            headers = _headers(scope)
+            function = self._function(scope, headers, params, body)
+            if scope["method"] in ("POST", "PUT") and not _is_json_media_type(headers.get(b"content-type")):
+                raise Refusal("FSS.0400")
+        except Refusal as refusal:
+            return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
+        return self.lifecycle.handle(route, scope["method"], function, scope.get("query_string", b""), body)
+
+    def _function(
+        self, scope: Scope, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None
+    ) -> FunctionRef:
+        """The function the path names, for the project the credential grants; or the Refusal."""
         project = self._caller(scope, headers, body)
         if params["project_id"] != project:
             raise Refusal("FSS.0403")
-        function = self.backend.resolve(project, params["function_urn"])
+        return self.backend.resolve(project, params["function_urn"])
+
+    def _accept(self, scope: Scope, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None) -> str:
+        function = self._function(scope, headers, params, body)
         if body is None or not body or not _is_json_media_type(headers.get(b"content-type")):
             raise Refusal("FSS.0400")
         try:
@@ -179,7 +211,27 @@ class MockApp:
             raise Refusal("FSS.0400") from None
         if not isinstance(event, dict):
             raise Refusal("FSS.0400")
-        return self.backend.accept(function, body).request_id
+        return self.backend.stage(function, body).request_id
+
+    async def _committed(self) -> bool:
+        """Group commit: the calls accepted in one turn of the event loop are recorded in one transaction,
+        before any of their 202s goes out. A file store's commit costs as much as dozens of rows."""
+        if self._commit is None:
+            loop = asyncio.get_running_loop()
+            self._commit = loop.create_future()
+            loop.call_soon(self._flush)
+        return await asyncio.shield(self._commit)
+
+    def _flush(self) -> None:
+        future, self._commit = self._commit, None
+        assert future is not None
+        try:
+            self.backend.commit_staged()
+        except Exception:
+            log.exception("the store refused a batch of accepted invocations; they were answered 503")
+            future.set_result(False)
+        else:
+            future.set_result(True)
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes], body: bytes | None) -> str:
         """The project the request's credential grants: its X-Auth-Token if it has one, else its signature.

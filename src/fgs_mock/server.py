@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import uvicorn
 
@@ -47,6 +47,11 @@ def _check_exposure(app: ASGIApp, host: str) -> None:
         raise ValueError("off loopback, the control routes need a control token")
 
 
+def _engine(app: ASGIApp) -> AbstractContextManager[object]:
+    """While the mock serves, its engine runs what it accepts."""
+    return app.backend.engine.running() if isinstance(app, MockApp) else nullcontext()
+
+
 def _server(app: ASGIApp, sock: socket.socket, limits: Limits) -> uvicorn.Server:
     _check_exposure(app, sock.getsockname()[0])
     # No access log and no lifespan: both cost time per request or at start and give nothing here.
@@ -68,21 +73,23 @@ def serve_in_thread(app: ASGIApp, host: str = HOST, port: int = 0, limits: Limit
     sock = bind(host, port)
     try:
         server = _server(app, sock, limits or Limits())
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fgs-mock", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the mock server did not start")
-            time.sleep(0.005)
-        try:
-            yield f"http://{host}:{sock.getsockname()[1]}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with _engine(app):
+            thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fgs-mock", daemon=True)
+            thread.start()
+            deadline = time.monotonic() + 10
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("the mock server did not start")
+                time.sleep(0.005)
+            try:
+                yield f"http://{host}:{sock.getsockname()[1]}"
+            finally:
+                server.should_exit = True
+                thread.join(timeout=10)
     finally:
         sock.close()
 
 
 def serve_forever(app: ASGIApp, sock: socket.socket, limits: Limits | None = None) -> None:
-    _server(app, sock, limits or Limits()).run(sockets=[sock])
+    with _engine(app):
+        _server(app, sock, limits or Limits()).run(sockets=[sock])

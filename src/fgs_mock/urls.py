@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 from urllib.parse import unquote
 
-Route = Literal["invoke", "control", "iam", "unknown"]
+Route = Literal["invoke", "async-invocations", "cancel", "async-invoke-config", "control", "iam", "unknown"]
+_ROUTES: dict[str, Route] = {
+    "invocations-async": "invoke",
+    "async-invocations": "async-invocations",
+    "cancel": "cancel",
+    "async-invoke-config": "async-invoke-config",
+}
 CONTROL_PREFIX = "/_mock/"
 IAM_TOKENS = "/v3/auth/tokens"
 
@@ -23,17 +29,17 @@ def match(raw_path: bytes) -> Match:
     if path == IAM_TOKENS:
         return Match("iam", {})
     segments = path.split("/")
-    # "", "v2", project_id, "fgs", "functions", function_urn, "invocations-async"
+    # "", "v2", project_id, "fgs", "functions", function_urn, operation
     if (
         len(segments) == 7
         and segments[0] == ""
         and segments[1] == "v2"
         and segments[3] == "fgs"
         and segments[4] == "functions"
-        and segments[6] == "invocations-async"
+        and segments[6] in _ROUTES
         and segments[2]
         and segments[5]
     ):
         # Invalid UTF-8 decodes to U+FFFD, which no project or URN contains: refused, never a crash.
-        return Match("invoke", {"project_id": unquote(segments[2]), "function_urn": unquote(segments[5])})
+        return Match(_ROUTES[segments[6]], {"project_id": unquote(segments[2]), "function_urn": unquote(segments[5])})
     return Match("unknown", {})

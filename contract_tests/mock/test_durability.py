@@ -1,0 +1,131 @@
+"""The file store under a real kill: every 202 survives SIGKILL, once; workers on one file agree."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from contract_tests.mock.harness import ROOT
+from fgs_mock import DEFAULT_PROJECT_ID, DEFAULT_TOKEN, SqliteStore
+from fgs_mock.store import STATUSES
+
+P = DEFAULT_PROJECT_ID
+SLOW = f"{P}:default:slow:latest"
+
+
+@contextmanager
+def mock(*flags: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")}
+    # Its own session: the workers, if any, are ended with it and nothing else is.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fgs_mock", "--port", "0", *flags],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline().decode()
+        assert line.startswith("fgs-mock on http://"), line
+        yield process, line.split()[2]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+def _invoke(client: httpx.Client, name: str) -> str:
+    url = f"/v2/{P}/fgs/functions/{quote(name, safe='')}/invocations-async"
+    answer = client.post(url, json={"n": 1}, headers={"X-Auth-Token": DEFAULT_TOKEN})
+    assert answer.status_code == 202
+    request_id: str = answer.json()["request_id"]
+    return request_id
+
+
+def _listing(url: str) -> tuple[dict[str, Any], list[str]]:
+    ids: list[str] = []
+    marker: str | None = None
+    with httpx.Client(base_url=url, timeout=5) as client:
+        while True:
+            page = client.get("/_mock/invocations", params={"limit": 1000, **({"marker": marker} if marker else {})})
+            body = page.json()
+            ids += [i["request_id"] for i in body["invocations"]]
+            marker = body["next_marker"]
+            if marker is None:
+                return body, ids
+
+
+def test_every_202_survives_sigkill_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "mock.db")
+    acked: list[str] = []
+    with mock("--store", db, "--function", f"{SLOW}=succeed,duration=60,concurrency=3") as (process, url):
+
+        def load() -> None:
+            with httpx.Client(base_url=url, timeout=5) as client:
+                for n in range(100_000):
+                    try:
+                        request_id = _invoke(client, "slow" if n % 3 else "hello")
+                    except httpx.TransportError:
+                        return
+                    acked.append(request_id)
+
+        sender = threading.Thread(target=load)
+        sender.start()
+        while len(acked) < 300:
+            time.sleep(0.01)
+        killed_at = time.time()
+        os.kill(process.pid, signal.SIGKILL)
+        sender.join(timeout=10)
+    with mock("--store", db) as (_, url):
+        counters, ids = _listing(url)
+        assert set(acked) <= set(ids)
+        assert len(ids) == len(set(ids)) == counters["accepted"] == counters["retained"]
+        assert set(counters["statuses"]) <= set(STATUSES)
+        deadline = time.monotonic() + 5
+        while counters["statuses"].get("RUNNING", 0) < 3 and time.monotonic() < deadline:
+            counters, _ = _listing(url)
+    # The slow runs that were RUNNING at the kill queued again, and the new process started them anew.
+    runs = [SqliteStore(path=db).run(i) for i in ids]
+    running = [r for r in runs if r and r.status == "RUNNING" and r.function == SLOW]
+    assert len(running) == 3
+    assert all(r.start_time is not None and r.start_time > killed_at for r in running)
+
+
+def test_two_workers_on_one_file_agree_and_run_each_invocation_once(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    with mock("--store", str(db), "--workers", "2", "--speed", "20") as (process, url):
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        deadline = time.monotonic() + 5
+        while len(children.read_text().split()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(children.read_text().split()) == 2
+        acked = []
+        for _ in range(40):  # a fresh connection each time: either worker may take it
+            with httpx.Client(base_url=url, timeout=5) as client:
+                acked += [_invoke(client, "hello") for _ in range(5)]
+        deadline = time.monotonic() + 5
+        while True:
+            views = []
+            for _ in range(8):
+                with httpx.Client(base_url=url, timeout=5) as client:
+                    body = client.get("/_mock/invocations", params={"limit": 1}).json()
+                    views.append((body["accepted"], body["retained"], body["statuses"]))
+            if views[0][2] == {"SUCCESS": 200} or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert views == [(200, 200, {"SUCCESS": 200})] * 8
+    store = SqliteStore(path=db)
+    runs = [store.run(i) for i in acked]
+    assert {(r.status, r.attempts) if r else None for r in runs} == {("SUCCESS", 1)}

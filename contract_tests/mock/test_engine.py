@@ -1,0 +1,222 @@
+"""The engine on a hand-moved clock: every status, retries, discard, cancel, concurrency, destinations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fgs_mock import DEFAULT_PROJECT_ID, Backend, SqliteStore
+from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour, split_function_option
+from fgs_mock.engine import CANCELED_CODE, Engine
+from fgs_mock.store import Run
+
+P = DEFAULT_PROJECT_ID
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["memory", "file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> SqliteStore:
+    return SqliteStore() if request.param == "memory" else SqliteStore(path=tmp_path / "mock.db")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def _backend(store: SqliteStore, clock: Clock, speed: float = 1.0, **functions: Behaviour) -> Backend:
+    backend = Backend.with_defaults(store=store, speed=speed)
+    backend.engine.clock = clock
+    for name, behaviour in functions.items():
+        backend.register_function(f"{P}:default:{name}:latest", behaviour=behaviour)
+    return backend
+
+
+def _invoke(backend: Backend, name: str, count: int = 1) -> list[str]:
+    function = backend.resolve(P, name)
+    return [backend.accept(function, b"{}").request_id for _ in range(count)]
+
+
+def _run(backend: Backend, request_id: str) -> Run:
+    run = backend.invocations.run(request_id)
+    assert run is not None
+    return run
+
+
+def _status(backend: Backend, ids: list[str]) -> list[str]:
+    return [_run(backend, i).status for i in ids]
+
+
+def test_a_succeeding_function_goes_wait_running_success(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, ok=Behaviour(duration=2))
+    [rid] = _invoke(backend, "ok")
+    assert _status(backend, [rid]) == ["WAIT"]
+    backend.engine.step()
+    assert _status(backend, [rid]) == ["RUNNING"]
+    clock.now += 1.9
+    backend.engine.step()
+    assert _status(backend, [rid]) == ["RUNNING"]
+    clock.now += 0.2
+    backend.engine.step()
+    run = _run(backend, rid)
+    assert (run.status, run.error_code, run.error_message, run.attempts) == ("SUCCESS", 0, "", 1)
+    assert run.start_time is not None
+    assert run.end_time is not None
+    assert run.end_time >= run.start_time
+
+
+@pytest.mark.parametrize(("retries", "runs"), [(0, 1), (1, 2), (3, 4)])
+def test_a_failing_function_is_retried_as_configured_then_fails(
+    store: SqliteStore, clock: Clock, retries: int, runs: int
+) -> None:
+    backend = _backend(store, clock, bad=Behaviour("fail", duration=1, code=4001))
+    store.put_config(f"{P}:default:bad:latest", json.dumps({"max_async_retry_attempts": retries}), clock.now)
+    [rid] = _invoke(backend, "bad")
+    backend.engine.step()
+    for attempt in range(2, runs + 1):  # a failed attempt queues again and restarts in the same pass
+        clock.now += 1
+        backend.engine.step()
+        assert (_run(backend, rid).status, _run(backend, rid).attempts) == ("RUNNING", attempt)
+    clock.now += 1
+    backend.engine.step()
+    run = _run(backend, rid)
+    assert (run.status, run.error_code, run.attempts) == ("FAIL", 4001, runs)
+    backend.engine.step()
+    assert _run(backend, rid) == run  # terminal: nothing changes it
+
+
+def test_a_run_past_its_timeout_fails_with_the_timeout_code(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, slow=Behaviour("timeout", timeout=3))
+    store.put_config(f"{P}:default:slow:latest", json.dumps({"max_async_retry_attempts": 0}), clock.now)
+    [rid] = _invoke(backend, "slow")
+    backend.engine.step()
+    clock.now += 3
+    backend.engine.step()
+    assert (_run(backend, rid).status, _run(backend, rid).error_code) == ("FAIL", TIMEOUT_CODE)
+
+
+def test_the_concurrency_limit_keeps_the_rest_waiting(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, two=Behaviour(duration=1, concurrency=2))
+    ids = _invoke(backend, "two", 5)
+    backend.engine.step()
+    assert _status(backend, ids) == ["RUNNING"] * 2 + ["WAIT"] * 3
+    clock.now += 1
+    backend.engine.step()  # the first two end, the next two start in the same pass
+    assert _status(backend, ids) == ["SUCCESS"] * 2 + ["RUNNING"] * 2 + ["WAIT"]
+
+
+def test_an_event_older_than_its_max_age_is_discarded(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, one=Behaviour(duration=100, concurrency=1))
+    store.put_config(f"{P}:default:one:latest", json.dumps({"max_async_event_age_in_seconds": 10}), clock.now)
+    first, second = _invoke(backend, "one", 2)
+    backend.engine.step()
+    clock.now += 10.5
+    backend.engine.step()
+    assert _status(backend, [first, second]) == ["RUNNING", "DISCARD"]  # only waiting events age out
+
+
+def test_speed_divides_durations_and_ages(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, speed=10, ok=Behaviour(duration=1))
+    [rid] = _invoke(backend, "ok")
+    backend.engine.step()
+    clock.now += 0.1
+    backend.engine.step()
+    assert _status(backend, [rid]) == ["SUCCESS"]
+
+
+def test_cancel_ends_waiting_and_running_runs_as_the_stop_page_says(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, f=Behaviour(duration=5, concurrency=2))
+    fn = f"{P}:default:f:latest"
+    a, b, c = _invoke(backend, "f", 3)
+    backend.engine.step()
+    assert backend.engine.cancel(fn, c)  # waiting: only it ends
+    assert _status(backend, [a, b, c]) == ["RUNNING", "RUNNING", "FAIL"]
+    assert backend.engine.cancel(fn, a)  # running: the function's other running requests end too
+    assert _status(backend, [a, b]) == ["FAIL", "FAIL"]
+    ended = _run(backend, a)
+    assert (ended.error_code, ended.error_message) == (CANCELED_CODE, "function invocation canceled")
+    assert backend.engine.cancel(fn, a)  # already ended: accepted, and nothing changes
+    assert _run(backend, a) == ended
+    assert not backend.engine.cancel(fn, "no-such-id")
+    assert not backend.engine.cancel(f"{P}:default:hello:latest", b)  # another function's run
+
+
+def test_destinations_are_recorded_and_a_function_graph_one_invokes_that_function(
+    store: SqliteStore, clock: Clock
+) -> None:
+    backend = _backend(store, clock, ok=Behaviour(duration=0), bad=Behaviour("fail", duration=0, code=7))
+    sink = f"urn:fss:eu-de:{P}:function:default:hello:latest"
+    destinations = {
+        "on_success": {"destination": "OBS", "param": '{"bucket": "b"}'},
+        "on_failure": {"destination": "FunctionGraph", "param": json.dumps({"func_urn": sink})},
+    }
+    for name in ("ok", "bad"):
+        config = {"destination_config": destinations, "max_async_retry_attempts": 0}
+        store.put_config(f"{P}:default:{name}:latest", json.dumps(config), clock.now)
+    [good] = _invoke(backend, "ok")
+    [failed] = _invoke(backend, "bad")
+    backend.engine.step()
+    backend.engine.step()
+    sent = {n.request_id: n for n in store.notifications()}
+    assert (sent[good].status, sent[good].destination, sent[good].delivered_as) == ("SUCCESS", "OBS", None)
+    assert (sent[failed].status, sent[failed].destination) == ("FAIL", "FunctionGraph")
+    made = sent[failed].delivered_as
+    assert made is not None
+    delivered = store.get(made)
+    assert delivered is not None
+    assert delivered.function.name == "hello"
+    assert json.loads(delivered.body) == {"request_id": failed, "function": f"{P}:default:bad:latest", "status": "FAIL"}
+
+
+def test_two_engines_on_one_file_never_run_an_invocation_twice(tmp_path: Path, clock: Clock) -> None:
+    stores = [SqliteStore(path=tmp_path / "shared.db") for _ in range(2)]
+    backends = [_backend(s, clock, ok=Behaviour(duration=0, concurrency=1000)) for s in stores]
+    ids = _invoke(backends[0], "ok", 300)
+    for _ in range(6):
+        for backend in backends:
+            backend.engine.step()
+    runs = [_run(backends[1], i) for i in ids]
+    assert {(r.status, r.attempts) for r in runs} == {("SUCCESS", 1)}
+
+
+def test_a_restart_puts_interrupted_runs_back_in_the_queue(tmp_path: Path, clock: Clock) -> None:
+    backend = _backend(SqliteStore(path=tmp_path / "m.db"), clock, ok=Behaviour(duration=9))
+    [rid] = _invoke(backend, "ok")
+    backend.engine.step()
+    reopened = SqliteStore(path=tmp_path / "m.db")
+    assert reopened.recover() == 1
+    assert (_run(backend, rid).status, _run(backend, rid).attempts) == ("WAIT", 1)
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("hello", ("hello", Behaviour())),
+        ("a:b=fail,code=42,duration=0.5", ("a:b", Behaviour("fail", duration=0.5, code=42))),
+        ("x=timeout,timeout=2,concurrency=3", ("x", Behaviour("timeout", timeout=2, concurrency=3))),
+    ],
+)
+def test_the_function_option_reads_every_behaviour(option: str, expected: tuple[str, Behaviour]) -> None:
+    assert split_function_option(option) == expected
+
+
+@pytest.mark.parametrize(
+    "option", ["x=explode", "x=fail,code=0", "x=succeed,duration=-1", "x=succeed,concurrency=0", "x=succeed,speed=2"]
+)
+def test_a_bad_behaviour_is_refused(option: str) -> None:
+    with pytest.raises(ValueError, match=r"outcome|code|duration|concurrency|not duration"):
+        split_function_option(option)
+
+
+def test_speed_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="speed"):
+        Engine(SqliteStore(), speed=0)

@@ -1,0 +1,215 @@
+"""The five lifecycle operations over HTTP: query, cancel, and PUT/GET/DELETE of the async config.
+
+`responses.py` has already checked the token, the project and the function; this module reads the
+query or body, asks the store and the engine, and renders answers as the pages (and spec/openapi.yaml,
+which records the choices where the pages disagree) say.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fgs_mock.models import Backend
+from fgs_mock.store import STATUSES, Query, Run, Status
+from fgs_mock.urn import FunctionRef
+
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+
+METHODS: dict[str, tuple[str, ...]] = {
+    "async-invocations": ("GET",),
+    "cancel": ("POST",),
+    "async-invoke-config": ("PUT", "GET", "DELETE"),
+}
+DEFAULT_LIMIT = 100
+WINDOW = 3600.0  # the query's default window: the last hour
+_LIMIT = re.compile(r"0|[1-9][0-9]?|[1-4][0-9]{2}|500")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
+_MARKER = re.compile(r"[0-9]{1,18}")
+DESTINATIONS = ("OBS", "SMN", "FunctionGraph")
+NO_CONFIG = b'{"error_code": "FSS.0404", "error_msg": "The function has no asynchronous invocation config."}'
+
+
+class Invalid(Exception):
+    """400 with this error_msg."""
+
+
+def error(status: int, code: str, message: str) -> Answer:
+    return status, json.dumps({"error_code": code, "error_msg": message}).encode(), []
+
+
+def _time(value: float | None) -> str | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _run(run: Run) -> dict[str, Any]:
+    return {
+        "request_id": run.request_id,
+        "status": run.status,
+        "error_code": run.error_code,
+        "error_message": run.error_message,
+        "start_time": _time(run.start_time),
+        "end_time": _time(run.end_time),
+    }
+
+
+def _query_params(query_string: bytes) -> dict[str, str]:
+    try:
+        pairs = parse_qsl(query_string.decode("ascii"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise Invalid("Invalid parameter.") from None
+    params = dict(pairs)
+    if len(params) != len(pairs):
+        raise Invalid("Each query parameter may appear once.")
+    return params
+
+
+def _epoch(text: str | None, name: str) -> float | None:
+    if text is None:
+        return None
+    if not _TIME.fullmatch(text):
+        raise Invalid(f"{name} must be YYYY-MM-DDTHH:mm:ss (UTC).")
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        raise Invalid(f"{name} is not a date.") from None
+
+
+class Lifecycle:
+    def __init__(self, backend: Backend, region: str = "eu-de") -> None:
+        self.backend = backend
+        self.region = region
+
+    def handle(self, route: str, method: str, function: FunctionRef, query: bytes, body: bytes | None) -> Answer:
+        try:
+            if route == "async-invocations":
+                return self._list(function, query)
+            if route == "cancel":
+                return self._cancel(function, body)
+            if method == "PUT":
+                return self._put_config(function, body)
+            if method == "GET":
+                return self._show_config(function)
+            self.backend.invocations.delete_config(function.short_urn)
+            return 204, b"", []
+        except Invalid as refused:
+            return error(400, "FSS.0400", str(refused))
+
+    def _list(self, function: FunctionRef, query_string: bytes) -> Answer:
+        params = _query_params(query_string)
+        request_id = params.get("request_id") or None
+        if request_id is not None and len(request_id) > 64:
+            raise Invalid("request_id is at most 64 characters.")
+        limit = params.get("limit", str(DEFAULT_LIMIT))
+        if not _LIMIT.fullmatch(limit):
+            raise Invalid("limit must be an integer within [0, 500].")
+        marker = params.get("marker") or "0"
+        if not _MARKER.fullmatch(marker):
+            raise Invalid("marker must be a next_marker from a previous answer.")
+        status = params.get("status") or None
+        if status is not None and status not in STATUSES:
+            raise Invalid(f"status must be one of {', '.join(STATUSES)}.")
+        now = self.backend.engine.clock()
+        until = _epoch(params.get("query_end_time"), "query_end_time")
+        since = _epoch(params.get("query_begin_time"), "query_begin_time")
+        page = self.backend.invocations.query(
+            Query(
+                function.short_urn,
+                request_id=request_id,
+                status=_as_status(status),
+                since=since if since is not None else (until if until is not None else now) - WINDOW,
+                until=until,
+                limit=int(limit) or DEFAULT_LIMIT,  # 0 reads as absent
+                marker=int(marker),
+            )
+        )
+        answer: dict[str, Any] = {"invocations": [_run(r) for r in page.runs], "count": page.count}
+        if page.next_marker is not None:
+            answer["next_marker"] = page.next_marker
+        return 200, json.dumps(answer).encode(), []
+
+    def _cancel(self, function: FunctionRef, body: bytes | None) -> Answer:
+        args = _json_object(body)
+        request_id, kind = args.get("request_id"), args.get("type")
+        if kind is not None and kind not in ("force", "recursive"):
+            raise Invalid("type must be force or recursive.")
+        if not isinstance(request_id, str) or not self.backend.engine.cancel(function.short_urn, request_id):
+            return error(400, "FSS.0400", "Invalid RequestId")
+        return 200, b"null", []
+
+    def _put_config(self, function: FunctionRef, body: bytes | None) -> Answer:
+        config = validate_config(_json_object(body))
+        now = self.backend.engine.clock()
+        stored = self.backend.invocations.put_config(function.short_urn, json.dumps(config), now)
+        return 200, self._render(function, *stored), []
+
+    def _show_config(self, function: FunctionRef) -> Answer:
+        stored = self.backend.invocations.config(function.short_urn)
+        if stored is None:
+            return 404, NO_CONFIG, []
+        return 200, self._render(function, *stored), []
+
+    def _render(self, function: FunctionRef, doc: str, created: float, modified: float) -> bytes:
+        f = function
+        answer = {
+            "func_urn": f"urn:fss:{self.region}:{f.project_id}:function:{f.package}:{f.name}:{f.qualifier}",
+            **json.loads(doc),
+            # The two shapes of the page's own example.
+            "created_time": datetime.fromtimestamp(created, UTC).isoformat(timespec="seconds"),
+            "last_modified": datetime.fromtimestamp(modified, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        return json.dumps(answer).encode()
+
+
+def _as_status(value: str | None) -> Status | None:
+    return next((s for s in STATUSES if s == value), None)
+
+
+def _json_object(body: bytes | None) -> dict[str, Any]:
+    try:
+        value = json.loads(body or b"")
+    except (ValueError, RecursionError):
+        raise Invalid("The body must be a JSON object.") from None
+    if not isinstance(value, dict):
+        raise Invalid("The body must be a JSON object.")
+    return value
+
+
+def _integer(args: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = args.get(key, default)
+    if type(value) is not int or not low <= value <= high:
+        raise Invalid(f"{key} must be an integer within [{low}, {high}].")
+    return value
+
+
+def _destination(value: object, key: str) -> dict[str, str]:
+    if not isinstance(value, dict) or value.get("destination") not in DESTINATIONS:
+        raise Invalid(f"{key}.destination must be one of {', '.join(DESTINATIONS)}.")
+    param = value.get("param", "")
+    if not isinstance(param, str):
+        raise Invalid(f"{key}.param must be a JSON document in a string.")
+    return {"destination": value["destination"], "param": param}
+
+
+def validate_config(args: dict[str, Any]) -> dict[str, Any]:
+    """The config to store, with the request table's defaults; keys the page does not list are dropped."""
+    config: dict[str, Any] = {
+        "max_async_event_age_in_seconds": _integer(args, "max_async_event_age_in_seconds", 3600, 1, 86400),
+        "max_async_retry_attempts": _integer(args, "max_async_retry_attempts", 1, 0, 3),
+        "enable_async_status_log": args.get("enable_async_status_log", False),
+    }
+    if type(config["enable_async_status_log"]) is not bool:
+        raise Invalid("enable_async_status_log must be a boolean.")
+    destinations = args.get("destination_config")
+    if destinations is not None:
+        if not isinstance(destinations, dict):
+            raise Invalid("destination_config must be an object.")
+        config["destination_config"] = {
+            key: _destination(destinations[key], key)
+            for key in ("on_success", "on_failure")
+            if destinations.get(key) is not None
+        }
+    return config

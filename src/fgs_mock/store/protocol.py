@@ -1,0 +1,135 @@
+"""What the mock keeps, as plain records, and the `InvocationStore` protocol every store implements.
+
+The protocol is the whole of what the HTTP layer and the engine ask of state, so a store backed by a
+server (PostgreSQL, Redis) is one new class. Every method is atomic on its own: the engine's claims and
+settlements must not run a call twice when several processes share one store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from fgs_mock.urn import FunctionRef
+
+DEFAULT_MAX_INVOCATIONS = 10_000
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_PAGE = 1000
+
+Status = Literal["WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD"]
+STATUSES: tuple[Status, ...] = ("WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD")
+TERMINAL: frozenset[str] = frozenset({"SUCCESS", "FAIL", "DISCARD"})
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    request_id: str
+    project_id: str
+    function: FunctionRef
+    body: bytes = field(repr=False)
+    accepted_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Where an accepted invocation is in its lifecycle. Times are epoch seconds, None until reached."""
+
+    request_id: str
+    function: str  # FunctionRef.short_urn
+    status: Status
+    accepted_at: float
+    attempts: int = 0
+    start_time: float | None = None
+    end_time: float | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How a function's runs end when their time is up: SUCCESS, or FAIL once no retry is left."""
+
+    status: Status
+    error_code: int
+    error_message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    accepted: int  # every invocation ever added, evicted or not
+    retained: int
+    evicted: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    invocations: list[Invocation]
+    next_marker: str | None  # pass back as `marker` for the next page; None when this page is the last
+
+
+@dataclass(frozen=True, slots=True)
+class RunPage:
+    runs: list[Run]
+    count: int  # every run that matches the filters, on any page
+    next_marker: int | None  # the marker of the next page; None on the last page
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    function: str
+    request_id: str | None = None
+    status: Status | None = None
+    since: float | None = None
+    until: float | None = None
+    limit: int = 100
+    # How many matching runs to skip, newest first. An offset, as the safe client and the page's `count`
+    # read it: a run accepted meanwhile shifts the rest by one, so a page may repeat one, never skip one.
+    marker: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    request_id: str
+    function: str
+    status: Status
+    destination: str  # OBS, SMN or FunctionGraph
+    param: str
+    at: float
+    delivered_as: str | None = None  # a FunctionGraph destination: the request_id of the call it made
+
+
+class InvocationStore(Protocol):
+    """Accepted invocations, oldest first, within a retention bound, with their lifecycle."""
+
+    # Accepted calls, as issue 8 defined them.
+    def add(self, invocation: Invocation) -> None: ...
+    def add_many(self, invocations: Sequence[Invocation]) -> None: ...
+    def get(self, request_id: str) -> Invocation | None: ...
+    def page(self, limit: int, marker: str | None = None) -> Page: ...
+    def clear(self) -> None: ...
+    def counters(self) -> Counters: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Invocation]: ...
+
+    # The lifecycle.
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def busy(self, function: str) -> bool: ...
+    def run(self, request_id: str) -> Run | None: ...
+    def query(self, query: Query) -> RunPage: ...
+    def status_counts(self) -> dict[str, int]: ...
+    def claim(self, function: str, limit: int, now: float, due_at: float, *, most: int) -> int: ...
+    def finish(self, function: str, ending: Ending, retries: int, now: float) -> list[str]: ...
+    def discard_older(self, function: str, accepted_before: float, now: float) -> list[str]: ...
+    def cancel(self, function: str, request_id: str, now: float) -> list[str] | None: ...
+    def recover(self) -> int: ...
+
+    # Functions, their behaviours and async configs, and notifications: JSON documents by key.
+    def put_function(self, ref: FunctionRef, behaviour: str) -> None: ...
+    def functions(self) -> dict[str, str]: ...
+    def put_config(self, function: str, config: str, now: float) -> tuple[str, float, float]: ...
+    def config(self, function: str) -> tuple[str, float, float] | None: ...
+    def delete_config(self, function: str) -> bool: ...
+    def notify(self, notification: Notification) -> None: ...
+    def notifications(self, limit: int = MAX_PAGE) -> list[Notification]: ...

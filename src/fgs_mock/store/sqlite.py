@@ -1,0 +1,411 @@
+# ruff: noqa: S608 - queries splice fixed column lists and conditions; every value is a bound parameter
+"""The mock's store: SQLite (stdlib), in memory by default or durable in a file.
+
+A file store runs in WAL mode with synchronous=NORMAL: a committed row survives the process being
+killed (only a power loss may drop the last commits), and readers never wait for the writer. Each
+call is one transaction; claims and settlements use BEGIN IMMEDIATE and conditional UPDATEs, so
+several processes on one file never run an invocation twice. Rows carry only strings, numbers and
+bytes: SQLite keeps them, so CPython's collector has nothing to walk however much is retained.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from fgs_mock.store.protocol import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_INVOCATIONS,
+    MAX_PAGE,
+    Counters,
+    Ending,
+    Invocation,
+    Notification,
+    Page,
+    Query,
+    Run,
+    RunPage,
+)
+from fgs_mock.urn import FunctionRef
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS invocation (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT NOT NULL UNIQUE,
+    project TEXT NOT NULL, package TEXT NOT NULL, name TEXT NOT NULL, qualifier TEXT NOT NULL,
+    fn TEXT NOT NULL,
+    body BLOB NOT NULL,
+    accepted_at REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'WAIT',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at REAL, start_time REAL, end_time REAL, error_code INTEGER, error_message TEXT
+);
+CREATE INDEX IF NOT EXISTS by_function ON invocation (fn, seq);
+CREATE INDEX IF NOT EXISTS by_status ON invocation (status, fn, seq);
+CREATE INDEX IF NOT EXISTS by_due ON invocation (fn, due_at) WHERE status = 'RUNNING';
+CREATE TABLE IF NOT EXISTS counters (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    accepted INTEGER NOT NULL, evicted INTEGER NOT NULL, retained INTEGER NOT NULL, bytes INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counters VALUES (1, 0, 0, 0, 0);
+CREATE TABLE IF NOT EXISTS function (fn TEXT PRIMARY KEY, behaviour TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS config (
+    fn TEXT PRIMARY KEY, doc TEXT NOT NULL, created REAL NOT NULL, modified REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notification (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL, fn TEXT NOT NULL, status TEXT NOT NULL,
+    destination TEXT NOT NULL, param TEXT NOT NULL, at REAL NOT NULL, delivered_as TEXT
+);
+"""
+
+_RUN = "request_id, fn, status, accepted_at, attempts, start_time, end_time, error_code, error_message"
+_CALL = "request_id, project, package, name, qualifier, body, accepted_at"
+# Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
+MAX_NOTIFICATIONS = 10_000
+CHECKPOINT_EVERY = 0.1  # seconds
+WAL_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a reset WAL is truncated to
+
+
+class SqliteStore:
+    """Keeps the newest `max_invocations` calls whose bodies total at most `max_body_bytes`."""
+
+    def __init__(
+        self,
+        max_invocations: int = DEFAULT_MAX_INVOCATIONS,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        *,
+        path: str | Path | None = None,
+    ) -> None:
+        if max_invocations < 1 or max_body_bytes < 1:
+            raise ValueError("retention bounds must be positive")
+        self.max_invocations = max_invocations
+        self.max_body_bytes = max_body_bytes
+        self.path = None if path is None else str(path)
+        # One connection per store, shared by the server's thread and the engine's, under a lock.
+        self._db = sqlite3.connect(self.path or ":memory:", isolation_level=None, check_same_thread=False, timeout=30)
+        self._lock = threading.RLock()
+        self._closed = threading.Event()
+        if self.path is not None:
+            # Small pages: each commit rewrites a handful of pages (row, indexes, counters) into the WAL.
+            self._db.execute("PRAGMA page_size=1024")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            # A checkpoint fsyncs the database: done by this connection, it stalled a commit now and then
+            # for 10-25 ms (p99 8 ms). A thread of its own checkpoints instead, without blocking writers.
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
+            self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+            threading.Thread(
+                target=_checkpoints, args=(self.path, self._closed), name="fgs-mock-checkpoint", daemon=True
+            ).start()
+            # The thread holds no reference to the store: a store dropped without close() still ends it.
+            weakref.finalize(self, self._closed.set)
+        self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+
+    def close(self) -> None:
+        self._closed.set()
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front: two processes cannot both read "free" and both claim.
+        with self._lock:
+            if self._db.in_transaction:  # inside transaction(): its commit covers this too
+                yield self._db
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several calls as one transaction: one commit, and no other writer in between."""
+        with self._write():
+            yield
+
+    def busy(self, function: str) -> bool:
+        """Whether `function` has runs that are not final yet (a read: no write lock taken)."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT EXISTS (SELECT 1 FROM invocation WHERE status IN ('WAIT', 'RUNNING') AND fn = ?)",
+                (function,),
+            ).fetchone()[0]
+        return bool(found)
+
+    # Accepted calls
+
+    def add(self, invocation: Invocation) -> None:
+        self.add_many([invocation])
+
+    def add_many(self, invocations: Sequence[Invocation]) -> None:
+        """One transaction for many: a file store's commit costs far more than a row."""
+        rows = []
+        for invocation in invocations:
+            f = invocation.function
+            assert f.project_id == invocation.project_id
+            rows.append(
+                (
+                    invocation.request_id,
+                    f.project_id,
+                    f.package,
+                    f.name,
+                    f.qualifier,
+                    invocation.body,
+                    invocation.accepted_at,
+                    f.short_urn,
+                )
+            )
+        size = sum(len(i.body) for i in invocations)
+        with self._write() as db:
+            db.executemany(f"INSERT INTO invocation ({_CALL}, fn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            retained, total = db.execute(
+                "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
+                "RETURNING retained, bytes",
+                (len(rows), len(rows), size),
+            ).fetchone()
+            # The newest call stays even when its body alone is over the byte bound.
+            while retained > 1 and (retained > self.max_invocations or total > self.max_body_bytes):
+                gone = db.execute(
+                    "DELETE FROM invocation WHERE seq = (SELECT MIN(seq) FROM invocation) RETURNING length(body)"
+                ).fetchone()
+                retained, total = db.execute(
+                    "UPDATE counters SET evicted = evicted + 1, retained = retained - 1, bytes = bytes - ? "
+                    "RETURNING retained, bytes",
+                    (gone[0],),
+                ).fetchone()
+
+    def get(self, request_id: str) -> Invocation | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {_CALL} FROM invocation WHERE request_id = ?", (request_id,)).fetchone()
+        return None if row is None else _invocation(row)
+
+    def page(self, limit: int, marker: str | None = None) -> Page:
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must be within [1, {MAX_PAGE}]")
+        if marker is not None and not (marker.isascii() and marker.isdigit() and len(marker) <= 18):
+            raise ValueError("marker must be a next_marker this store returned")
+        # A marker that was evicted meanwhile continues from the oldest call still retained.
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT seq, {_CALL} FROM invocation WHERE seq > ? ORDER BY seq LIMIT ?",
+                (int(marker or -1), limit + 1),
+            ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page([_invocation(r[1:]) for r in rows], str(rows[-1][0]) if more else None)
+
+    def clear(self) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM invocation")
+            db.execute("UPDATE counters SET retained = 0, bytes = 0")
+
+    def counters(self) -> Counters:
+        with self._lock:
+            accepted, retained, evicted = self._db.execute(
+                "SELECT accepted, retained, evicted FROM counters"
+            ).fetchone()
+        return Counters(accepted, retained, evicted)
+
+    def __len__(self) -> int:
+        return self.counters().retained
+
+    def __iter__(self) -> Iterator[Invocation]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_CALL} FROM invocation ORDER BY seq").fetchall()
+        return iter([_invocation(row) for row in rows])
+
+    # The lifecycle
+
+    def run(self, request_id: str) -> Run | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {_RUN} FROM invocation WHERE request_id = ?", (request_id,)).fetchone()
+        return None if row is None else Run(*row)
+
+    def query(self, query: Query) -> RunPage:
+        where: list[str] = ["fn = ?"]
+        args: list[str | float] = [query.function]
+        for column, op, value in (
+            ("request_id", "=", query.request_id),
+            ("status", "=", query.status),
+            ("accepted_at", ">=", query.since),
+            ("accepted_at", "<=", query.until),
+        ):
+            if value is not None:
+                where.append(f"{column} {op} ?")
+                args.append(value)
+        condition = " AND ".join(where)
+        with self._lock:
+            count = self._db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT {_RUN} FROM invocation WHERE {condition} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                [*args, query.limit + 1, query.marker],
+            ).fetchall()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        return RunPage([Run(*r) for r in rows], count, query.marker + len(rows) if more else None)
+
+    def status_counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT status, COUNT(*) FROM invocation GROUP BY status").fetchall()
+        return dict(rows)
+
+    def claim(self, function: str, limit: int, now: float, due_at: float, *, most: int) -> int:
+        """Start the oldest waiting runs of `function`, up to `limit` running and `most` at once."""
+        with self._write() as db:
+            running = db.execute(
+                "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
+            ).fetchone()[0]
+            free = min(limit - running, most)
+            if free <= 0:
+                return 0
+            return db.execute(
+                "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ? "
+                "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?)",
+                (now, due_at, function, free),
+            ).rowcount
+
+    def finish(self, function: str, ending: Ending, retries: int, now: float) -> list[str]:
+        """End the function's runs that are due: failed ones with attempts left queue again (WAIT).
+
+        Returns the request_ids that reached `ending.status`.
+        """
+        due = "WHERE status = 'RUNNING' AND fn = ? AND due_at <= ?"
+        with self._write() as db:
+            if ending.status != "SUCCESS":
+                db.execute(
+                    f"UPDATE invocation SET status = 'WAIT', due_at = NULL {due} AND attempts <= ?",
+                    (function, now, retries),
+                )
+            rows = db.execute(
+                "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL "
+                f"{due} RETURNING request_id",
+                (ending.status, now, ending.error_code, ending.error_message, function, now),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def discard_older(self, function: str, accepted_before: float, now: float) -> list[str]:
+        with self._write() as db:
+            rows = db.execute(
+                "UPDATE invocation SET status = 'DISCARD', end_time = ?, error_code = -1, "
+                "error_message = 'event discarded: older than max_async_event_age_in_seconds' "
+                "WHERE status = 'WAIT' AND fn = ? AND accepted_at < ? RETURNING request_id",
+                (now, function, accepted_before),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def cancel(self, function: str, request_id: str, now: float) -> list[str] | None:
+        """End the run and, when it was running, the function's other running ones: FAIL 4208.
+
+        None when `function` has no such run; an empty list when it had already ended.
+        """
+        stop = (
+            "UPDATE invocation SET status = 'FAIL', end_time = ?, error_code = 4208, "
+            "error_message = 'function invocation canceled', due_at = NULL "
+        )
+        with self._write() as db:
+            row = db.execute(
+                "SELECT status FROM invocation WHERE request_id = ? AND fn = ?", (request_id, function)
+            ).fetchone()
+            if row is None:
+                return None
+            if row[0] == "WAIT":
+                db.execute(stop + "WHERE request_id = ?", (now, request_id))
+                return [request_id]
+            if row[0] != "RUNNING":
+                return []
+            rows = db.execute(
+                stop + "WHERE status = 'RUNNING' AND fn = ? RETURNING request_id", (now, function)
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def recover(self) -> int:
+        """After a restart, runs that were RUNNING when the process died queue again (WAIT)."""
+        with self._write() as db:
+            return db.execute(
+                "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL WHERE status = 'RUNNING'"
+            ).rowcount
+
+    # Functions, configs, notifications
+
+    def put_function(self, ref: FunctionRef, behaviour: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO function VALUES (?, ?)", (ref.short_urn, behaviour))
+
+    def functions(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT fn, behaviour FROM function").fetchall())
+
+    def put_config(self, function: str, config: str, now: float) -> tuple[str, float, float]:
+        with self._write() as db:
+            row = db.execute(
+                "INSERT INTO config VALUES (?, ?, ?, ?) ON CONFLICT (fn) DO UPDATE SET doc = ?, modified = ? "
+                "RETURNING doc, created, modified",
+                (function, config, now, now, config, now),
+            ).fetchone()
+        return row[0], row[1], row[2]
+
+    def config(self, function: str) -> tuple[str, float, float] | None:
+        with self._lock:
+            row = self._db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def delete_config(self, function: str) -> bool:
+        with self._write() as db:
+            return db.execute("DELETE FROM config WHERE fn = ?", (function,)).rowcount > 0
+
+    def notify(self, notification: Notification) -> None:
+        n = notification
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO notification (request_id, fn, status, destination, param, at, delivered_as) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (n.request_id, n.function, n.status, n.destination, n.param, n.at, n.delivered_as),
+            )
+            db.execute(
+                "DELETE FROM notification WHERE seq <= (SELECT MAX(seq) FROM notification) - ?", (MAX_NOTIFICATIONS,)
+            )
+
+    def notifications(self, limit: int = MAX_PAGE) -> list[Notification]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT request_id, fn, status, destination, param, at, delivered_as FROM notification "
+                "ORDER BY seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [Notification(*row) for row in rows]
+
+
+def _invocation(row: tuple[str, str, str, str, str, bytes, float]) -> Invocation:
+    request_id, project, package, name, qualifier, body, accepted_at = row
+    return Invocation(request_id, project, FunctionRef(project, package, name, qualifier), body, accepted_at)
+
+
+class InMemoryInvocationStore(SqliteStore):
+    """The store in memory: the mock's default, and the name issue 8 gave its store."""
+
+    def __init__(
+        self, max_invocations: int = DEFAULT_MAX_INVOCATIONS, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    ) -> None:
+        super().__init__(max_invocations, max_body_bytes)
+
+
+def _checkpoints(path: str, closed: threading.Event) -> None:
+    db = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        wal = Path(path + "-wal")
+        while not closed.wait(CHECKPOINT_EVERY):
+            # PASSIVE copies without blocking anyone, but under steady writes it never catches up and
+            # the WAL only grows; past the limit, RESTART (writers wait for it, a few ms to tens of ms)
+            # lets the next writer start the log from its beginning.
+            big = wal.exists() and wal.stat().st_size > WAL_SIZE_LIMIT
+            db.execute("PRAGMA wal_checkpoint(RESTART)" if big else "PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        db.close()
