@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from types import ModuleType
 
 import pytest
 
-from contract_tests.conftest import ROOT
+from contract_tests.support.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_signing", ROOT / "scripts" / "bench_signing.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_signing"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_signing")
 
 
 def test_every_candidate_authenticates(bench: ModuleType) -> None:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote
 
+from contract_tests.conformance.signed import BROKEN_SIGNED
 from contract_tests.mock.mutants import (
     BROKEN,
     Edit,
@@ -226,5 +227,5 @@ BROKEN_SHARPER = [
     ),
 ]
 
-# Every broken endpoint the suite must fail: the mock's original set and these.
-ALL_BROKEN = [*BROKEN, *BROKEN_SHARPER]
+# Every broken endpoint the suite must fail: the mock's original set, these, and the signature checks' own.
+ALL_BROKEN = [*BROKEN, *BROKEN_SHARPER, *BROKEN_SIGNED]

@@ -10,10 +10,12 @@ import re
 
 import pytest
 
+from contract_tests.auth.keys import SK
 from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.broken_lifecycle import BROKEN_LIFECYCLE
 from contract_tests.conformance.gateway import API_GATEWAY
 from contract_tests.conformance.lifecycle_endpoint import OTHER_LIFECYCLE_READINGS
+from contract_tests.conformance.signed import CORRECT_SIGNED, SignedVariant, credentials_env
 from contract_tests.mock.harness import Job, SuiteRun, run_many
 from contract_tests.mock.mutants import (
     CORRECT,
@@ -29,7 +31,7 @@ KNOWN = Known(token="tok-" + "a1b2c3d4" * 4, project_id=DEFAULT_PROJECT_ID, func
 CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
-ALL_CORRECT = [*CORRECT, API_GATEWAY, OTHER_LIFECYCLE_READINGS]
+ALL_CORRECT = [*CORRECT, API_GATEWAY, OTHER_LIFECYCLE_READINGS, *CORRECT_SIGNED]
 # Live, the config checks run only when asked; a lost run is waited for this long, not the default 30 s.
 LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
 
@@ -37,8 +39,8 @@ LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     jobs: dict[str, Job] = {
-        **{v.name: (v, KNOWN, LIFECYCLE_ENV) for v in ALL_CORRECT},
-        **{v.name: (v, KNOWN, {}) for v in ALL_BROKEN},
+        **{v.name: (v, KNOWN, credentials_env(v) | LIFECYCLE_ENV) for v in ALL_CORRECT},
+        **{v.name: (v, KNOWN, credentials_env(v)) for v in ALL_BROKEN},
         **{v.name: (v, KNOWN, LIFECYCLE_ENV) for v in BROKEN_LIFECYCLE},
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
@@ -116,3 +118,12 @@ def test_token_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> 
 def test_a_lost_run_is_waited_for_the_lifecycle_timeout_only(runs: dict[str, SuiteRun]) -> None:
     output = runs["loses-accepted-runs"].output
     assert f"was not listed within {LIFECYCLE_ENV['FGS_LIFECYCLE_TIMEOUT']} s" in output, output[-4000:]
+
+
+def test_the_secret_key_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> None:
+    signed = [v.name for v in (*ALL_CORRECT, *ALL_BROKEN) if isinstance(v, SignedVariant)]
+    assert any(runs[name].returncode == 1 for name in signed)  # failure reports were written too
+    for name in signed:
+        run = runs[name]
+        for text in (run.output, *(p.read_text() for p in run.reports.iterdir() if p.is_file())):
+            assert SK[:-1] not in text  # nor the near-miss secrets the check signs with

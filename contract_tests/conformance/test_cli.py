@@ -41,7 +41,7 @@ def closed_port() -> int:
         (["--token", "x"], "unrecognized arguments: --token"),  # the token is never a flag
         (["--check", "nonesuch"], "no check named nonesuch"),
         (["--skip", *(a for n in checks.NAMES for a in ("--skip", n))][1:], "leave no check to run"),
-        (["--endpoint", "http://127.0.0.1:9"], "missing: FGS_PROJECT_ID, FGS_AUTH_TOKEN, FGS_FUNCTION_URN"),
+        (["--endpoint", "http://127.0.0.1:9"], "missing: FGS_PROJECT_ID, FGS_FUNCTION_URN, FGS_AUTH_TOKEN (or"),
         (["--endpoint", "ftp://host"], "must be an http:// or https:// URL"),
         (["--max-invocations", "many"], "must be a whole number"),
         (["--lifecycle-timeout", "soon"], "lifecycle timeout must be a number of seconds"),

@@ -75,5 +75,5 @@ class FakeAsyncClient:
 def rate_limited(n: int, retry_after: float | None = None) -> fgs.RateLimitError:
     error = fgs.RateLimitError("HTTP 429 FSS.0429: slow down", status=429, error_code="FSS.0429", attempts=3)
     if retry_after is not None:
-        error.retry_after = retry_after  # type: ignore[attr-defined]
+        error.retry_after = retry_after
     return error

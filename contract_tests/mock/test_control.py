@@ -18,7 +18,7 @@ JSON_VALUES = st.recursive(
 )
 FAULT_KEYS = st.sampled_from(["status", "next", "share", "seed", "other"])
 FAULT_VALUES = st.one_of(
-    st.sampled_from([500, 503, 0, 1, 2.9, True, False, None, -1, 1.0, 0.5, 2**31, 2**31 - 1, "503"]),
+    st.sampled_from([429, 500, 503, 0, 1, 2.9, True, False, None, -1, 1.0, 0.5, 2**31, 2**31 - 1, "503"]),
     st.floats(),
     st.integers(),
     JSON_VALUES,
@@ -44,7 +44,7 @@ def _faults_as_sent(body: object) -> dict[str, object] | None:
     if not isinstance(body, dict) or set(body) - {"status", "next", "share", "seed"}:
         return None
     status, count, share, seed = (body.get("status", 503), body.get("next", 0), body.get("share", 0), body.get("seed"))
-    if type(status) is not int or status not in (500, 503):
+    if type(status) is not int or status not in (429, 500, 503):
         return None
     if type(count) is not int or not 0 <= count < 2**31:
         return None

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+import fgs
 from fgs_mock import DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, create_app, serve_in_thread
 from fgs_mock.behaviour import Behaviour
 
@@ -109,6 +110,7 @@ def test_pages_cover_the_filtered_set_without_repeats_or_gaps(
         seen += [r["request_id"] for r in page["invocations"]]
         if "next_marker" not in page:
             break
+        assert page["next_marker"] == int(marker) + len(page["invocations"])  # an offset, as the safe client reads it
         marker = str(page["next_marker"])
     assert len(seen) == len(set(seen)) == page["count"]
     assert set(ids) <= set(seen)
@@ -203,3 +205,13 @@ def test_auth_and_scoping_are_those_of_invoke(
         checked(spec, answer)
     wrong = client.patch(f"/v2/{P}/fgs/functions/{_urn('ok')}/{operation}")
     assert (wrong.status_code, wrong.headers["allow"]) == (405, OPERATIONS[operation].replace("|", ", "))
+
+
+def test_the_safe_client_follows_the_pages_and_waits_for_the_end(mock: tuple[Backend, httpx.Client]) -> None:
+    _, client = mock
+    with fgs.Client(str(client.base_url), P, DEFAULT_TOKEN) as safe:
+        ids = [safe.invoke_async("ok", {}) for _ in range(7)]
+        assert {safe.wait("ok", i, timeout=5).status for i in ids} == {fgs.InvocationStatus.SUCCESS}
+        listed = [i.request_id for i in safe.list_invocations("ok", status="SUCCESS", page_size=3)]
+    assert len(listed) == len(set(listed))
+    assert set(ids) <= set(listed)

@@ -51,3 +51,25 @@ def test_the_bounds_table_states_the_defaults() -> None:
     }
     for bound, default in rows.items():
         assert re.search(rf"^\| {bound} \| {re.escape(default)}\b", SECTION, re.MULTILINE), bound
+
+
+def test_the_lifecycle_demo_runs_as_written() -> None:
+    blocks = re.findall(r"```sh\n(.*?)```", SECTION, re.DOTALL)
+    demo = next(b for b in blocks if "async-invocations" in b).splitlines()
+    variables = dict(re.findall(r"(\w+)='?([^;']+)'?", demo[0]))
+    backend = Backend.with_defaults(speed=50)
+    request_id = ""
+    with serve_in_thread(create_app(backend)) as base_url, httpx.Client(base_url=base_url) as http:
+        for line in demo[1:]:
+            for name, value in variables.items():
+                line = line.replace(f"${name}", value)
+            words = shlex.split(line.replace('"..."', f'"{request_id}"'), comments=True)
+            headers = dict(words[i + 1].split(": ", 1) for i, w in enumerate(words) if w == "-H")
+            body = words[words.index("-d") + 1].encode() if "-d" in words else None
+            url = next(w for w in words[1:] if w.startswith("localhost:8080")).removeprefix("localhost:8080")
+            answer = http.request("POST" if body else "GET", url, content=body, headers=headers)
+            assert 200 <= answer.status_code < 300, (url, answer.text)
+            request_id = request_id or answer.json()["request_id"]
+    run = backend.invocations.run(request_id)
+    assert run is not None
+    assert run.status in ("SUCCESS", "FAIL")  # it ran, or the demo's cancel ended it

@@ -1,7 +1,8 @@
 """The wheel, built once per session, installed into fresh venvs outside the repository, one per flavour.
 
 A flavour is the extras in brackets ("" for none): `installed("conformance")` is what
-`pip install 'fgs-async-contract[conformance]'` gives a user. pip may reach the package registry.
+`pip install 'fgs-async-contract[conformance]'` gives a user; `installed("", "pytest==9.2.0")` adds a
+tool of the user's own. pip may reach the package registry.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from contract_tests.conftest import ROOT
 class Installed:
     venv: Path
     home: Path  # a working directory outside the repository, so nothing there is importable
+    tools: tuple[str, ...] = ()
 
     def bin(self, name: str) -> Path:
         return self.venv / "bin" / name
@@ -59,18 +61,20 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Installed]:
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Installed]:
     made: dict[str, Installed] = {}
 
-    def install(flavour: str) -> Installed:
+    def install(flavour: str, *tools: str) -> Installed:
         if flavour not in made:
             base = tmp_path_factory.mktemp(f"venv-{flavour or 'plain'}")
             venv = base / "venv"
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-            _pip(str(venv / "bin" / "python"), "-m", "pip", "install", f"{wheel}[{flavour}]" if flavour else str(wheel))
+            package = f"{wheel}[{flavour}]" if flavour else str(wheel)
+            _pip(str(venv / "bin" / "python"), "-m", "pip", "install", package, *tools)
             home = base / "home"
             home.mkdir()
-            made[flavour] = Installed(venv, home)
+            made[flavour] = Installed(venv, home, tools)
+        assert not tools or made[flavour].tools == tools, "one set of tools per flavour"
         return made[flavour]
 
     return install

@@ -14,13 +14,14 @@ import httpx
 import pytest
 
 from contract_tests.conformance.broken import ALL_BROKEN
+from contract_tests.conformance.signed import credentials_env
 from contract_tests.conformance.test_bites import KNOWN
 from contract_tests.mock.harness import Job, SuiteRun, live_env, run_many
 from contract_tests.package.conftest import Installed, clean_env
 
 
 @pytest.fixture(scope="module")
-def tool(installed: Callable[[str], Installed]) -> Installed:
+def tool(installed: Callable[..., Installed]) -> Installed:
     return installed("conformance")
 
 
@@ -62,7 +63,7 @@ def test_the_installed_command_passes_a_separately_started_fgs_mock(tool: Instal
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "\nconformant\n" in result.stdout
     assert (tool.home / "report.md").is_file()
-    accepted = httpx.get(f"{fgs_mock}/_mock/invocations").json()["count"]
+    accepted = httpx.get(f"{fgs_mock}/_mock/invocations").json()["accepted"]
     assert 0 < accepted <= 25
 
 
@@ -88,7 +89,7 @@ def test_a_closed_port_exits_3_within_10_seconds(tool: Installed) -> None:
 
 @pytest.fixture(scope="module")
 def broken_runs(tool: Installed, tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
-    jobs: dict[str, Job] = {v.name: (v, KNOWN, {}) for v in ALL_BROKEN}
+    jobs: dict[str, Job] = {v.name: (v, KNOWN, credentials_env(v)) for v in ALL_BROKEN}
     return run_many(jobs, tmp_path_factory, command=[str(tool.bin("fgs-conformance"))])
 
 

@@ -1,4 +1,10 @@
-"""Runs each safe-client test against Client and AsyncClient alike: both must behave the same."""
+"""Runs each safe-client test against Client and AsyncClient alike: both must behave the same.
+
+Three kinds: "sync" (Client), "async" (AsyncClient on an httpx transport, its in-process seam) and
+"aiohttp" (AsyncClient on its own transport, against the same respx routes served on loopback by
+bridge.py). Tests that inject httpx's exceptions (`httpx_faults`) cannot reach aiohttp that way; it
+meets those failures over real sockets in contract_tests/hostile/.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,12 @@ import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
 import fgs
+from contract_tests.safe_client.bridge import bridged
 from contract_tests.support.identities import PROJECT, URN
 
 ENDPOINT = "https://fgs.test"
@@ -27,11 +35,17 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
+# Where the `api` router is served for the "aiohttp" kind, while a test runs.
+_BRIDGED: dict[str, str] = {}
+
+
 def make_invoker(kind: str, sleeps: Sleeps, **options: Any) -> tuple[Invoke, Callable[[str], None]]:
     """A blocking `invoke(urn, payload)` for either client, and its token rotation."""
     options.setdefault("retry", FAST_RETRY)
+    if kind == "async":
+        options.setdefault("transport", httpx.AsyncHTTPTransport())
     endpoint, project, token = (
-        options.pop("endpoint", ENDPOINT),
+        options.pop("endpoint", _BRIDGED.get("url", ENDPOINT) if kind == "aiohttp" else ENDPOINT),
         options.pop("project", PROJECT),
         options.pop("token", TOKEN),
     )
@@ -53,8 +67,10 @@ def make_invoker(kind: str, sleeps: Sleeps, **options: Any) -> tuple[Invoke, Cal
     return invoke_async, async_client.set_token
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async", "aiohttp"])
 def kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "aiohttp" and request.node.get_closest_marker("httpx_faults"):
+        pytest.skip("injects httpx exceptions; aiohttp meets these failures in contract_tests/hostile")
     return str(request.param)
 
 
@@ -64,11 +80,26 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def invoke(kind: str, sleeps: Sleeps) -> Invoke:
+def invoke(kind: str, sleeps: Sleeps, request: pytest.FixtureRequest) -> Invoke:
+    if "api" in request.fixturenames:
+        request.getfixturevalue("api")  # first: the "aiohttp" kind is pointed at the router's bridge
     return make_invoker(kind, sleeps)[0]
 
 
 @pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
+def api(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter]:
+    kind = request.getfixturevalue("kind") if "kind" in request.fixturenames else None
     with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
-        yield router
+        if kind != "aiohttp":
+            yield router
+            return
+        with bridged(router, ENDPOINT) as url:
+            _BRIDGED["url"] = url
+            try:
+                yield router
+            finally:
+                _BRIDGED.clear()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "httpx_faults: injects httpx exceptions through respx (no aiohttp kind)")

@@ -14,7 +14,7 @@ from fgs import _lifecycle as life
 from fgs._body import Answer
 from fgs._core import Core
 
-CORE = Core("http://127.0.0.1:9", "p", "CORE-SECRET-19ab", None, fgs.NO_RETRY)
+CORE = Core("http://127.0.0.1:9", "p", fgs.Token("CORE-SECRET-19ab"), None, fgs.NO_RETRY)
 
 
 def page(*ids: str, count: int | None = None, next_marker: int | None = None) -> life.Page:
@@ -60,7 +60,7 @@ def test_the_pager_moves_to_next_marker_and_skips_runs_already_yielded() -> None
     assert [i.request_id for i in pager.take(page("a", "b", count=5, next_marker=2))] == ["a", "b"]
     call = pager.call()
     assert call is not None
-    assert "marker=2&limit=2&status=FAIL" in call.kwargs["url"]
+    assert call.request.url.endswith("?limit=2&marker=2&status=FAIL")
     assert [i.request_id for i in pager.take(page("b", "c", count=5, next_marker=4))] == ["c"]
 
 
@@ -81,11 +81,14 @@ def test_times_are_sent_in_the_pages_utc_format() -> None:
 
 def test_requests_carry_the_token_only_in_its_header_and_json_content_type() -> None:
     call = life.query(CORE, "urn:a/b", request_id="r")
-    assert call.kwargs["url"] == "/v2/p/fgs/functions/urn%3Aa%2Fb/async-invocations?request_id=r&marker=0&limit=64"
-    assert call.kwargs["headers"]["X-Auth-Token"] == "CORE-SECRET-19ab"
-    assert call.kwargs["headers"]["Content-Type"] == "application/json"
-    assert "content" not in call.kwargs
-    assert life.cancel(CORE, "u", "r").kwargs["content"] == b'{"request_id":"r"}'
+    assert call.request.url == (
+        "http://127.0.0.1:9/v2/p/fgs/functions/urn%3Aa%2Fb/async-invocations?limit=64&marker=0&request_id=r"
+    )
+    assert "X-Auth-Token" not in call.request.headers  # added when sent, by the credentials
+    assert CORE.authorize(call.request)[0].headers["X-Auth-Token"] == "CORE-SECRET-19ab"
+    assert call.request.headers["Content-Type"] == "application/json"
+    assert call.request.body == b""
+    assert life.cancel(CORE, "u", "r").request.body == b'{"request_id":"r"}'
 
 
 JSON = st.recursive(

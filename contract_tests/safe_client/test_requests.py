@@ -123,10 +123,13 @@ def test_repr_hides_the_token(kind: str, sleeps: Sleeps) -> None:
 
 @pytest.mark.parametrize("cls", [fgs.Client, fgs.AsyncClient])
 def test_a_missing_argument_is_named_with_the_public_class(cls: type[fgs.Client]) -> None:
-    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) needs token=$"):
+    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) needs token= or credentials=$"):
         cls("http://h", PROJECT)
-    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) needs endpoint=, project_id=, token=$"):
+    everything = "endpoint=, project_id=, token= or credentials="
+    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) needs {everything}$"):
         cls()
+    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) takes token= or credentials=, not both$"):
+        cls("http://h", PROJECT, TOKEN, credentials=fgs.Token(TOKEN))
 
 
 NONSENSE = [

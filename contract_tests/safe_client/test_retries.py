@@ -43,6 +43,7 @@ def test_attempts_are_bounded(api: respx.MockRouter, invoke: Invoke) -> None:
     assert caught.value.status == 503
 
 
+@pytest.mark.httpx_faults
 @pytest.mark.parametrize(
     "outcome",
     [
@@ -65,6 +66,7 @@ def test_outcomes_after_which_the_call_may_have_been_accepted_are_not_retried(
     assert isinstance(caught.value, expected)
 
 
+@pytest.mark.httpx_faults
 @pytest.mark.parametrize("failure", [httpx.ConnectError("refused"), httpx.ConnectTimeout("syn lost")], ids=repr)
 def test_connection_failures_before_sending_are_retried(
     api: respx.MockRouter, invoke: Invoke, failure: Exception
@@ -74,6 +76,7 @@ def test_connection_failures_before_sending_are_retried(
     assert route.call_count == 2
 
 
+@pytest.mark.httpx_faults
 def test_timeouts_raise_the_timeout_error(api: respx.MockRouter, invoke: Invoke) -> None:
     api.post(path__regex=ROUTE).mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(fgs.RequestTimeoutError) as caught:

@@ -25,6 +25,7 @@ def test_an_echoed_token_is_blanked_in_errors(api: respx.MockRouter, invoke: Inv
     assert "<redacted>" in (error.error_msg or "")
 
 
+@pytest.mark.httpx_faults
 def test_transport_errors_do_not_quote_the_token(api: respx.MockRouter, invoke: Invoke) -> None:
     api.post(path__regex=ROUTE).mock(side_effect=httpx.ReadError(f"peer said {TOKEN}"))
     with pytest.raises(fgs.TransportError) as caught:
@@ -35,6 +36,7 @@ def test_transport_errors_do_not_quote_the_token(api: respx.MockRouter, invoke: 
     assert "ReadError" in str(caught.value)
 
 
+@pytest.mark.httpx_faults
 def test_log_lines_never_carry_the_token(
     api: respx.MockRouter, invoke: Invoke, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -54,12 +54,12 @@ def test_spectral_flags_a_spec_without_operation_ids(tmp_path: Path) -> None:
     assert "operation-operationId" in result.stdout
 
 
-def test_readme_leads_with_the_two_setup_commands() -> None:
+def test_readme_leads_with_the_install_lines_then_the_two_setup_commands() -> None:
     readme = (ROOT / "README.md").read_text()
-    first_block = readme[readme.index("```") :]
-    first_block = first_block[: first_block.index("```", 3)]
-    assert "make install" in first_block
-    assert "make test" in first_block
+    users, developers = readme.split("```")[1:4:2]
+    assert "pip install fgs-async-contract" in users
+    assert "make install" in developers
+    assert "make test" in developers
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make install" in ci
     assert "make test" in ci

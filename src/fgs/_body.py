@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 ACCEPT_ENCODING = "gzip, deflate"
@@ -23,11 +23,13 @@ class Answer:
     body: bytes
     retry_after: str | None
     problem: str | None = None
+    # The transport's own (case-insensitive) headers, for the few readers that need more (an IAM login).
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 class BodyReader:
     def __init__(self, status: int, headers: Mapping[str, str], limit: int) -> None:
-        self.status, self.limit = status, limit
+        self.status, self.limit, self.headers = status, limit, headers
         self.retry_after = headers.get("retry-after")
         self.problem: str | None = None
         self._parts: list[bytes] = []
@@ -96,5 +98,5 @@ class BodyReader:
 
     def answer(self) -> Answer:
         if self.problem is not None:
-            return Answer(self.status, b"", self.retry_after, self.problem)
-        return Answer(self.status, b"".join(self._parts), self.retry_after)
+            return Answer(self.status, b"", self.retry_after, self.problem, self.headers)
+        return Answer(self.status, b"".join(self._parts), self.retry_after, headers=self.headers)

@@ -96,3 +96,11 @@ def check_count(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidRequestError(f"{name} must be a whole number of at least 1, not {value!r}")
     return value
+
+
+def base_url(url: httpx.URL) -> str:
+    """The endpoint that request paths are appended to: scheme, host, port as given, and any base path."""
+    raw_host = url.raw_host.decode("ascii")  # IDNA-encoded, as it goes on the wire
+    host = f"[{raw_host}]" if ":" in raw_host else raw_host
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme}://{host}{port}{url.raw_path.decode('ascii').split('?')[0].rstrip('/')}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from fgs._redact import Redactor
 from fgs.errors import API_ERRORS, AuthenticationError, FgsError, ProtocolError
 
 if TYPE_CHECKING:
@@ -95,10 +96,8 @@ def _timestamp(value: Any) -> float:
 
 
 def _blank(body: bytes, secrets: tuple[str, ...]) -> bytes:
-    for secret in secrets:
-        if secret:
-            body = body.replace(secret.encode(), b"<redacted>")
-    return body
+    # Every spelling a server may echo a secret in (raw, JSON-escaped, percent-encoded), not only raw.
+    return Redactor(*secrets).bytes(body) if body else body
 
 
 def _refusal(status: int, body: bytes) -> FgsError:

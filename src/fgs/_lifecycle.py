@@ -12,19 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlencode
 
-from fgs_client.api.async_config import (
-    delete_function_async_invoke_config,
-    show_function_async_invoke_config,
-    update_function_async_invoke_config,
-)
-from fgs_client.api.invocation import cancel_async_invocation, list_async_invocations
-from fgs_client.models import AsyncInvokeConfigRequest, CancelRequest
-
-from fgs._body import ACCEPT_ENCODING, Answer
+from fgs._body import Answer
 from fgs._checks import check_segment
-from fgs._core import _REQUEST_ID, TOKEN_HEADER, Core, Outcome
+from fgs._core import _REQUEST_ID, Core, Outcome, Request
 from fgs.errors import InvalidRequestError, InvocationNotFoundError, ProtocolError, WaitTimeoutError
 from fgs.models import AsyncConfig, Invocation, InvocationStatus
 
@@ -41,7 +32,7 @@ POLL_GROWTH, POLL_MAX = 1.5, 5.0
 class Call(Generic[T]):
     """One request, and how to read the answer that the page documents as its success."""
 
-    kwargs: dict[str, Any]
+    request: Request
     idempotent: bool
     success: int
     read: Callable[[bytes], T]
@@ -92,6 +83,8 @@ def query(
         options["query_begin_time"] = query_time(since, "since")
     if until is not None:
         options["query_end_time"] = query_time(until, "until")
+    from fgs_client.api.invocation import list_async_invocations  # here: see _core on import cost
+
     kwargs = list_async_invocations._get_kwargs(core.project_id, _urn(function_urn), **options)
     return Call(_request(core, kwargs), idempotent=True, success=200, read=_read_page)
 
@@ -102,6 +95,9 @@ def lookup(core: Core, function_urn: str, request_id: str) -> Call[Page]:
 
 
 def cancel(core: Core, function_urn: str, request_id: str) -> Call[None]:
+    from fgs_client.api.invocation import cancel_async_invocation
+    from fgs_client.models import CancelRequest
+
     body = CancelRequest(request_id=check_request_id(request_id))
     kwargs = cancel_async_invocation._get_kwargs(core.project_id, _urn(function_urn), body=body)
     # Not idempotent: the page says a stop also ends the function's other concurrent requests, so a
@@ -110,6 +106,8 @@ def cancel(core: Core, function_urn: str, request_id: str) -> Call[None]:
 
 
 def get_config(core: Core, function_urn: str) -> Call[AsyncConfig]:
+    from fgs_client.api.async_config import show_function_async_invoke_config
+
     kwargs = show_function_async_invoke_config._get_kwargs(core.project_id, _urn(function_urn))
     return Call(_request(core, kwargs), idempotent=True, success=200, read=_read_config)
 
@@ -117,6 +115,9 @@ def get_config(core: Core, function_urn: str) -> Call[AsyncConfig]:
 def put_config(core: Core, function_urn: str, config: AsyncConfig) -> Call[AsyncConfig]:
     if not isinstance(config, AsyncConfig):
         raise InvalidRequestError(f"config must be an fgs.AsyncConfig, not {type(config).__name__}")
+    from fgs_client.api.async_config import update_function_async_invoke_config
+    from fgs_client.models import AsyncInvokeConfigRequest
+
     body = AsyncInvokeConfigRequest.from_dict(config.to_request())
     kwargs = update_function_async_invoke_config._get_kwargs(core.project_id, _urn(function_urn), body=body)
     # A PUT sets the same settings however often it lands.
@@ -124,6 +125,8 @@ def put_config(core: Core, function_urn: str, config: AsyncConfig) -> Call[Async
 
 
 def delete_config(core: Core, function_urn: str) -> Call[None]:
+    from fgs_client.api.async_config import delete_function_async_invoke_config
+
     kwargs = delete_function_async_invoke_config._get_kwargs(core.project_id, _urn(function_urn))
     return Call(_request(core, kwargs), idempotent=True, success=204, read=_read_nothing)
 
@@ -281,17 +284,10 @@ def _urn(function_urn: str) -> str:
     return check_segment("function_urn", function_urn)
 
 
-def _request(core: Core, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The transport's arguments from a generated operation's: query string in the URL, body encoded here."""
-    url = kwargs["url"]
-    if kwargs.get("params"):
-        url += "?" + urlencode(kwargs["params"], quote_via=quote)
+def _request(core: Core, kwargs: dict[str, Any]) -> Request:
+    """The request a generated operation describes, sent and signed like every other."""
     # Every page lists Content-Type as mandatory, GET and DELETE included.
-    headers = {**core.headers, "Content-Type": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
-    request: dict[str, Any] = {"method": kwargs["method"], "url": url, "headers": {**headers, TOKEN_HEADER: core.token}}
-    if "json" in kwargs:
-        request["content"] = json.dumps(kwargs["json"], separators=(",", ":")).encode("utf-8")
-    return request
+    return core.from_generated({**kwargs, "headers": {**kwargs.get("headers", {}), "Content-Type": "application/json"}})
 
 
 def _decode(body: bytes) -> Any:

@@ -23,20 +23,29 @@ def _spellings(char: str) -> str:
 
 
 class Redactor:
-    """Compiled on first use: only error paths need it, and a token can be kilobytes long."""
+    """Blanks each of `secrets`. Compiled on first use: only error paths need it, and a token can be kilobytes long."""
 
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
+    def __init__(self, *secrets: str) -> None:
+        self.secrets = secrets
+        # Longest first, so that a secret holding another is blanked whole.
+        self._ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
         self._text: re.Pattern[str] | None = None
         self._bytes: re.Pattern[bytes] | None = None
 
+    def _pattern(self) -> str:
+        return "|".join("".join(map(_spellings, secret)) for secret in self._ordered)
+
     def text(self, value: str) -> str:
+        if not self._ordered:
+            return value
         if self._text is None:
-            self._text = re.compile("".join(map(_spellings, self.secret)))
+            self._text = re.compile(self._pattern())
         return self._text.sub(REDACTED, value)
 
     def bytes(self, value: bytes) -> bytes:
+        if not self._ordered:
+            return value
         if self._bytes is None:
-            # The secret is visible ASCII (checked on the way in), so its pattern is ASCII too.
-            self._bytes = re.compile("".join(map(_spellings, self.secret)).encode("ascii"))
+            # A password may hold any character: its raw spelling is matched as UTF-8.
+            self._bytes = re.compile(self._pattern().encode("utf-8"))
         return self._bytes.sub(REDACTED.encode(), value)

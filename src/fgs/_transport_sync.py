@@ -17,8 +17,8 @@ import httpcore
 import httpx
 
 from fgs._body import BodyReader
-from fgs._core import Outcome
-from fgs._httpx import NO_ANSWER, failure
+from fgs._core import Outcome, Request
+from fgs._httpx import NO_ANSWER, failure, read_already, stream_kwargs
 
 _DEADLINE: ContextVar[float] = ContextVar("fgs_deadline", default=math.inf)
 
@@ -92,17 +92,28 @@ class DeadlineTransport(httpx.HTTPTransport):
         )
 
 
-def exchange(http: httpx.Client, kwargs: dict[str, Any], budget: float, limit: int) -> Outcome:
-    """One attempt: send, then read the answer up to `limit` bytes, all within `budget` seconds."""
-    reset = _DEADLINE.set(time.monotonic() + budget)
-    try:
-        with http.stream(**kwargs) as response:
-            reader = BodyReader(response.status_code, response.headers, limit)
-            for chunk in response.iter_raw():
-                if not reader.feed(chunk):
-                    break
-            return reader.answer()
-    except NO_ANSWER as exc:
-        return failure(exc)
-    finally:
-        _DEADLINE.reset(reset)
+class SyncTransport:
+    """What Client sends through: an httpx.Client on the deadline-aware pool, or on the caller's transport."""
+
+    def __init__(self, transport: httpx.BaseTransport | None, timeout: httpx.Timeout, limits: httpx.Limits) -> None:
+        self._http = httpx.Client(timeout=timeout, limits=limits, transport=transport or DeadlineTransport(limits))
+
+    def exchange(self, request: Request, budget: float, limit: int) -> Outcome:
+        """One attempt: send, then read the answer up to `limit` bytes, all within `budget` seconds."""
+        reset = _DEADLINE.set(time.monotonic() + budget)
+        try:
+            with self._http.stream(**stream_kwargs(request)) as response:
+                if (already := read_already(response, limit)) is not None:
+                    return already
+                reader = BodyReader(response.status_code, response.headers, limit)
+                for chunk in response.iter_raw():
+                    if not reader.feed(chunk):
+                        break
+                return reader.answer()
+        except NO_ANSWER as exc:
+            return failure(exc)
+        finally:
+            _DEADLINE.reset(reset)
+
+    def close(self) -> None:
+        self._http.close()

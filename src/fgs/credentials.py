@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from fgs import _signing
+from fgs._checks import check_token
 from fgs._iam import AsyncSend, HttpRequest, HttpResponse, IamToken, Send, TokenCache, login_body, parse_login
 from fgs.errors import InvalidRequestError
 
@@ -74,6 +75,10 @@ class Credentials(ABC):
         del sent
         return False
 
+    @abstractmethod
+    def secrets(self) -> tuple[str, ...]:
+        """What must be blanked wherever an answer's text is shown (it may change, as a token is refreshed)."""
+
 
 class Token(Credentials):
     """A ready-made IAM token, sent as `X-Auth-Token`."""
@@ -81,10 +86,13 @@ class Token(Credentials):
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
-        self._value = _require("token", value)
+        self._value = check_token(value)  # it goes into a header as it is
 
     def __repr__(self) -> str:
         return "Token(<redacted>)"
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._value,)
 
     def apply(
         self,
@@ -112,6 +120,9 @@ class AccessKey(Credentials):
     def __repr__(self) -> str:
         temporary = ", security_token=<redacted>" if self._token is not None else ""
         return f"AccessKey({self.access_key!r}, <redacted>{temporary})"
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._sk,) if self._token is None else (self._sk, self._token)
 
     def apply(
         self,
@@ -168,6 +179,10 @@ class IamPassword(Credentials):
     def token(self) -> IamToken | None:
         """The cached token (its value never shows in a repr), or None before the first login."""
         return self._cache.token
+
+    def secrets(self) -> tuple[str, ...]:
+        token = self._cache.token
+        return (self._password,) if token is None else (self._password, token.value)
 
     def login_request(self) -> HttpRequest:
         body = login_body(domain=self.domain, user=self.user, password=self._password, project=self.project)

@@ -81,7 +81,8 @@ class InvocationNotFoundError(NotFoundError):
 
 
 class RateLimitError(ApiError):
-    pass
+    retry_after: float | None = None
+    """Seconds the server asked to wait (its Retry-After), when it said; the fan-out pauses at least this long."""
 
 
 class ServerError(ApiError):

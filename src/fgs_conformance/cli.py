@@ -8,16 +8,16 @@ import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
+from fgs._version import package_version
 from fgs_conformance import checks, context, report
 from fgs_conformance.preflight import CannotTest, preflight
 from fgs_conformance.settings import ConfigError, Settings
-from fgs_mock import Backend, create_app, serve_in_thread
+from fgs_mock import DEFAULT_TOKEN, Backend, create_app, serve_in_thread
 
 CONFORMANT, BROKEN, USAGE, CANNOT_TEST = 0, 1, 2, 3
 PROG = "fgs-conformance"
@@ -33,8 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Check a FunctionGraph async-invocation endpoint against the documented contract. "
-        "The token comes from FGS_AUTH_TOKEN only. Exit codes: 0 conformant, 1 contract broken, "
-        "2 usage error, 3 cannot test (unreachable, or the preflight call was refused).",
+        "The credential comes from the environment only: FGS_AUTH_TOKEN, or FGS_ACCESS_KEY and FGS_SECRET_KEY. "
+        "Exit codes: 0 conformant, 1 contract broken, 2 usage error, "
+        "3 cannot test (unreachable, or the preflight call was refused).",
     )
     parser.add_argument("--endpoint", help="base URL (FGS_ENDPOINT); without one, the embedded mock is started")
     parser.add_argument("--project-id", help="project the token belongs to (FGS_PROJECT_ID)")
@@ -77,8 +78,10 @@ def _endpoint(settings: Settings) -> Iterator[tuple[str, Backend | None]]:
         yield settings.endpoint, None
         return
     backend = Backend.with_defaults(
-        token=settings.token, project_id=settings.project_id, function_urn=settings.function_urn
+        token=settings.token or DEFAULT_TOKEN, project_id=settings.project_id, function_urn=settings.function_urn
     )
+    if settings.access_key is not None and settings.secret_key is not None:
+        backend.add_access_key(settings.access_key, settings.secret_key, settings.project_id)
     with serve_in_thread(create_app(backend)) as base_url:
         yield base_url, backend
 
@@ -109,13 +112,6 @@ def _pytest_args(selected: list[str], junit: Path | None) -> list[str]:
     return args
 
 
-def _tool_version() -> str:
-    try:
-        return version("fgs-async-contract")
-    except PackageNotFoundError:  # pragma: no cover - only from a bare source tree
-        return "source"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     options = _parser().parse_args(argv)
     if options.list_checks:
@@ -144,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mode = "live" if settings.live else "embedded mock"
         budget = "unlimited" if settings.max_invocations is None else str(settings.max_invocations)
         header = [
-            f"{PROG} {_tool_version()}: the FunctionGraph async-invocation contract",
+            f"{PROG} {package_version()}: the FunctionGraph async-invocation contract",
             f"Target: {base_url} ({mode}); function {settings.function_urn}; project {settings.project_id}",
             f"Checks: {', '.join(selected)}; invocation budget: {budget}"
             + ("" if options.seed is None else f"; seed {options.seed}"),

@@ -22,7 +22,7 @@ class Run:
     seed: int | None = None
     budget: Budget = field(init=False)
     recorder: Recorder = field(default_factory=Recorder)
-    # Every token this run sent that derives from the real one: blanked in all output.
+    # The secret key, and every token this run sent that derives from the real one: blanked in all output.
     secrets: set[str] = field(default_factory=set)
     reflections: list[str] = field(default_factory=list)  # where an answer quoted a token
     request_ids: set[str] = field(default_factory=set)  # from every 202 of the run, whichever check caused it
@@ -31,7 +31,7 @@ class Run:
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.settings.max_invocations)
-        self.secrets.add(self.settings.token)
+        self.secrets.update(self.settings.secrets)
 
 
 _current: Run | None = None

@@ -17,8 +17,10 @@ from urllib.parse import quote
 
 import httpx
 
+from fgs._signing import canonical_query
 from fgs_conformance.expectations import ContractBreak, check_accepted, observe
 from fgs_conformance.shapes import check_shape, route
+from fgs_conformance.signing import credential_headers
 from fgs_conformance.target import Target
 
 STATUSES = ("WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD")
@@ -65,18 +67,27 @@ class Lifecycle:
         token: str | None = "valid",
         function_urn: str | None = None,
     ) -> tuple[httpx.Response, Any]:
-        """One request to a lifecycle operation; the answer must be documented. Returns it with its body."""
+        """One request to a lifecycle operation; the answer must be documented. Returns it with its body.
+
+        token="valid" sends the run's credential (the token, or a signature); another string is sent as
+        X-Auth-Token; None sends no credential.
+        """
         settings = self.target.settings
         method, template = route(operation_id)
         path = template.format(
             project_id=quote(settings.project_id, safe=""),
             function_urn=quote(function_urn or settings.function_urn, safe=""),
         )
+        # The query as a signature covers it: pairs sorted and encoded, and sent exactly so.
+        query = canonical_query(params.items()) if params else ""
+        url = f"{self.target.base_url}{path}" + (f"?{query}" if query else "")
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        if token is not None:
-            headers["X-Auth-Token"] = settings.token if token == "valid" else token
         content = None if body is None else json.dumps(body).encode()
-        response = self.target.client.request(method, path, params=params, content=content, headers=headers)
+        if token == "valid":
+            headers.update(credential_headers(settings, method, url, headers, content or b""))
+        elif token is not None:
+            headers["X-Auth-Token"] = token
+        response = self.target.client.request(method, url, content=content, headers=headers)
         observe(response, [headers["X-Auth-Token"]] if "X-Auth-Token" in headers else [])
         return response, check_shape(operation_id, response)
 

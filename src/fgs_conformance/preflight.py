@@ -10,6 +10,7 @@ import httpx
 from fgs_conformance import spec
 from fgs_conformance.context import Run
 from fgs_conformance.expectations import ContractBreak, check_accepted, observe
+from fgs_conformance.signing import credential_headers
 from fgs_conformance.target import operation_path
 
 
@@ -25,20 +26,19 @@ REFUSED_BODY = b"[]"
 def preflight(run: Run, timeout: float = 10.0) -> str:
     """Send the documented example once; say what came back. Costs at most one invocation."""
     settings = run.settings
-    headers = {"X-Auth-Token": settings.token, "Content-Type": "application/json"}
     free = not run.budget.allows()
+    body = REFUSED_BODY if free else spec.example_body()
+    url = run.base_url + operation_path(settings.project_id, settings.function_urn)
+    headers = {"Content-Type": "application/json"}
+    headers.update(credential_headers(settings, "POST", url, headers, body))
     try:
-        with httpx.Client(base_url=run.base_url, timeout=httpx.Timeout(timeout, connect=5.0)) as client:
-            response = client.post(
-                operation_path(settings.project_id, settings.function_urn),
-                content=REFUSED_BODY if free else spec.example_body(),
-                headers=headers,
-            )
+        with httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0)) as client:
+            response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         # The exception's own text may quote the URL only; its type says what failed.
         raise CannotTest(f"{run.base_url} is unreachable: {type(exc).__name__}") from None
     with contextlib.suppress(ContractBreak):  # a quoted token: noted in the run, the reflection check reports it
-        observe(response, [settings.token])
+        observe(response, settings.secrets)
     if free and response.status_code == 400:
         return "preflight: 400 to a body that must be refused (the budget allows no invocation)"
     if 400 <= response.status_code < 600:

@@ -1,8 +1,9 @@
 """What the suite checks, with which credentials, and how many invocations it may cause.
 
-Live mode: an endpoint plus FGS_PROJECT_ID, FGS_AUTH_TOKEN, FGS_FUNCTION_URN (an existing function).
-Otherwise the embedded mock, configured from the same variables when they are set. Flags override the
-environment, except the token, which only the environment carries (it stays out of process lists).
+Live mode: an endpoint plus FGS_PROJECT_ID, FGS_FUNCTION_URN (an existing function) and one credential:
+FGS_AUTH_TOKEN, or the access key pair FGS_ACCESS_KEY and FGS_SECRET_KEY. Otherwise the embedded mock,
+configured from the same variables when they are set. Flags override the environment, except the
+credentials, which only the environment carries (they stay out of process lists).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass, field
 
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
-LIVE_VARIABLES = ("FGS_PROJECT_ID", "FGS_AUTH_TOKEN", "FGS_FUNCTION_URN")
+LIVE_VARIABLES = ("FGS_PROJECT_ID", "FGS_FUNCTION_URN")
+KEY_VARIABLES = ("FGS_ACCESS_KEY", "FGS_SECRET_KEY")
 DEFAULT_MAX_INVOCATIONS = 25
 # How long an accepted run may take to be listed, and to end, before the lifecycle checks give up on it.
 DEFAULT_LIFECYCLE_TIMEOUT = 30.0
@@ -27,11 +29,18 @@ class Settings:
     endpoint: str | None  # None: start the embedded mock
     project_id: str
     function_urn: str
-    token: str = field(repr=False)
+    token: str | None = field(repr=False)  # None: the requests are signed with the access key instead
     max_invocations: int | None  # None: unlimited (the embedded mock costs nothing)
     lifecycle_timeout: float = DEFAULT_LIFECYCLE_TIMEOUT
     # Live, the async-config checks change the function's settings (and restore them): only when asked.
     allow_config_changes: bool = False
+    access_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be printed: the token or the secret key."""
+        return tuple(s for s in (self.token, self.secret_key) if s)
 
     @property
     def live(self) -> bool:
@@ -46,33 +55,51 @@ class Settings:
         budget = _budget(raw_budget) if raw_budget else None
         timeout = _seconds(merged.get("FGS_LIFECYCLE_TIMEOUT", "").strip())
         allow_changes = _flag(merged.get("FGS_ALLOW_CONFIG_CHANGES", ""))
+        access_key, secret_key = _key_pair(merged)
+        token = merged.get("FGS_AUTH_TOKEN") or None
         if endpoint is None:
             return cls(
                 endpoint=None,
                 project_id=merged.get("FGS_PROJECT_ID") or DEFAULT_PROJECT_ID,
                 function_urn=merged.get("FGS_FUNCTION_URN") or DEFAULT_FUNCTION_URN,
-                token=merged.get("FGS_AUTH_TOKEN") or DEFAULT_TOKEN,
+                token=None if access_key else token or DEFAULT_TOKEN,
                 max_invocations=budget,
                 lifecycle_timeout=timeout,
                 allow_config_changes=allow_changes,
+                access_key=access_key,
+                secret_key=secret_key,
             )
         if not endpoint.startswith(("http://", "https://")):
             raise ConfigError(f"the endpoint must be an http:// or https:// URL, not {endpoint!r}")
         missing = [name for name in LIVE_VARIABLES if not merged.get(name)]
+        if token is None and access_key is None:
+            missing.append("FGS_AUTH_TOKEN (or FGS_ACCESS_KEY and FGS_SECRET_KEY)")
         if missing:
             raise ConfigError(
-                f"an endpoint is given, so the suite runs live and needs {', '.join(LIVE_VARIABLES)}; "
-                f"missing: {', '.join(missing)}"
+                f"an endpoint is given, so the suite runs live and needs {', '.join(LIVE_VARIABLES)} and a "
+                f"credential; missing: {', '.join(missing)}"
             )
         return cls(
             endpoint=endpoint,
             project_id=merged["FGS_PROJECT_ID"],
             function_urn=merged["FGS_FUNCTION_URN"],
-            token=merged["FGS_AUTH_TOKEN"],
+            token=None if access_key else token,
             max_invocations=DEFAULT_MAX_INVOCATIONS if budget is None else budget,
             lifecycle_timeout=timeout,
             allow_config_changes=allow_changes,
+            access_key=access_key,
+            secret_key=secret_key,
         )
+
+
+def _key_pair(merged: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """FGS_ACCESS_KEY and FGS_SECRET_KEY, both or neither; never beside FGS_AUTH_TOKEN (which to test?)."""
+    access_key, secret_key = (merged.get(name) or None for name in KEY_VARIABLES)
+    if (access_key is None) != (secret_key is None):
+        raise ConfigError("FGS_ACCESS_KEY and FGS_SECRET_KEY go together: set both or neither")
+    if access_key is not None and merged.get("FGS_AUTH_TOKEN"):
+        raise ConfigError("set FGS_AUTH_TOKEN or FGS_ACCESS_KEY/FGS_SECRET_KEY, not both: the run uses one credential")
+    return access_key, secret_key
 
 
 def _budget(raw: str) -> int:

@@ -9,10 +9,12 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from fgs._signing import canonical_query
 from fgs_conformance.context import Run
 from fgs_conformance.expectations import observe
 from fgs_conformance.report import BUDGET_SKIP
 from fgs_conformance.settings import Settings
+from fgs_conformance.signing import credential_headers
 from fgs_conformance.spec import OPERATION_PATH
 
 
@@ -29,6 +31,23 @@ class Target:
     def settings(self) -> Settings:
         return self.run.settings
 
+    def token_or_skip(self) -> str:
+        """The run's token; a test that varies it is skipped when the run signs with an access key instead."""
+        if self.settings.token is None:
+            pytest.skip("the run signs with an access key: there is no token to vary (see the signatures check)")
+        return self.settings.token
+
+    def url(
+        self, project_id: str | None = None, function_urn: str | None = None, params: dict[str, str] | None = None
+    ) -> str:
+        """The operation's absolute URL, the query as a signature expects it: pairs sorted and encoded."""
+        path = operation_path(
+            self.settings.project_id if project_id is None else project_id,
+            self.settings.function_urn if function_urn is None else function_urn,
+        )
+        query = canonical_query(params.items()) if params else ""
+        return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
     def send(
         self,
         *,
@@ -42,7 +61,8 @@ class Target:
         params: dict[str, str] | None = None,
         costs_invocation: bool = False,
     ) -> httpx.Response:
-        """One request to the operation. token="valid" sends the real token; None sends none.
+        """One request to the operation. token="valid" sends the run's credential (the token, or a signature
+        with the access key); another string is sent as X-Auth-Token; None sends no credential.
 
         costs_invocation: the call is meant to be accepted, so it waits for budget; any other call that
         is accepted anyway is still counted (see Budget).
@@ -50,16 +70,15 @@ class Target:
         if costs_invocation and not self.run.budget.allows():
             pytest.skip(f"{BUDGET_SKIP} (max invocations {self.run.settings.max_invocations})")
         headers: dict[str, str] = {}
-        if token is not None:
-            headers["X-Auth-Token"] = self.run.settings.token if token == "valid" else token
         if content_type is not None:
             headers["Content-Type"] = content_type
         headers.update(extra_headers or {})
-        path = operation_path(
-            self.run.settings.project_id if project_id is None else project_id,
-            self.run.settings.function_urn if function_urn is None else function_urn,
-        )
-        response = self.client.request(method, path, content=content, headers=headers, params=params)
+        url = self.url(project_id, function_urn, params)
+        if token == "valid":
+            headers.update(credential_headers(self.settings, method, url, headers, content or b""))
+        elif token is not None:
+            headers["X-Auth-Token"] = token
+        response = self.client.request(method, url, content=content, headers=headers)
         observe(response, [headers["X-Auth-Token"]] if "X-Auth-Token" in headers else [])
         return response
 

@@ -2,7 +2,8 @@
 
 The tenant comes from FGS_AUTH_TOKEN, FGS_PROJECT_ID and FGS_FUNCTION_URN (each has a default), the
 port from --port or PORT (default 8080), the control token from --control-token or
-FGS_MOCK_CONTROL_TOKEN. Bad flags or environment end with one line on stderr and exit status 2.
+FGS_MOCK_CONTROL_TOKEN. Access keys (--access-key) and IAM users (--iam-user) belong to that project.
+Bad flags or environment end with one line on stderr and exit status 2.
 
 Every accepted invocation runs: WAIT -> RUNNING -> SUCCESS or FAIL (DISCARD when too old). A function's
 behaviour is `--function URN=OUTCOME[,KEY=VALUE...]`: OUTCOME is succeed, fail or timeout; KEYs are
@@ -24,6 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import NoReturn
 
+from fgs_mock.auth import DEFAULT_TOKEN_LIFETIME, parse_key_option, parse_user_option
 from fgs_mock.behaviour import split_function_option
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
 from fgs_mock.protocol import Limits
@@ -32,6 +34,7 @@ from fgs_mock.server import HOST, bind, is_loopback, serve_forever
 from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, SqliteStore
 
 DEFAULTS = Limits()
+DEFAULT_PROJECT_NAME = "eu-de"  # IAM names a region's default project after the region
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,13 +82,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--speed", type=_bounded(float, 0.001, 1e6), default=1.0, metavar="F", help="run time F times faster"
     )
-    p.add_argument("--fail-status", type=int, default=503, choices=(500, 503), help="status of planned failures")
+    p.add_argument("--fail-status", type=int, default=503, choices=(429, 500, 503), help="status of planned failures")
     p.add_argument(
         "--fail-next", type=_bounded(int, 0, 2**31 - 1), default=0, metavar="N", help="the first N calls fail"
     )
     p.add_argument("--fail-share", type=_bounded(float, 0, 1), default=0.0, metavar="P", help="then a share P fails")
     p.add_argument("--lenient", action="store_true", help="403 for bad tokens, extra error fields, charset")
     p.add_argument("--control-token", metavar="TOKEN", help="required on /_mock/ routes (X-Mock-Control-Token)")
+    p.add_argument("--access-key", action="append", default=[], metavar="AK:SK", help="accept calls signed with it")
+    p.add_argument(
+        "--iam-user",
+        action="append",
+        default=[],
+        metavar="DOMAIN:USER:PASSWORD[:PROJECT]",
+        help=f"may log in at /v3/auth/tokens, scoped to PROJECT (default {DEFAULT_PROJECT_NAME})",
+    )
+    p.add_argument(
+        "--token-lifetime",
+        type=_bounded(float, 0.001, 7 * 24 * 3600),
+        default=DEFAULT_TOKEN_LIFETIME,
+        metavar="S",
+        help="seconds an IAM token stays valid (default %(default)g)",
+    )
     bounds = [  # flag, converter, default, metavar, help
         ("--max-invocations", count, DEFAULT_MAX_INVOCATIONS, "N", "keep the newest N accepted calls"),
         ("--max-invocation-bytes", count, DEFAULT_MAX_BODY_BYTES, "B", "and at most B bytes of their bodies"),
@@ -103,6 +121,22 @@ def parser() -> argparse.ArgumentParser:
         help="past N open connections, close the longest idle (default 1000, less with a low fd limit)",
     )
     return p
+
+
+def _add_credentials(backend: Backend, project: str, access_keys: list[str], users: list[str], lifetime: float) -> None:
+    # The messages name the flag, never the secret in it.
+    for option in access_keys:
+        try:
+            backend.add_access_key(*parse_key_option(option), project)
+        except ValueError as exc:
+            raise ValueError(f"--access-key: {exc}") from None
+    for option in users:
+        try:
+            domain, user, password, project_name = parse_user_option(option, DEFAULT_PROJECT_NAME)
+            backend.add_iam_user(domain, user, password, project, project_name)
+        except ValueError as exc:
+            raise ValueError(f"--iam-user: {exc}") from None
+    backend.iam.lifetime = lifetime
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -163,6 +197,10 @@ def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStor
         )
     except ValueError as exc:
         p.error(f"FGS_AUTH_TOKEN, FGS_PROJECT_ID or FGS_FUNCTION_URN: {exc}")
+    try:
+        _add_credentials(backend, project, args.access_key, args.iam_user, args.token_lifetime)
+    except ValueError as exc:
+        p.error(str(exc))
     for option in args.function:
         try:
             urn, behaviour = split_function_option(option)

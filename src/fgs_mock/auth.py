@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fgs import _signing
-from fgs_mock.models import Refusal
+from fgs_mock.refusal import Refusal
 
 MAX_SKEW = 15 * 60
 UNAUTHORIZED = "FSS.0401"
@@ -28,7 +28,6 @@ FORBIDDEN = "FSS.0403"
 DEFAULT_TOKEN_LIFETIME = 24 * 3600.0
 
 _PATH_PROJECT = re.compile(r"^/v\d+/([^/]+)/")
-_REQUIRED_SIGNED = frozenset({"host", "x-sdk-date"})
 
 Headers = Mapping[str, str] | Iterable[tuple[bytes, bytes]]
 """Decoded headers, or an ASGI scope's raw `headers` list."""
@@ -66,6 +65,17 @@ def parse_key_option(option: str) -> tuple[str, str]:
     return ak, sk
 
 
+def parse_user_option(option: str, default_project: str) -> tuple[str, str, str, str]:
+    """`DOMAIN:USER:PASSWORD[:PROJECT]`, as `--iam-user` takes it; PROJECT is the name a login scopes to."""
+    fields = option.split(":")
+    if len(fields) == 3:
+        fields.append(default_project)
+    if len(fields) != 4 or not all(fields):
+        raise ValueError("an IAM user is given as DOMAIN:USER:PASSWORD[:PROJECT], none empty, no ':' inside")
+    domain, user, password, project = fields
+    return domain, user, password, project
+
+
 def _lowered(headers: Headers) -> dict[str, str]:
     """Lower-cased names; a name sent twice is refused, since which value was signed is ambiguous."""
     items = (
@@ -88,6 +98,8 @@ def _text(value: bytes | str) -> str:
 
 class KeyRing:
     """Registered access key pairs and the verification of SDK-HMAC-SHA256 signatures."""
+
+    required_signed = frozenset({"host", "x-sdk-date"})
 
     def __init__(self, max_skew: float = MAX_SKEW) -> None:
         self.max_skew = max_skew
@@ -120,7 +132,7 @@ class KeyRing:
         if key is None:
             raise AuthRefusal(UNAUTHORIZED, "unknown access key")
         signed = auth.signed_headers
-        if not set(signed) >= _REQUIRED_SIGNED:
+        if not set(signed) >= self.required_signed:
             raise AuthRefusal(UNAUTHORIZED, "SignedHeaders must include host and x-sdk-date")
         if len(set(signed)) != len(signed) or any(name not in lowered for name in signed):
             raise AuthRefusal(UNAUTHORIZED, "SignedHeaders names a header twice or one that was not sent")

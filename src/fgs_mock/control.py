@@ -15,13 +15,14 @@ from dataclasses import asdict
 from urllib.parse import parse_qsl
 
 from fgs_mock.behaviour import Behaviour
-from fgs_mock.models import MAX_FAULT_COUNT, Backend
+from fgs_mock.models import MAX_FAULT_COUNT, MAX_FAULT_DELAY, MAX_RETRY_AFTER, Backend
 from fgs_mock.store import MAX_PAGE, Invocation
 from fgs_mock.urn import MalformedUrn, parse_urn
 
 MAX_CONTROL_BODY = 64 * 1024
 DEFAULT_PAGE = 100
 CONTROL_TOKEN_HEADER = b"x-mock-control-token"
+FAULT_KEYS = frozenset({"status", "next", "share", "seed", "retry_after", "delay", "drop", "stall"})
 
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
@@ -62,6 +63,20 @@ def _share(args: Mapping[str, object]) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not (math.isfinite(value) and 0 <= value <= 1):
         raise Invalid("share must be a finite number within [0, 1]")
     return float(value)
+
+
+def _seconds(args: Mapping[str, object], key: str) -> float:
+    value = args.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Invalid(f"{key} must be a number of seconds within [0, {MAX_FAULT_DELAY:g}]")
+    return float(value)
+
+
+def _flag(args: Mapping[str, object], key: str) -> bool:
+    value = args.get(key, False)
+    if not isinstance(value, bool):
+        raise Invalid(f"{key} must be true or false")
+    return value
 
 
 def _string(args: Mapping[str, object], key: str, *, required: bool) -> str | None:
@@ -130,15 +145,7 @@ class Control:
         if (name, method) == ("faults", "GET"):
             return 200, json.dumps(self.backend.faults.snapshot()).encode(), []
         if (name, method) == ("faults", "POST"):
-            args = _object(body, frozenset({"status", "next", "share", "seed"}))
-            status = _integer(args, "status", 503, 500, 503)
-            if status not in (500, 503):
-                raise Invalid("status must be 500 or 503, the server errors the operation documents")
-            next_count = _integer(args, "next", 0, 0, MAX_FAULT_COUNT)
-            share = _share(args)
-            seed = _integer(args, "seed", None, -(2**63), 2**63 - 1)
-            assert next_count is not None
-            self.backend.faults.set(status=status, next_count=next_count, share=share, seed=seed)
+            self._plan_faults(body)
             return 204, b"", []
         if (name, method) == ("faults", "DELETE"):
             self.backend.faults.clear()
@@ -163,6 +170,26 @@ class Control:
             sent = [asdict(n) for n in self.backend.invocations.notifications()]
             return 200, json.dumps({"notifications": sent}).encode(), []
         return error(404, "FSS.0404", "No such control route.")
+
+    def _plan_faults(self, body: bytes) -> None:
+        args = _object(body, FAULT_KEYS)
+        if "status" in args and args["status"] is None:
+            raise Invalid("status must be 429, 500 or 503")
+        next_count = _integer(args, "next", 0, 0, MAX_FAULT_COUNT)
+        assert next_count is not None
+        try:
+            self.backend.faults.set(
+                status=_integer(args, "status", None, 0, 999),
+                next_count=next_count,
+                share=_share(args),
+                seed=_integer(args, "seed", None, -(2**63), 2**63 - 1),
+                retry_after=_integer(args, "retry_after", None, 0, MAX_RETRY_AFTER),
+                delay=_seconds(args, "delay"),
+                drop=_flag(args, "drop"),
+                stall=_flag(args, "stall"),
+            )
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
 
     def _list(self, query: bytes) -> Answer:
         try:

@@ -13,8 +13,10 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 
+from fgs_mock.auth import KeyRing, TokenIssuer
 from fgs_mock.behaviour import Behaviour
 from fgs_mock.engine import Engine
+from fgs_mock.refusal import Refusal
 from fgs_mock.store import InMemoryInvocationStore, Invocation, InvocationStore
 from fgs_mock.urn import DEFAULT_QUALIFIER, FunctionRef, MalformedUrn, is_project_id, parse_urn
 
@@ -23,6 +25,7 @@ __all__ = [
     "DEFAULT_PROJECT_ID",
     "DEFAULT_TOKEN",
     "Backend",
+    "Fault",
     "FaultPlan",
     "InMemoryInvocationStore",
     "Invocation",
@@ -35,61 +38,106 @@ DEFAULT_TOKEN = "fgs-mock-token"  # noqa: S105 - a documented, public default of
 DEFAULT_FUNCTION_URN = f"urn:fss:eu-de:{DEFAULT_PROJECT_ID}:function:default:hello:latest"
 
 
-class Refusal(Exception):
-    """A documented refusal: the HTTP layer maps `code` to its status through the error-code table."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
 MAX_FAULT_COUNT = 2**31 - 1
+MAX_FAULT_DELAY = 3600.0
+MAX_RETRY_AFTER = 86_400
+FAULT_STATUSES = (429, 500, 503)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What one call meets: `delay` seconds of silence, then an error `status`, a drop, a stall, or its answer."""
+
+    status: int | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+    drop: bool = False
+    stall: bool = False
 
 
 @dataclass
 class FaultPlan:
-    """Deliberate server failures, so that clients' error paths meet a real server.
+    """Deliberate failures, so that clients' error paths meet a real server.
 
-    `next_count` calls fail first; after those, each call fails with probability `share`.
+    `next_count` calls meet the fault first; after those, each call meets it with probability `share`.
     """
 
-    status: int = 503
+    fault: Fault = field(default_factory=lambda: Fault(status=503))
     next_count: int = 0
     share: float = 0.0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def draw(self) -> int | None:
-        """The status this call fails with, or None when it proceeds."""
+    @property
+    def status(self) -> int | None:
+        return self.fault.status
+
+    def draw(self) -> Fault | None:
+        """The fault this call meets, or None when it proceeds."""
         with self._lock:
             if self.next_count > 0:
                 self.next_count -= 1
-                return self.status
+                return self.fault
         if self.share > 0 and self._rng.random() < self.share:
-            return self.status
+            return self.fault
         return None
 
-    def set(self, *, status: int, next_count: int = 0, share: float = 0.0, seed: int | None = None) -> None:
-        """Replace the whole plan, or raise ValueError and change nothing."""
-        if type(status) is not int or status not in (500, 503):
-            raise ValueError("the operation documents 500 and 503 as its server errors")
+    def set(
+        self,
+        *,
+        status: int | None = None,
+        next_count: int = 0,
+        share: float = 0.0,
+        seed: int | None = None,
+        retry_after: int | None = None,
+        delay: float = 0.0,
+        drop: bool = False,
+        stall: bool = False,
+    ) -> None:
+        """Replace the whole plan, or raise ValueError and change nothing.
+
+        With no effect named (`status`, `delay`, `drop`, `stall`), calls fail with 503.
+        """
+        if type(drop) is not bool or type(stall) is not bool:
+            raise ValueError("drop and stall must be true or false")
+        if type(delay) not in (int, float) or not math.isfinite(delay) or not 0 <= delay <= MAX_FAULT_DELAY:
+            raise ValueError(f"delay must be a number of seconds within [0, {MAX_FAULT_DELAY:g}]")
+        if status is None and not (drop or stall or delay):
+            status = 503
+        if status is not None and (type(status) is not int or status not in FAULT_STATUSES):
+            raise ValueError("status must be 429, 500 or 503: the operation documents these")
+        if (status is not None) + drop + stall > 1:
+            raise ValueError("a fault is one of status, drop or stall")
+        if retry_after is not None:
+            if type(retry_after) is not int or not 0 <= retry_after <= MAX_RETRY_AFTER:
+                raise ValueError(f"retry_after must be an integer within [0, {MAX_RETRY_AFTER}]")
+            if status not in (429, 503):
+                raise ValueError("retry_after goes with status 429 or 503")
         if type(next_count) is not int or not 0 <= next_count <= MAX_FAULT_COUNT:
             raise ValueError(f"next_count must be an integer within [0, {MAX_FAULT_COUNT}]")
         if type(share) not in (int, float) or not math.isfinite(share) or not 0.0 <= share <= 1.0:
             raise ValueError("share must be a finite number within [0, 1]")
         if seed is not None and type(seed) is not int:
             raise ValueError("seed must be an integer")
+        fault = Fault(status, retry_after, float(delay), drop, stall)
         with self._lock:
-            self.status, self.next_count, self.share = status, next_count, float(share)
+            self.fault, self.next_count, self.share = fault, next_count, float(share)
             if seed is not None:
                 self._rng.seed(seed)
 
     def clear(self) -> None:
-        self.set(status=503)
+        self.set()
 
-    def snapshot(self) -> dict[str, int | float]:
+    def snapshot(self) -> dict[str, object]:
         with self._lock:
-            return {"status": self.status, "next": self.next_count, "share": self.share}
+            fault = self.fault
+            plan: dict[str, object] = {"status": fault.status, "next": self.next_count, "share": self.share}
+        if fault.retry_after is not None:
+            plan["retry_after"] = fault.retry_after
+        if fault.delay:
+            plan["delay"] = fault.delay
+        plan.update({key: True for key in ("drop", "stall") if getattr(fault, key)})
+        return plan
 
 
 class Backend:
@@ -104,6 +152,8 @@ class Backend:
         self._staged: list[Invocation] = []
         self.engine = Engine(self.invocations, self._deliver, speed=speed)
         self.region = "eu-de"  # for the full URNs of answers; with_defaults takes it from the function URN
+        self.keys = KeyRing()  # access key pairs whose signatures are accepted
+        self.iam = TokenIssuer()  # users who may log in at /v3/auth/tokens, and the tokens issued
 
     @classmethod
     def with_defaults(
@@ -129,6 +179,18 @@ class Backend:
         if not is_project_id(project_id):
             raise ValueError("project_id must be 1-64 letters, digits, '-' or '_'")
         self._projects_by_token[token] = project_id
+
+    def add_access_key(self, access_key: str, secret_key: str, project_id: str) -> None:
+        """Accept requests signed with this key pair (SDK-HMAC-SHA256) as calls of `project_id`."""
+        if not is_project_id(project_id):
+            raise ValueError("project_id must be 1-64 letters, digits, '-' or '_'")
+        self.keys.add(access_key, secret_key, project_id)
+
+    def add_iam_user(self, domain: str, user: str, password: str, project_id: str, project_name: str) -> None:
+        """Let this user log in at `POST /v3/auth/tokens`, scoped to `project_name`, for tokens of `project_id`."""
+        if not is_project_id(project_id):
+            raise ValueError("project_id must be 1-64 letters, digits, '-' or '_'")
+        self.iam.add_user(domain, user, password, project_id, project_name)
 
     def register_function(
         self, urn: str, *, project_id: str | None = None, behaviour: Behaviour | None = None

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fgs.error_codes import ERROR_CODES
-from fgs_mock import urls
+from fgs_mock import faults, iam, urls
+from fgs_mock.auth import FORBIDDEN, AuthRefusal
 from fgs_mock.control import MAX_CONTROL_BODY, Control
 from fgs_mock.control import error as control_error
 from fgs_mock.lifecycle import METHODS, Lifecycle
-from fgs_mock.models import Backend, Refusal
+from fgs_mock.models import Backend, Fault, Refusal
 from fgs_mock.urn import FunctionRef
 
 Scope = MutableMapping[str, Any]
@@ -112,12 +113,17 @@ class MockApp:
             except _TooLarge:
                 body = None
             if found.route == "invoke":
-                status, payload, extra = self._invoke(scope, found.params, body)
+                fault = self.backend.faults.draw() if scope["method"] == "POST" else None
+                if fault is not None and await faults.play(fault, scope, receive):
+                    return
+                status, payload, extra = self._invoke(scope, found.params, body, fault)
                 if status == 202 and not await self._committed():
                     status, payload, extra = 503, self._error_bodies["FSS.0503"], []
                 self.control.answered[status] = self.control.answered.get(status, 0) + 1
             elif found.route in METHODS:
                 status, payload, extra = self._lifecycle(scope, found.route, found.params, body)
+            elif found.route == "iam":
+                status, payload, extra = iam.answer(self.backend.iam, scope["method"], body)
             else:
                 status, payload, extra = 404, self._error_bodies["FSS.0404"], []
         except _HungUp:
@@ -158,16 +164,15 @@ class MockApp:
         return b"".join(chunks)
 
     def _invoke(
-        self, scope: Scope, params: dict[str, str], body: bytes | None
+        self, scope: Scope, params: dict[str, str], body: bytes | None, fault: Fault | None = None
     ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
         if scope["method"] != "POST":
             return 405, self._method_not_allowed, [(b"allow", b"POST")]
-        fault = self.backend.faults.draw()
-        if fault is not None:
-            return fault, self._error_bodies["FSS.0500" if fault == 500 else "FSS.0503"], []
+        if fault is not None and fault.status is not None:
+            return fault.status, self._error_bodies[f"FSS.0{fault.status}"], faults.retry_after(fault)
         try:
             headers = _headers(scope)
-            request_id = self._accept(headers, params, body)
+            request_id = self._accept(scope, headers, params, body)
         except Refusal as refusal:
             return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
         return 202, b'{"request_id":"' + request_id.encode() + b'"}', []
@@ -180,25 +185,24 @@ class MockApp:
             return 405, self._method_not_allowed, [(b"allow", ", ".join(allowed).encode())]
         try:
             headers = _headers(scope)
-            function = self._caller(headers, params)
+            function = self._function(scope, headers, params, body)
             if scope["method"] in ("POST", "PUT") and not _is_json_media_type(headers.get(b"content-type")):
                 raise Refusal("FSS.0400")
         except Refusal as refusal:
             return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
         return self.lifecycle.handle(route, scope["method"], function, scope.get("query_string", b""), body)
 
-    def _caller(self, headers: dict[bytes, bytes], params: dict[str, str]) -> FunctionRef:
-        """The function the path names, for the project the token belongs to; or the Refusal."""
-        token = headers.get(b"x-auth-token")
-        project = self.backend.project_for(token.decode("latin-1") if token is not None else None)
-        if project is None:
-            raise Refusal("FSS.0401" if self.dialect.bad_token_status == 401 else "FSS.0403")
+    def _function(
+        self, scope: Scope, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None
+    ) -> FunctionRef:
+        """The function the path names, for the project the credential grants; or the Refusal."""
+        project = self._caller(scope, headers, body)
         if params["project_id"] != project:
             raise Refusal("FSS.0403")
         return self.backend.resolve(project, params["function_urn"])
 
-    def _accept(self, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None) -> str:
-        function = self._caller(headers, params)
+    def _accept(self, scope: Scope, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None) -> str:
+        function = self._function(scope, headers, params, body)
         if body is None or not body or not _is_json_media_type(headers.get(b"content-type")):
             raise Refusal("FSS.0400")
         try:
@@ -228,6 +232,33 @@ class MockApp:
             future.set_result(False)
         else:
             future.set_result(True)
+
+    def _caller(self, scope: Scope, headers: dict[bytes, bytes], body: bytes | None) -> str:
+        """The project the request's credential grants: its X-Auth-Token if it has one, else its signature.
+
+        A token decides alone: a request that carries one is never judged by an `Authorization` beside it.
+        """
+        token = headers.get(b"x-auth-token")
+        project: str | None = None
+        if token is not None:
+            value = token.decode("latin-1")
+            project = self.backend.project_for(value) or self.backend.iam.project_for_token(value)
+        elif b"authorization" in headers:
+            if body is None:  # over the cap: the signed payload cannot be hashed
+                raise Refusal("FSS.0400")
+            try:
+                raw_path = scope.get("raw_path") or scope["path"].encode()
+                caller = self.backend.keys.verify(
+                    scope["method"], raw_path, scope.get("query_string", b""), scope["headers"], body
+                )
+            except AuthRefusal as refusal:
+                if refusal.code == FORBIDDEN:  # a valid signature for another project than the path's
+                    raise
+            else:
+                project = caller.project_id
+        if project is None:
+            raise Refusal("FSS.0401" if self.dialect.bad_token_status == 401 else "FSS.0403")
+        return project
 
     async def _send(
         self, send: Send, method: str, status: int, payload: bytes, extra: list[tuple[bytes, bytes]]

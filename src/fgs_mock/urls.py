@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 from urllib.parse import unquote
 
-Route = Literal["invoke", "async-invocations", "cancel", "async-invoke-config", "control", "unknown"]
+Route = Literal["invoke", "async-invocations", "cancel", "async-invoke-config", "control", "iam", "unknown"]
 _ROUTES: dict[str, Route] = {
     "invocations-async": "invoke",
     "async-invocations": "async-invocations",
@@ -13,6 +13,7 @@ _ROUTES: dict[str, Route] = {
     "async-invoke-config": "async-invoke-config",
 }
 CONTROL_PREFIX = "/_mock/"
+IAM_TOKENS = "/v3/auth/tokens"
 
 
 class Match(NamedTuple):
@@ -25,6 +26,8 @@ def match(raw_path: bytes) -> Match:
     path = raw_path.decode("latin-1")
     if path.startswith(CONTROL_PREFIX):
         return Match("control", {"name": path[len(CONTROL_PREFIX) :]})
+    if path == IAM_TOKENS:
+        return Match("iam", {})
     segments = path.split("/")
     # "", "v2", project_id, "fgs", "functions", function_urn, operation
     if (

@@ -16,7 +16,7 @@ from typing import Any, NoReturn, TextIO
 
 import fgs
 from fgs.cli import lifecycle, many
-from fgs.cli.env import AUTH_TOKEN, ENDPOINT, PROJECT_ID, UsageError, client_options
+from fgs.cli.env import AUTH_TOKEN, ENDPOINT, PROJECT_ID, URN_HELP, UsageError, client_options
 from fgs.cli.journal import Journal
 from fgs.fanout import DEFAULT_CONCURRENCY, Pacer
 
@@ -103,11 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     one = commands.add_parser("invoke", help="queue one run; prints its request_id")
-    one.add_argument("function_urn", metavar="URN")
+    one.add_argument("function_urn", metavar="URN", help=URN_HELP)
     one.add_argument("--data", default="{}", help="the event: a JSON object, or @FILE holding one (default {})")
     one.set_defaults(command=invoke)
     lots = commands.add_parser("invoke-many", help="queue one run per line of a JSONL file, journaled")
-    lots.add_argument("function_urn", metavar="URN")
+    lots.add_argument("function_urn", metavar="URN", help=URN_HELP)
     lots.add_argument("events", metavar="EVENTS.jsonl", type=Path, help="one JSON object per line")
     lots.add_argument("--concurrency", type=_positive(int), default=DEFAULT_CONCURRENCY, help="calls in flight")
     lots.add_argument("--rate", type=_positive(float), help="at most this many calls per second")

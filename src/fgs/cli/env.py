@@ -9,6 +9,7 @@ from fgs._checks import check_endpoint
 from fgs.errors import InvalidRequestError
 
 ENDPOINT, PROJECT_ID, AUTH_TOKEN = "FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_AUTH_TOKEN"
+URN_HELP = "the function: its URN, or a short form"
 
 
 class UsageError(Exception):

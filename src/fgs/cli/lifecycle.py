@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import fgs
-from fgs.cli.env import client_options
+from fgs.cli.env import URN_HELP, client_options
 
 # wait: the run ended but did not succeed, or it did not end in time (as GNU timeout(1) says it).
 NOT_SUCCESS, TIMED_OUT = 1, 124
@@ -87,8 +87,8 @@ def add_commands(commands: Any, positive: Any) -> None:
     }
     for name, (command, text) in helps.items():
         sub = commands.add_parser(name, help=text)
-        sub.add_argument("function_urn", metavar="URN")
-        sub.add_argument("request_id", metavar="REQUEST_ID")
+        sub.add_argument("function_urn", metavar="URN", help=URN_HELP)
+        sub.add_argument("request_id", metavar="REQUEST_ID", help="the request_id that invoke printed")
         sub.set_defaults(command=command)
         if name != "cancel":
             sub.add_argument("--json", action="store_true", help="one JSON object instead of a tab-separated line")
@@ -96,7 +96,7 @@ def add_commands(commands: Any, positive: Any) -> None:
             sub.add_argument("--timeout", type=positive(float), default=60.0, help="seconds to wait (default 60)")
             sub.add_argument("--poll", type=positive(float), default=0.5, help="first poll interval (default 0.5)")
     many = commands.add_parser("list", help="print the function's invocations, one line each, newest first")
-    many.add_argument("function_urn", metavar="URN")
+    many.add_argument("function_urn", metavar="URN", help=URN_HELP)
     many.add_argument("--status", choices=[s.value for s in fgs.InvocationStatus], help="only this status")
     many.add_argument("--since", type=_moment, help="from this time (ISO 8601; UTC without an offset)")
     many.add_argument("--until", type=_moment, help="up to this time (ISO 8601; UTC without an offset)")

@@ -11,6 +11,7 @@ NAMES = (
     "acceptance",
     "auth",
     "credentials",
+    "signatures",
     "scoping",
     "existence",
     "urn-space",

@@ -1,7 +1,9 @@
 """Property tests generated from the spec by schemathesis, positive and negative.
 
 The token and both path parameters are pinned, so positive cases reach a real function and must be
-accepted. Statuses that the docs leave to the endpoint are configured as sets, not single values.
+accepted. With an access key, each case that carries `X-Auth-Token` is sent signed instead, and a case
+without it (a negative one) is sent with no credential. Statuses that the docs leave to the endpoint
+are configured as sets, not single values.
 Only the invocation operation is tested: the spec documents more operations than this suite holds
 endpoints to.
 """
@@ -16,7 +18,7 @@ from schemathesis import Case
 
 from fgs_conformance import expectations
 from fgs_conformance.context import current
-from fgs_conformance.schemathesis_glue import observed
+from fgs_conformance.schemathesis_glue import SignInsteadOfToken, observed
 from fgs_conformance.spec import OPERATION_ID, spec_path
 from fgs_conformance.target import Target
 
@@ -40,7 +42,7 @@ schema = schemathesis.openapi.from_path(
     config=schemathesis.Config.from_dict(
         {
             "generation": {"mode": "all", "max-examples": FUZZ_EXAMPLES},
-            "auth": {"openapi": {"XAuthToken": {"api_key": RUN.settings.token}}},
+            **({"auth": {"openapi": {"XAuthToken": {"api_key": RUN.settings.token}}}} if RUN.settings.token else {}),
             "parameters": {"project_id": RUN.settings.project_id, "function_urn": RUN.settings.function_urn},
             "checks": {
                 "positive_data_acceptance": {"expected-statuses": ["2xx"]},
@@ -54,6 +56,9 @@ schema = schemathesis.openapi.from_path(
 ).include(operation_id=OPERATION_ID)
 
 
+AUTH = None if RUN.settings.token else SignInsteadOfToken()
+
+
 def _seeded(test: Any) -> Any:
     return test if RUN.seed is None else seed(RUN.seed)(test)
 
@@ -65,4 +70,4 @@ def test_operation_keeps_the_contract(case: Case[Any], target: Target) -> None:
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if positive and case.method.upper() == "POST" and not RUN.budget.allows():
         return  # live budget spent: a further accepted case would start one more real run
-    case.call_and_validate(base_url=target.base_url)
+    case.call_and_validate(base_url=target.base_url, auth=AUTH)

@@ -73,7 +73,7 @@ class Page:
 class RunPage:
     runs: list[Run]
     count: int  # every run that matches the filters, on any page
-    next_marker: int | None  # None on the last page
+    next_marker: int | None  # the marker of the next page; None on the last page
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,9 @@ class Query:
     since: float | None = None
     until: float | None = None
     limit: int = 100
-    marker: int = 0  # 0: the newest first; else the runs older than the one with this sequence number
+    # How many matching runs to skip, newest first. An offset, as the safe client and the page's `count`
+    # read it: a run accepted meanwhile shifts the rest by one, so a page may repeat one, never skip one.
+    marker: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,7 @@ _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
 MAX_NOTIFICATIONS = 10_000
 CHECKPOINT_EVERY = 0.1  # seconds
-WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes a reset WAL is truncated to
+WAL_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a reset WAL is truncated to
 
 
 class SqliteStore:
@@ -244,14 +244,13 @@ class SqliteStore:
         condition = " AND ".join(where)
         with self._lock:
             count = self._db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
-            page_condition = condition + (" AND seq < ?" if query.marker else "")
             rows = self._db.execute(
-                f"SELECT seq, {_RUN} FROM invocation WHERE {page_condition} ORDER BY seq DESC LIMIT ?",
-                [*args, *([query.marker] if query.marker else []), query.limit + 1],
+                f"SELECT {_RUN} FROM invocation WHERE {condition} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                [*args, query.limit + 1, query.marker],
             ).fetchall()
         more = len(rows) > query.limit
         rows = rows[: query.limit]
-        return RunPage([Run(*r[1:]) for r in rows], count, rows[-1][0] if more else None)
+        return RunPage([Run(*r) for r in rows], count, query.marker + len(rows) if more else None)
 
     def status_counts(self) -> dict[str, int]:
         with self._lock:

@@ -1,0 +1,264 @@
+"""The mock as a test double: `running()` for any code, the `fgs_mock` pytest fixture on top of it.
+
+    with fgs_mock.running() as mock:
+        mock.fail(429, next=1, retry_after=1)
+        with mock.client() as client:
+            client.invoke_async(mock.function_urn, {"k": "v"})
+        assert [call.status for call in mock.invocations] == [429, 202]
+
+`running()` serves the mock on a free loopback port; `running(in_process=True)` serves it to
+`fgs.Client` through an httpx transport, with no socket at all.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import fgs
+from fgs_mock import urls
+from fgs_mock.inprocess import InProcessTransport
+from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
+from fgs_mock.responses import MAX_BODY, MockApp, Receive, Scope, Send, create_app
+from fgs_mock.server import serve_in_thread
+
+__all__ = ["Call", "MockEndpoint", "asgi_app", "running"]
+
+MAX_RECORDED = 10_000
+IN_PROCESS_ENDPOINT = "http://fgs-mock.in-process"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of the invocation route, as the mock saw it. The token is not kept."""
+
+    project_id: str
+    function_urn: str
+    raw: bytes = field(repr=False)
+    body: Any  # the decoded JSON, or None when the body was not JSON
+    status: int | None  # None: no answer was sent (dropped, stalled, or the client left first)
+    request_id: str | None
+    error_code: str | None
+
+
+@dataclass
+class _Seen:
+    project_id: str
+    function_urn: str
+    raw: bytes = b""
+    status: int | None = None
+    answer: bytes = b""
+
+    def freeze(self) -> Call:
+        body, answer = _json(self.raw), _json(self.answer)
+        fields = answer if isinstance(answer, dict) else {}
+        request_id, error_code = fields.get("request_id"), fields.get("error_code")
+        return Call(
+            self.project_id,
+            self.function_urn,
+            self.raw,
+            body,
+            self.status,
+            request_id if isinstance(request_id, str) and self.status == 202 else None,
+            error_code if isinstance(error_code, str) else None,
+        )
+
+
+def _json(data: bytes) -> Any:
+    try:
+        return json.loads(data) if data else None
+    except (ValueError, RecursionError):
+        return None
+
+
+class _Recorder:
+    """An ASGI app around the mock that records each invocation before its answer leaves."""
+
+    def __init__(self, app: MockApp) -> None:
+        self.app = app
+        self._seen: deque[_Seen] = deque(maxlen=MAX_RECORDED)
+        self._lock = threading.Lock()
+
+    def calls(self) -> list[Call]:
+        with self._lock:
+            seen = list(self._seen)
+        return [s.freeze() for s in seen]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app  # the app of this call, even if a reset swaps it meanwhile
+        found = urls.match(scope.get("raw_path") or scope["path"].encode()) if scope["type"] == "http" else None
+        if found is None or found.route != "invoke" or scope["method"] != "POST":
+            await app(scope, receive, send)
+            return
+        seen = _Seen(found.params["project_id"], found.params["function_urn"])
+        body = bytearray()
+
+        async def tap_receive() -> dict[str, Any]:
+            message = await receive()
+            if message["type"] == "http.request":
+                if len(body) <= MAX_BODY:
+                    body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Recorded once the request is whole, so a call that never gets an answer shows too.
+                    seen.raw = bytes(body)
+                    with self._lock:
+                        self._seen.append(seen)
+            return dict(message)
+
+        async def tap_send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                seen.status = message["status"]
+            elif message["type"] == "http.response.body":
+                seen.answer += message.get("body", b"")
+            await send(message)
+
+        await app(scope, tap_receive, tap_send)
+
+
+class MockEndpoint:
+    """A running mock and the handles a test needs: its tenant, clients, recorded calls and faults."""
+
+    def __init__(
+        self, recorder: _Recorder, endpoint: str, *, token: str, project_id: str, function_urn: str, in_process: bool
+    ) -> None:
+        self.endpoint = endpoint
+        self.project_id = project_id
+        self.function_urn = function_urn
+        self._token = token
+        self._recorder = recorder
+        self._in_process = in_process
+        self._clients: list[fgs.Client] = []
+
+    @property
+    def token(self) -> str:
+        return self._token
+
+    def __repr__(self) -> str:  # the token stays out
+        return f"MockEndpoint(endpoint={self.endpoint!r}, project_id={self.project_id!r})"
+
+    @property
+    def backend(self) -> Backend:
+        """The mock's state, for what the methods here do not cover."""
+        return self._recorder.app.backend
+
+    @property
+    def app(self) -> MockApp:
+        return self._recorder.app
+
+    def client(self, **options: Any) -> fgs.Client:
+        """An fgs.Client for this mock's tenant; `options` go to fgs.Client. Closed when the mock stops."""
+        if self._in_process:
+            options.setdefault("transport", InProcessTransport(self._recorder))
+        client = fgs.Client(self.endpoint, self.project_id, self._token, **options)
+        self._clients.append(client)
+        return client
+
+    def async_client(self, **options: Any) -> fgs.AsyncClient:
+        """An fgs.AsyncClient for this mock's tenant: use it in `async with`, which closes it."""
+        if self._in_process:
+            raise RuntimeError("an in-process mock serves fgs.Client only; use running() for fgs.AsyncClient")
+        return fgs.AsyncClient(self.endpoint, self.project_id, self._token, **options)
+
+    @property
+    def invocations(self) -> list[Call]:
+        """Every call of the invocation route so far (the newest 10,000), oldest first, whatever its answer."""
+        return self._recorder.calls()
+
+    def clear(self) -> None:
+        """Forget the recorded calls (and the accepted invocations the mock's own store holds)."""
+        self._recorder.clear()
+        self.backend.invocations.clear()
+
+    def register(self, urn: str) -> str:
+        """Make another function of this tenant invocable; returns its full URN, for a client.
+
+        `urn` is a full URN, or a short form read in this mock's project: `"name"` (package `default`),
+        `"package:name"`, `"<project>:package:name:version"`. Three fields are project, package and name.
+        """
+        ref = self.backend.register_function(urn, project_id=self.project_id)
+        return f"urn:fss:eu-de:{self.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
+
+    def fail(
+        self, status: int, *, next: int | None = None, share: float | None = None, retry_after: int | None = None
+    ) -> None:
+        """Answer 429, 500 or 503: to the `next` calls, then to a `share` of calls; to every call by default."""
+        self._plan(next, share, status=status, retry_after=retry_after)
+
+    def delay(self, seconds: float, *, next: int | None = None, share: float | None = None) -> None:
+        """Answer after `seconds` (a client's timeout may run out first: the call then leaves no answer)."""
+        self._plan(next, share, delay=seconds)
+
+    def drop(self, *, next: int | None = None, share: float | None = None) -> None:
+        """Close the connection after the request arrived, without answering."""
+        self._plan(next, share, drop=True)
+
+    def stall(self, *, next: int | None = None, share: float | None = None) -> None:
+        """Never answer; the connection stays open until the client gives up."""
+        self._plan(next, share, stall=True)
+
+    def recover(self) -> None:
+        """No more faults."""
+        self.backend.faults.clear()
+
+    def _plan(self, next_count: int | None, share: float | None, **fault: Any) -> None:
+        every = next_count is None and share is None
+        self.backend.faults.set(next_count=next_count or 0, share=1.0 if every else share or 0.0, **fault)
+
+    def reset(self) -> None:
+        """A fresh mock behind the same address: the default tenant and function, no calls, no faults."""
+        self._recorder.app = _mock_app(self._token, self.project_id, self.function_urn)
+        self._recorder.clear()
+
+    def close_clients(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+
+
+def _mock_app(token: str, project_id: str, function_urn: str) -> MockApp:
+    return create_app(Backend.with_defaults(token=token, project_id=project_id, function_urn=function_urn))
+
+
+def asgi_app(
+    *, token: str = DEFAULT_TOKEN, project_id: str = DEFAULT_PROJECT_ID, function_urn: str = DEFAULT_FUNCTION_URN
+) -> MockApp:
+    """The mock as a plain ASGI app, for an ASGI server or transport of your own.
+
+    Planned drops need the server to offer the `fgs_mock.drop` scope extension (see fgs_mock.faults).
+    """
+    return _mock_app(token, project_id, function_urn)
+
+
+@contextmanager
+def running(
+    *,
+    token: str = DEFAULT_TOKEN,
+    project_id: str = DEFAULT_PROJECT_ID,
+    function_urn: str = DEFAULT_FUNCTION_URN,
+    in_process: bool = False,
+) -> Iterator[MockEndpoint]:
+    """A fresh mock for the block: on a free loopback port, or in process (`fgs.Client` only)."""
+    recorder = _Recorder(_mock_app(token, project_id, function_urn))
+    tenant = {"token": token, "project_id": project_id, "function_urn": function_urn}
+    if in_process:
+        mock = MockEndpoint(recorder, IN_PROCESS_ENDPOINT, in_process=True, **tenant)
+        try:
+            yield mock
+        finally:
+            mock.close_clients()
+        return
+    with serve_in_thread(recorder) as endpoint:
+        mock = MockEndpoint(recorder, endpoint, in_process=False, **tenant)
+        try:
+            yield mock
+        finally:
+            mock.close_clients()
