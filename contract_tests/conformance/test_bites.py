@@ -12,7 +12,9 @@ import pytest
 
 from contract_tests.auth.keys import SK
 from contract_tests.conformance.broken import ALL_BROKEN
+from contract_tests.conformance.broken_lifecycle import BROKEN_LIFECYCLE
 from contract_tests.conformance.gateway import API_GATEWAY
+from contract_tests.conformance.lifecycle_endpoint import OTHER_LIFECYCLE_READINGS
 from contract_tests.conformance.signed import CORRECT_SIGNED, SignedVariant, credentials_env
 from contract_tests.mock.harness import Job, SuiteRun, run_many
 from contract_tests.mock.mutants import (
@@ -29,14 +31,17 @@ KNOWN = Known(token="tok-" + "a1b2c3d4" * 4, project_id=DEFAULT_PROJECT_ID, func
 CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
-ALL_CORRECT = [*CORRECT, API_GATEWAY, *CORRECT_SIGNED]
+ALL_CORRECT = [*CORRECT, API_GATEWAY, OTHER_LIFECYCLE_READINGS, *CORRECT_SIGNED]
+# Live, the config checks run only when asked; a lost run is waited for this long, not the default 30 s.
+LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     jobs: dict[str, Job] = {
-        **{v.name: (v, KNOWN, credentials_env(v)) for v in ALL_CORRECT},
+        **{v.name: (v, KNOWN, credentials_env(v) | LIFECYCLE_ENV) for v in ALL_CORRECT},
         **{v.name: (v, KNOWN, credentials_env(v)) for v in ALL_BROKEN},
+        **{v.name: (v, KNOWN, LIFECYCLE_ENV) for v in BROKEN_LIFECYCLE},
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
         # invocation; a small one must hold, and say what it left out.
@@ -57,7 +62,7 @@ def test_suite_passes_a_correct_endpoint(runs: dict[str, SuiteRun], variant: str
     assert (run.reports / "junit.xml").is_file()
 
 
-@pytest.mark.parametrize("variant", ALL_BROKEN, ids=[v.name for v in ALL_BROKEN])
+@pytest.mark.parametrize("variant", [*ALL_BROKEN, *BROKEN_LIFECYCLE], ids=lambda v: v.name)
 def test_suite_fails_a_broken_endpoint(runs: dict[str, SuiteRun], variant: Variant) -> None:
     run = runs[variant.name]
     assert run.returncode == 1, run.output[-4000:]
@@ -78,6 +83,10 @@ def test_the_default_live_budget_covers_every_check_that_needs_an_invocation(run
     assert run.summary_number("invocations caused") == len(run.backend.invocations) <= 25
     assert "(0 for the invocation budget)" in run.output, run.output[-4000:]
     assert "left out for the budget" not in run.output
+    # The lifecycle checks follow runs of their own, and the stateful run starts some: all of them ran.
+    for check in ("lifecycle", "pagination", "filters", "lifecycle-shapes", "stateful"):
+        assert re.search(rf"^  ok    {check} ", run.output, re.MULTILINE), run.output[-4000:]
+        assert not re.search(rf"^  skip  {check} ", run.output, re.MULTILINE), run.output[-4000:]
 
 
 def test_a_small_live_budget_holds_and_says_what_it_left_out(runs: dict[str, SuiteRun]) -> None:
@@ -104,6 +113,11 @@ def test_token_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> 
     assert "quoted a token it was sent" in run.output
     for text in (run.output, *(p.read_text() for p in run.reports.iterdir() if p.is_file())):
         assert CANARY not in text
+
+
+def test_a_lost_run_is_waited_for_the_lifecycle_timeout_only(runs: dict[str, SuiteRun]) -> None:
+    output = runs["loses-accepted-runs"].output
+    assert f"was not listed within {LIFECYCLE_ENV['FGS_LIFECYCLE_TIMEOUT']} s" in output, output[-4000:]
 
 
 def test_the_secret_key_never_appears_in_output_or_reports(runs: dict[str, SuiteRun]) -> None:

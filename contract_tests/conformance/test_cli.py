@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.conformance.broken import ALL_BROKEN
+from contract_tests.conformance.broken_lifecycle import BROKEN_LIFECYCLE
 from contract_tests.conftest import ROOT
 from contract_tests.mock.harness import run_conformance
 from fgs_conformance import checks, cli, context
@@ -17,11 +18,12 @@ from fgs_conformance.settings import Settings
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, create_app, serve_in_thread
 
 LIVE = {"FGS_PROJECT_ID": DEFAULT_PROJECT_ID, "FGS_FUNCTION_URN": DEFAULT_FUNCTION_URN}
+LIVE_AND_BUDGET = ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_AUTH_TOKEN", "FGS_FUNCTION_URN", "FGS_MAX_INVOCATIONS")
 
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_AUTH_TOKEN", "FGS_FUNCTION_URN", "FGS_MAX_INVOCATIONS"):
+    for name in (*LIVE_AND_BUDGET, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -42,6 +44,8 @@ def closed_port() -> int:
         (["--endpoint", "http://127.0.0.1:9"], "missing: FGS_PROJECT_ID, FGS_FUNCTION_URN, FGS_AUTH_TOKEN (or"),
         (["--endpoint", "ftp://host"], "must be an http:// or https:// URL"),
         (["--max-invocations", "many"], "must be a whole number"),
+        (["--lifecycle-timeout", "soon"], "lifecycle timeout must be a number of seconds"),
+        (["--lifecycle-timeout", "0"], "more than 0 and at most 3600 seconds"),
         (["--seed", "x"], "invalid int value"),
     ],
 )
@@ -130,11 +134,13 @@ def test_the_readme_documents_every_check_exit_code_and_variable() -> None:
     assert "pip install 'fgs-async-contract[conformance]'" in ci
     for code in range(4):
         assert f"\n| {code} | " in ci
-    for variable in ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_FUNCTION_URN", "FGS_AUTH_TOKEN", "FGS_MAX_INVOCATIONS"):
+    variables = ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_FUNCTION_URN", "FGS_AUTH_TOKEN", "FGS_MAX_INVOCATIONS")
+    for variable in (*variables, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES"):
         assert f"| `{variable}` |" in ci
     for name in checks.NAMES:
         assert f"\n| `{name}` | " in readme
     assert f"{len(ALL_BROKEN)} copies of the mock with one defect each fail" in readme
+    assert f"{len(BROKEN_LIFECYCLE)} more have a defect in the lifecycle operations" in readme
 
 
 def test_a_zero_budget_preflight_costs_nothing_and_still_refuses_a_wrong_token(

@@ -104,7 +104,8 @@ def run_suite(
 ) -> SuiteRun:
     """The suite, live, against `variant` served by this process; only the checks that must catch it."""
     app, backend = variant.build(known)
-    with (serve_h11 if variant.h11 else serve_in_thread)(app) as base_url:
+    # The server runs the engine only for a bare MockApp: a variant's wrapper hides it.
+    with backend.engine.running(), (serve_h11 if variant.h11 else serve_in_thread)(app) as base_url:
         child_env = {**live_env(base_url, known), "FGS_MAX_INVOCATIONS": "200", **(env or {})}
         args = ["--junit-xml", str(reports / "junit.xml"), "--report", str(reports / "report.md")]
         args += [arg for check in variant.caught_by for arg in ("--check", check)]

@@ -41,6 +41,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--project-id", help="project the token belongs to (FGS_PROJECT_ID)")
     parser.add_argument("--function-urn", help="an existing function the suite may invoke (FGS_FUNCTION_URN)")
     parser.add_argument("--max-invocations", help="accepted calls the run may cause (FGS_MAX_INVOCATIONS, 25)")
+    parser.add_argument(
+        "--lifecycle-timeout",
+        metavar="SECONDS",
+        help="how long an accepted run may take to be listed, and to end (FGS_LIFECYCLE_TIMEOUT, 30)",
+    )
+    parser.add_argument(
+        "--allow-config-changes",
+        action="store_const",
+        const="1",
+        help="live: let the async-config checks change the function's async settings, then restore them "
+        "(FGS_ALLOW_CONFIG_CHANGES=1); the embedded mock always allows it",
+    )
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report")
     parser.add_argument("--report", type=Path, metavar="PATH", help="write a Markdown report")
     parser.add_argument("--seed", type=int, help="seed for the generated cases, to repeat a run")
@@ -115,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "FGS_PROJECT_ID": options.project_id,
                 "FGS_FUNCTION_URN": options.function_urn,
                 "FGS_MAX_INVOCATIONS": options.max_invocations,
+                "FGS_LIFECYCLE_TIMEOUT": options.lifecycle_timeout,
+                "FGS_ALLOW_CONFIG_CHANGES": options.allow_config_changes,
             },
         )
     except ConfigError as exc:

@@ -19,7 +19,7 @@ class ContractBreak(AssertionError):
     pass
 
 
-def _json_body(response: httpx.Response) -> object:
+def json_body(response: httpx.Response) -> object:
     media_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json":
         raise ContractBreak(f"{response.status_code} answered with Content-Type {media_type or 'none'!r}, not JSON")
@@ -31,7 +31,7 @@ def _json_body(response: httpx.Response) -> object:
 
 def check_error_body(response: httpx.Response) -> dict[str, str]:
     """An error answer carries {error_code, error_msg} as strings; a listed code has this status."""
-    body = _json_body(response)
+    body = json_body(response)
     if not isinstance(body, dict):
         raise ContractBreak(f"{response.status_code} body is {type(body).__name__}, not an object")
     for name in ("error_code", "error_msg"):
@@ -48,7 +48,7 @@ def check_error_body(response: httpx.Response) -> dict[str, str]:
 def check_accepted(response: httpx.Response) -> str:
     if response.status_code != 202:
         raise ContractBreak(f"expected 202 Accepted, got {response.status_code}: {response.text[:200]!r}")
-    body = _json_body(response)
+    body = json_body(response)
     request_id = body.get("request_id") if isinstance(body, dict) else None
     if not isinstance(request_id, str) or not request_id.strip():
         raise ContractBreak(f"202 without a usable request_id: {response.text[:200]!r}")

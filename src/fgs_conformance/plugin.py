@@ -15,12 +15,13 @@ import pytest
 
 from fgs_conformance.checks import check_of
 from fgs_conformance.context import current
+from fgs_conformance.lifecycle import Lifecycle
 from fgs_conformance.report import Outcome, redact
 from fgs_conformance.target import Target
 
 # Checks that judge the whole run look at what every other check caused, so they go last; the property
 # tests go before them but after the targeted checks, which must get their share of the live budget.
-_LAST = {"property": 1, "reflection": 2, "request-ids": 2}
+_LAST = {"stateful": 1, "property": 1, "reflection": 2, "request-ids": 2}
 OUTPUT: TextIO = sys.stdout
 
 
@@ -29,6 +30,12 @@ def target() -> Iterator[Target]:
     run = current()
     with httpx.Client(base_url=run.base_url, timeout=httpx.Timeout(15.0)) as client:
         yield Target(run=run, client=client)
+
+
+@pytest.fixture(scope="session")
+def lifecycle(target: Target) -> Lifecycle:
+    # One per run: the lifecycle checks share the runs they invoke, so the budget pays for them once.
+    return Lifecycle(target)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -16,6 +16,8 @@ from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 LIVE_VARIABLES = ("FGS_PROJECT_ID", "FGS_FUNCTION_URN")
 KEY_VARIABLES = ("FGS_ACCESS_KEY", "FGS_SECRET_KEY")
 DEFAULT_MAX_INVOCATIONS = 25
+# How long an accepted run may take to be listed, and to end, before the lifecycle checks give up on it.
+DEFAULT_LIFECYCLE_TIMEOUT = 30.0
 
 
 class ConfigError(Exception):
@@ -29,6 +31,9 @@ class Settings:
     function_urn: str
     token: str | None = field(repr=False)  # None: the requests are signed with the access key instead
     max_invocations: int | None  # None: unlimited (the embedded mock costs nothing)
+    lifecycle_timeout: float = DEFAULT_LIFECYCLE_TIMEOUT
+    # Live, the async-config checks change the function's settings (and restore them): only when asked.
+    allow_config_changes: bool = False
     access_key: str | None = None
     secret_key: str | None = field(default=None, repr=False)
 
@@ -48,6 +53,8 @@ class Settings:
         endpoint = merged.get("FGS_ENDPOINT", "").strip().rstrip("/") or None
         raw_budget = merged.get("FGS_MAX_INVOCATIONS", "").strip()
         budget = _budget(raw_budget) if raw_budget else None
+        timeout = _seconds(merged.get("FGS_LIFECYCLE_TIMEOUT", "").strip())
+        allow_changes = _flag(merged.get("FGS_ALLOW_CONFIG_CHANGES", ""))
         access_key, secret_key = _key_pair(merged)
         token = merged.get("FGS_AUTH_TOKEN") or None
         if endpoint is None:
@@ -57,6 +64,8 @@ class Settings:
                 function_urn=merged.get("FGS_FUNCTION_URN") or DEFAULT_FUNCTION_URN,
                 token=None if access_key else token or DEFAULT_TOKEN,
                 max_invocations=budget,
+                lifecycle_timeout=timeout,
+                allow_config_changes=allow_changes,
                 access_key=access_key,
                 secret_key=secret_key,
             )
@@ -76,6 +85,8 @@ class Settings:
             function_urn=merged["FGS_FUNCTION_URN"],
             token=None if access_key else token,
             max_invocations=DEFAULT_MAX_INVOCATIONS if budget is None else budget,
+            lifecycle_timeout=timeout,
+            allow_config_changes=allow_changes,
             access_key=access_key,
             secret_key=secret_key,
         )
@@ -99,3 +110,24 @@ def _budget(raw: str) -> int:
     if budget < 0:
         raise ConfigError("the invocation budget must be >= 0")
     return budget
+
+
+def _seconds(raw: str) -> float:
+    if not raw:
+        return DEFAULT_LIFECYCLE_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ConfigError(f"the lifecycle timeout must be a number of seconds, not {raw!r}") from None
+    if not 0 < seconds <= 3600:
+        raise ConfigError("the lifecycle timeout must be more than 0 and at most 3600 seconds")
+    return seconds
+
+
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ConfigError(f"FGS_ALLOW_CONFIG_CHANGES must be 1/true/yes or 0/false/no, not {raw!r}")

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-import requests
 import schemathesis
 from hypothesis import seed, settings
 from schemathesis import Case
 
 from fgs_conformance import expectations
 from fgs_conformance.context import current
-from fgs_conformance.signing import credential_headers
+from fgs_conformance.schemathesis_glue import SignInsteadOfToken, observed
 from fgs_conformance.spec import OPERATION_ID, spec_path
 from fgs_conformance.target import Target
 
@@ -31,10 +29,7 @@ FUZZ_EXAMPLES = 25 if RUN.settings.live else 60
 @schemathesis.check
 def documented_error_bodies(ctx: object, response: schemathesis.Response, case: Case[Any]) -> bool | None:
     """Every answer is observed; errors carry {error_code, error_msg}; a 202's request_id is new to the run."""
-    headers = [(name, value) for name, values in response.headers.items() for value in values]
-    as_httpx = httpx.Response(response.status_code, headers=headers, content=response.content)
-    sent = response.request.headers.get("X-Auth-Token")
-    expectations.observe(as_httpx, [sent] if isinstance(sent, str) else [])
+    as_httpx = observed(response)
     if response.status_code == 202:
         expectations.check_accepted(as_httpx)
     elif response.status_code in expectations.DOCUMENTED - {202}:
@@ -61,21 +56,7 @@ schema = schemathesis.openapi.from_path(
 ).include(operation_id=OPERATION_ID)
 
 
-class _SignInsteadOfToken(requests.auth.AuthBase):
-    """Puts a signature where the case has `X-Auth-Token`, as requests sends it (the body bytes and URL final)."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if request.headers.pop("X-Auth-Token", None) is None:
-            return request
-        raw = request.body
-        body = raw if isinstance(raw, bytes) else raw.encode() if isinstance(raw, str) else b""
-        signed = {k: str(v) for k, v in request.headers.items() if k.lower() == "content-type"}
-        method, url = request.method or "POST", request.url or ""
-        request.headers.update(credential_headers(RUN.settings, method, url, signed, body))
-        return request
-
-
-AUTH = None if RUN.settings.token else _SignInsteadOfToken()
+AUTH = None if RUN.settings.token else SignInsteadOfToken()
 
 
 def _seeded(test: Any) -> Any:

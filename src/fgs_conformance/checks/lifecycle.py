@@ -1,0 +1,53 @@
+"""An accepted run is listed in time, moves only through documented statuses, and stays ended once ended."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from fgs_conformance.expectations import ContractBreak
+from fgs_conformance.lifecycle import POLL, STATUSES, TERMINAL, Lifecycle, parse_time
+
+
+def test_an_accepted_request_id_is_listed_within_the_timeout(lifecycle: Lifecycle) -> None:
+    request_id = lifecycle.invoke()
+    assert lifecycle.appeared(request_id)["request_id"] == request_id
+
+
+def test_statuses_are_documented_and_a_final_status_never_changes(lifecycle: Lifecycle) -> None:
+    (request_id,) = lifecycle.runs(1)
+    seen, _ = lifecycle.history(request_id)
+    strays = [status for status in seen if status not in STATUSES]
+    if strays:
+        raise ContractBreak(f"request_id {request_id} went through undocumented statuses {strays}")
+    if seen[-1] not in TERMINAL:
+        timeout = lifecycle.target.settings.lifecycle_timeout
+        pytest.skip(f"the run did not end within {timeout:g} s (statuses seen: {', '.join(dict.fromkeys(seen))})")
+    for _ in range(3):
+        time.sleep(POLL)
+        again = lifecycle.find(request_id)
+        if again is None or again["status"] != seen[-1]:
+            now = "no longer listed" if again is None else again["status"]
+            raise ContractBreak(f"request_id {request_id} ended {seen[-1]}, then was {now}")
+
+
+def test_no_run_ends_before_it_starts(lifecycle: Lifecycle) -> None:
+    request_ids = lifecycle.runs(1)
+    for request_id in request_ids:
+        lifecycle.history(request_id)
+    records = lifecycle.query(**lifecycle.window(), limit="64")["invocations"]
+    timed = [r for r in records if r.get("start_time") and r.get("end_time")]
+    if not timed:
+        pytest.skip("no listed run has both a start_time and an end_time yet")
+    for record in timed:
+        start, end = parse_time(record["start_time"]), parse_time(record["end_time"])
+        if start is not None and end is not None and end < start:
+            raise ContractBreak(f"request_id {record['request_id']} ends ({end}) before it starts ({start})")
+
+
+def test_cancelling_an_unknown_request_id_is_refused_with_400(lifecycle: Lifecycle) -> None:
+    response, _ = lifecycle.call("cancelAsyncInvocation", body={"request_id": str(uuid.uuid4())})
+    if response.status_code != 400:
+        raise ContractBreak(f"cancelling an unknown request_id was answered {response.status_code}, not 400")
