@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 import fgs
+from fgs_mock import Behaviour
 from fgs_mock.testing import MockEndpoint
 
 
@@ -53,3 +54,12 @@ def test_another_function(fgs_mock: MockEndpoint) -> None:
     urn = fgs_mock.register("billing:charge")  # package:name; a full URN names a version or alias too
     assert send_order(fgs_mock.client(), urn, 1) is not None
     assert fgs_mock.invocations[0].function_urn == urn
+
+
+def test_a_failing_function_ends_fail_with_its_code(fgs_mock: MockEndpoint) -> None:
+    urn = fgs_mock.register("billing:refund", Behaviour.fail(code=4001, after=0.05))
+    client = fgs_mock.client()
+    request_id = send_order(client, urn, 3)
+    assert request_id is not None
+    run = client.wait(urn, request_id, poll=0.05)
+    assert (run.status, run.error_code) == (fgs.InvocationStatus.FAIL, 4001)

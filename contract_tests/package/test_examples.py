@@ -13,6 +13,8 @@ import pytest
 
 from contract_tests.conftest import ROOT
 from contract_tests.package.conftest import clean_env
+from fgs_mock import Behaviour
+from fgs_mock.engine import CANCELED_CODE
 from fgs_mock.testing import MockEndpoint, running
 
 EXAMPLES = ROOT / "examples"
@@ -42,6 +44,7 @@ def test_the_folder_holds_what_the_readme_lists() -> None:
     assert sorted(p.name for p in EXAMPLES.iterdir() if not p.name.startswith((".", "__"))) == [
         "conformance_ci.sh",
         "fan_out.py",
+        "follow.py",
         "invoke.py",
         "test_with_fixture.py",
     ]
@@ -66,6 +69,20 @@ def test_fan_out(mock: MockEndpoint) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == "accepted 1000, failed 0\n"
     assert sorted(call.body["order_id"] for call in mock.invocations) == list(range(1000))
+
+
+def test_follow(mock: MockEndpoint) -> None:
+    mock.register("broken", Behaviour.fail(code=4001))
+    mock.register("slow", Behaviour.succeed(after=5, concurrency=1))
+    result = run([sys.executable, str(EXAMPLES / "follow.py")], {"FGS_ENDPOINT": mock.endpoint})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "hello: SUCCESS",
+        "broken: FAIL 4001",
+        f"slow, canceled: FAIL {CANCELED_CODE}",
+        "hello, runs that succeeded: 1",
+    ]
+    assert [call.run_status for call in mock.invocations] == ["SUCCESS", "FAIL", "RUNNING", "FAIL"]
 
 
 def test_conformance_in_ci(mock: MockEndpoint, tmp_path: Path) -> None:

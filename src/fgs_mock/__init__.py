@@ -15,6 +15,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from fgs_mock.behaviour import Behaviour
     from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, FaultPlan
     from fgs_mock.protocol import Limits
     from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     __version__: str
 
 _HOMES = {
+    "behaviour": ("Behaviour",),
     "models": ("DEFAULT_FUNCTION_URN", "DEFAULT_PROJECT_ID", "DEFAULT_TOKEN", "Backend", "FaultPlan"),
     "protocol": ("Limits",),
     "responses": ("LENIENT", "Dialect", "MockApp", "create_app"),
@@ -54,6 +56,7 @@ __all__ = [
     "DEFAULT_TOKEN",
     "LENIENT",
     "Backend",
+    "Behaviour",
     "Counters",
     "Dialect",
     "FaultPlan",

@@ -40,6 +40,21 @@ class Behaviour:
         if type(self.concurrency) is not int or not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise ValueError(f"concurrency must be an integer within [1, {MAX_CONCURRENCY}]")
 
+    @classmethod
+    def succeed(cls, *, after: float = 0.05, concurrency: int = 4) -> Behaviour:
+        """Runs end SUCCESS `after` seconds."""
+        return cls("succeed", duration=after, concurrency=concurrency)
+
+    @classmethod
+    def fail(cls, code: int = 500, *, after: float = 0.05, concurrency: int = 4) -> Behaviour:
+        """Runs end FAIL with error code `code` `after` seconds."""
+        return cls("fail", duration=after, code=code, concurrency=concurrency)
+
+    @classmethod
+    def times_out(cls, *, after: float = 0.2, concurrency: int = 4) -> Behaviour:
+        """Runs exceed the function's timeout of `after` seconds and end FAIL with TIMEOUT_CODE."""
+        return cls("timeout", timeout=after, concurrency=concurrency)
+
     @property
     def run_time(self) -> float:
         """How long one run lasts before its outcome is known."""

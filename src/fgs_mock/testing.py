@@ -6,8 +6,9 @@
             client.invoke_async(mock.function_urn, {"k": "v"})
         assert [call.status for call in mock.invocations] == [429, 202]
 
-`running()` serves the mock on a free loopback port; `running(in_process=True)` serves it to
-`fgs.Client` through an httpx transport, with no socket at all.
+`running()` serves the mock on a free loopback port; `running(in_process=True)` serves it to the
+clients through httpx transports, with no socket at all. Either way the mock's engine runs what it
+accepts (WAIT -> RUNNING -> SUCCESS | FAIL), as each registered function's `Behaviour` says.
 """
 
 from __future__ import annotations
@@ -17,15 +18,19 @@ import threading
 from collections import deque
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import httpx
 
 import fgs
 from fgs_mock import urls
+from fgs_mock.behaviour import Behaviour
 from fgs_mock.inprocess import InProcessTransport
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
 from fgs_mock.responses import MAX_BODY, MockApp, Receive, Scope, Send, create_app
 from fgs_mock.server import serve_in_thread
+from fgs_mock.store import Notification
 
 __all__ = ["Call", "MockEndpoint", "asgi_app", "running"]
 
@@ -44,6 +49,7 @@ class Call:
     status: int | None  # None: no answer was sent (dropped, stalled, or the client left first)
     request_id: str | None
     error_code: str | None
+    run_status: str | None = None  # where the accepted run is now: WAIT, RUNNING, SUCCESS, FAIL or DISCARD
 
 
 @dataclass
@@ -137,6 +143,7 @@ class MockEndpoint:
         self._recorder = recorder
         self._in_process = in_process
         self._clients: list[fgs.Client] = []
+        self.app.backend.engine.start()
 
     @property
     def token(self) -> str:
@@ -154,38 +161,77 @@ class MockEndpoint:
     def app(self) -> MockApp:
         return self._recorder.app
 
+    def _token_unless(self, options: dict[str, Any]) -> str | None:
+        return None if "credentials" in options else self._token
+
     def client(self, **options: Any) -> fgs.Client:
-        """An fgs.Client for this mock's tenant; `options` go to fgs.Client. Closed when the mock stops."""
+        """An fgs.Client for this mock's tenant; `options` go to fgs.Client. Closed when the mock stops.
+
+        It sends the tenant's token, unless `credentials=` (say from `add_access_key`) is given.
+        """
         if self._in_process:
             options.setdefault("transport", InProcessTransport(self._recorder))
-        client = fgs.Client(self.endpoint, self.project_id, self._token, **options)
+        client = fgs.Client(self.endpoint, self.project_id, self._token_unless(options), **options)
         self._clients.append(client)
         return client
 
     def async_client(self, **options: Any) -> fgs.AsyncClient:
-        """An fgs.AsyncClient for this mock's tenant: use it in `async with`, which closes it."""
+        """An fgs.AsyncClient for this mock's tenant: use it in `async with`, which closes it.
+
+        In process it goes through httpx.ASGITransport, which has no read timeout and cannot close a
+        connection: planned delays are waited out, drops and stalls are not emulated (use `running()`).
+        """
         if self._in_process:
-            raise RuntimeError("an in-process mock serves fgs.Client only; use running() for fgs.AsyncClient")
-        return fgs.AsyncClient(self.endpoint, self.project_id, self._token, **options)
+            options.setdefault("transport", httpx.ASGITransport(app=self._recorder))
+        return fgs.AsyncClient(self.endpoint, self.project_id, self._token_unless(options), **options)
 
     @property
     def invocations(self) -> list[Call]:
-        """Every call of the invocation route so far (the newest 10,000), oldest first, whatever its answer."""
-        return self._recorder.calls()
+        """Every call of the invocation route so far (the newest 10,000), oldest first, whatever its answer.
+
+        An accepted call also shows where its run is now (`run_status`).
+        """
+        return [self._with_run(call) for call in self._recorder.calls()]
+
+    def _with_run(self, call: Call) -> Call:
+        run = None if call.request_id is None else self.backend.invocations.run(call.request_id)
+        return call if run is None else replace(call, run_status=run.status)
+
+    @property
+    def notifications(self) -> list[Notification]:
+        """What the engine sent to functions' on_success / on_failure destinations, newest first."""
+        return self.backend.invocations.notifications()
 
     def clear(self) -> None:
         """Forget the recorded calls (and the accepted invocations the mock's own store holds)."""
         self._recorder.clear()
         self.backend.invocations.clear()
 
-    def register(self, urn: str) -> str:
+    def register(self, urn: str, behaviour: Behaviour | None = None) -> str:
         """Make another function of this tenant invocable; returns its full URN, for a client.
 
         `urn` is a full URN, or a short form read in this mock's project: `"name"` (package `default`),
         `"package:name"`, `"<project>:package:name:version"`. Three fields are project, package and name.
+        `behaviour` is how its runs end, e.g. `Behaviour.fail(code=4001)`; a new function succeeds.
         """
-        ref = self.backend.register_function(urn, project_id=self.project_id)
-        return f"urn:fss:eu-de:{self.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
+        ref = self.backend.register_function(urn, project_id=self.project_id, behaviour=behaviour)
+        return f"urn:fss:{self.backend.region}:{self.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
+
+    def add_access_key(self, access_key: str, secret_key: str) -> fgs.AccessKey:
+        """Accept requests signed with this key pair as this tenant's; returns them as `client(credentials=)`."""
+        self.backend.add_access_key(access_key, secret_key, self.project_id)
+        return fgs.AccessKey(access_key, secret_key)
+
+    def add_iam_user(
+        self, domain: str, user: str, password: str, *, project_name: str | None = None
+    ) -> fgs.IamPassword:
+        """Let this user log in at the mock's IAM route for tokens of this tenant; returns the login.
+
+        `project_name` is what the login's scope names (the region by default, as on the cloud).
+        """
+        project_name = project_name or self.backend.region
+        self.backend.add_iam_user(domain, user, password, self.project_id, project_name)
+        return fgs.IamPassword(self.endpoint, domain, user, password, project_name)
 
     def fail(
         self, status: int, *, next: int | None = None, share: float | None = None, retry_after: int | None = None
@@ -215,8 +261,16 @@ class MockEndpoint:
 
     def reset(self) -> None:
         """A fresh mock behind the same address: the default tenant and function, no calls, no faults."""
-        self._recorder.app = _mock_app(self._token, self.project_id, self.function_urn)
+        fresh = _mock_app(self._token, self.project_id, self.function_urn)
+        fresh.backend.engine.start()
+        old, self._recorder.app = self._recorder.app, fresh
+        old.backend.engine.stop()
         self._recorder.clear()
+
+    def stop(self) -> None:
+        """Close the clients of `client()` and stop the engine; `running()` calls it on the way out."""
+        self.close_clients()
+        self.app.backend.engine.stop()
 
     def close_clients(self) -> None:
         for client in self._clients:
@@ -246,7 +300,7 @@ def running(
     function_urn: str = DEFAULT_FUNCTION_URN,
     in_process: bool = False,
 ) -> Iterator[MockEndpoint]:
-    """A fresh mock for the block: on a free loopback port, or in process (`fgs.Client` only)."""
+    """A fresh mock for the block: on a free loopback port, or in process (no socket)."""
     recorder = _Recorder(_mock_app(token, project_id, function_urn))
     tenant = {"token": token, "project_id": project_id, "function_urn": function_urn}
     if in_process:
@@ -254,11 +308,11 @@ def running(
         try:
             yield mock
         finally:
-            mock.close_clients()
+            mock.stop()
         return
     with serve_in_thread(recorder) as endpoint:
         mock = MockEndpoint(recorder, endpoint, in_process=False, **tenant)
         try:
             yield mock
         finally:
-            mock.close_clients()
+            mock.stop()
