@@ -323,7 +323,12 @@ def wall(command: list[str], runs: int, env: dict[str, str] | None = None) -> fl
 verdict = bench_client.verdict
 
 
+def _save(lines: list[str]) -> None:
+    (REPORTS / "bench.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> None:
+    """The whole benchmark; `--clients-only` stops after the clients' rows (per call, in flight, wait)."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (make bench does this when run as root)")
     if not PRISM.exists():
@@ -359,6 +364,9 @@ def main() -> None:
         "",
         *bench_wait.report(waits),
     ]
+    _save(lines)  # each section as it ends: a later one failing keeps these figures
+    if "--clients-only" in sys.argv:
+        return
 
     with tempfile.TemporaryDirectory() as scratch:
         script = Path(scratch) / "post.lua"
@@ -397,6 +405,7 @@ def main() -> None:
             "",
         ]
 
+    _save(lines)
     with tempfile.TemporaryDirectory() as scratch:
         bounded, keep_all, listing = mock_memory(Path(scratch))
     growth = bounded.rss_after - bounded.rss_before
@@ -426,6 +435,7 @@ def main() -> None:
         "",
     ]
 
+    _save(lines)
     imports = import_costs(["pass", "import httpx, attrs", "import fgs", "import huaweicloudsdkfunctiongraph.v2"])
     baseline = imports["import httpx, attrs"][0]
     lines += [
