@@ -6,7 +6,6 @@ plot, to reports/bench.md and reports/bench.png.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -23,10 +22,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
+import bench_client
 import bench_memory
+import bench_wait
 import httpx
 from fgs_client import AuthenticatedClient
 from fgs_client.api.invocation import invoke_function_async
@@ -41,7 +41,7 @@ PRISM = ROOT / "scripts" / "npm" / "node_modules" / ".bin" / "prism"
 PATH = f"/v2/{DEFAULT_PROJECT_ID}/fgs/functions/{quote(DEFAULT_FUNCTION_URN, safe='')}/invocations-async"
 PAYLOAD = {"body": {"k": "v"}}
 CALLS = 2000
-ASYNC_CALLS, IN_FLIGHT = 1000, (1, 8, 64)
+AK, SK = bench_client.AK, bench_client.SK
 LOAD_SECONDS, CONNECTIONS = 5, (1, 10, 64)
 # Children inherit neither: PYTHONDONTWRITEBYTECODE would make import timings include compiling every
 # module, and an FGS_ENDPOINT would turn the timed `make contract` into a live run.
@@ -117,34 +117,14 @@ def _clients(base_url: str) -> dict[str, tuple[Callable[[], object], Callable[[]
         )
 
     safe = fgs.Client(base_url, DEFAULT_PROJECT_ID, DEFAULT_TOKEN)
-
-    def safe_call() -> object:
-        return safe.invoke_async(DEFAULT_FUNCTION_URN, PAYLOAD)
-
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
-    from huaweicloudsdkcore.http.http_handler import HttpHandler
-    from huaweicloudsdkfunctiongraph.v2 import AsyncInvokeFunctionRequest, FunctionGraphClient
-
-    def add_token(request: Any, **_: Any) -> None:
-        request.header_params["X-Auth-Token"] = DEFAULT_TOKEN
-
-    # The SDK always signs with AK/SK as well; dummy keys keep it from looking for a metadata service.
-    sdk = (
-        FunctionGraphClient.new_builder()
-        .with_credentials(BasicCredentials("BENCHAK" * 3, "BENCHSK" * 6, DEFAULT_PROJECT_ID))
-        .with_endpoints([base_url])
-        .with_http_handler(HttpHandler().add_request_handler(add_token))
-        .build()
-    )
-
-    def sdk_call() -> object:
-        return sdk.async_invoke_function(AsyncInvokeFunctionRequest(function_urn=DEFAULT_FUNCTION_URN, body=PAYLOAD))
-
+    signed = fgs.Client(base_url, DEFAULT_PROJECT_ID, credentials=bench_client._SignedAndToken(AK, SK))
     return {
         "raw httpx": (raw_call, raw.close),
-        "fgs.Client": (safe_call, safe.close),
+        "fgs.Client": (lambda: safe.invoke_async(DEFAULT_FUNCTION_URN, PAYLOAD), safe.close),
+        "fgs.Client, AccessKey (signed)": (lambda: signed.invoke_async(DEFAULT_FUNCTION_URN, PAYLOAD), signed.close),
         "generated client": (generated_call, lambda: generated.get_httpx_client().close()),
-        "official SDK": (sdk_call, lambda: None),
+        # Signs every call with AK/SK (it has no token mode); the mock checks only the token it also adds.
+        "official SDK": (bench_client._sdk_call(base_url), lambda: None),
     }
 
 
@@ -171,44 +151,6 @@ def per_call(base_url: str) -> dict[str, float]:
     for _, close in clients.values():
         close()
     return {name: statistics.median(values) for name, values in samples.items()}
-
-
-def async_throughput(base_url: str) -> dict[str, dict[int, float]]:
-    """Calls per second with n calls in flight, fgs.AsyncClient beside raw httpx.AsyncClient."""
-
-    async def with_fgs(n: int) -> None:
-        async with fgs.AsyncClient(base_url, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, max_connections=n) as client:
-            await _flood(n, lambda: client.invoke_async(DEFAULT_FUNCTION_URN, PAYLOAD))
-
-    async def with_httpx(n: int) -> None:
-        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10) as client:
-
-            async def one() -> object:
-                response = await client.post(PATH, json=PAYLOAD, headers={"X-Auth-Token": DEFAULT_TOKEN})
-                return response.json()["request_id"]
-
-            await _flood(n, one)
-
-    runs = {"fgs.AsyncClient": with_fgs, "raw httpx.AsyncClient": with_httpx}
-    samples: dict[str, dict[int, list[float]]] = {name: {n: [] for n in IN_FLIGHT} for name in runs}
-    for _ in range(3):
-        for n in IN_FLIGHT:
-            for name, run in runs.items():
-                started = time.perf_counter()
-                asyncio.run(run(n))
-                samples[name][n].append(ASYNC_CALLS / (time.perf_counter() - started))
-    return {name: {n: statistics.median(v) for n, v in rows.items()} for name, rows in samples.items()}
-
-
-async def _flood(in_flight: int, call: Callable[[], Any]) -> None:
-    remaining = iter(range(ASYNC_CALLS))
-
-    async def worker() -> None:
-        for _ in remaining:
-            await call()
-
-    await asyncio.gather(*(worker() for _ in range(in_flight)))
 
 
 # --- 2. the mock under load ---------------------------------------------------------------------------
@@ -378,11 +320,15 @@ def wall(command: list[str], runs: int, env: dict[str, str] | None = None) -> fl
 # --- report ---------------------------------------------------------------------------------------------
 
 
-def verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
+verdict = bench_client.verdict
+
+
+def _save(lines: list[str]) -> None:
+    (REPORTS / "bench.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main() -> None:
+    """The whole benchmark; `--clients-only` stops after the clients' rows (per call, in flight, wait)."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (make bench does this when run as root)")
     if not PRISM.exists():
@@ -396,10 +342,11 @@ def main() -> None:
         "",
     ]
 
-    command, port = mock_server()
+    command, port = mock_server(*bench_wait.MOCK_FLAGS)
     with _server(command, port) as base_url:
         costs = per_call(base_url)
-        throughput = async_throughput(base_url)
+        flight, ceiling = bench_client.in_flight(base_url), bench_client.ceiling(base_url)
+        waits = [bench_wait.wait_latency(base_url, poll) for poll in bench_wait.POLLS]
     base = costs["raw httpx"]
     lines += [
         f"## Per-call cost against the mock (median of {CALLS} calls each, the clients taking turns)",
@@ -411,23 +358,15 @@ def main() -> None:
         f"Target: fgs.Client at most 1.10x raw httpx: {costs['fgs.Client'] / base:.2f}x, "
         f"{verdict(costs['fgs.Client'] / base <= 1.10)}.",
         "",
-        f"Asynchronous, {ASYNC_CALLS} calls with n in flight, calls per second (median of 3):",
-        "",
-        "| client | " + " | ".join(f"n={n}" for n in IN_FLIGHT) + " |",
-        "| --- |" + " ---: |" * len(IN_FLIGHT),
-        *(
-            f"| {name} | "
-            + " | ".join(
-                f"{rates[n]:.0f} ({rates[n] / throughput['raw httpx.AsyncClient'][n]:.2f}x)" for n in IN_FLIGHT
-            )
-            + " |"
-            for name, rates in throughput.items()
+        bench_client.report(
+            flight, ceiling, {name: cost * 1e6 for name, cost in costs.items()}, bench_client.signing_in_process()
         ),
         "",
-        "Both asynchronous clients are httpx underneath; its connection pool, not this code, sets how",
-        "throughput changes with the number in flight.",
-        "",
+        *bench_wait.report(waits),
     ]
+    _save(lines)  # each section as it ends: a later one failing keeps these figures
+    if "--clients-only" in sys.argv:
+        return
 
     with tempfile.TemporaryDirectory() as scratch:
         script = Path(scratch) / "post.lua"
@@ -466,6 +405,7 @@ def main() -> None:
             "",
         ]
 
+    _save(lines)
     with tempfile.TemporaryDirectory() as scratch:
         bounded, keep_all, listing = mock_memory(Path(scratch))
     growth = bounded.rss_after - bounded.rss_before
@@ -495,6 +435,7 @@ def main() -> None:
         "",
     ]
 
+    _save(lines)
     imports = import_costs(["pass", "import httpx, attrs", "import fgs", "import huaweicloudsdkfunctiongraph.v2"])
     baseline = imports["import httpx, attrs"][0]
     lines += [

@@ -129,3 +129,31 @@ def test_two_workers_on_one_file_agree_and_run_each_invocation_once(tmp_path: Pa
     store = SqliteStore(path=db)
     runs = [store.run(i) for i in acked]
     assert {(r.status, r.attempts) if r else None for r in runs} == {("SUCCESS", 1)}
+
+
+def _statuses(url: str, calls: int) -> list[int]:
+    """Answers to `calls` invocations, each over a fresh connection, so that either worker may answer."""
+    path = f"/v2/{P}/fgs/functions/hello/invocations-async"
+    found = []
+    for _ in range(calls):
+        with httpx.Client(base_url=url, timeout=5, headers={"X-Auth-Token": DEFAULT_TOKEN}) as client:
+            found.append(client.post(path, json={"n": 1}).status_code)
+    return found
+
+
+def test_a_fault_plan_set_through_one_worker_applies_to_every_worker(tmp_path: Path) -> None:
+    with mock("--store", str(tmp_path / "shared.db"), "--workers", "2") as (_, url):
+        with httpx.Client(base_url=url, timeout=5) as client:
+            assert client.post("/_mock/faults", json={"status": 503, "next": 5}).status_code == 204
+        answers = _statuses(url, 20)
+        assert answers.count(503) == 5, answers  # "next" counts down in the store: exactly 5, not 5 per worker
+        assert answers[:5] == [503] * 5
+        assert set(answers[5:]) == {202}
+        with httpx.Client(base_url=url, timeout=5) as client:
+            assert client.post("/_mock/faults", json={"status": 500, "share": 1.0}).status_code == 204
+        assert _statuses(url, 20) == [500] * 20  # a worker with a plan of its own would have answered 202
+        plans = []
+        for _ in range(8):
+            with httpx.Client(base_url=url, timeout=5) as client:
+                plans.append(client.get("/_mock/faults").json())
+        assert plans == [{"status": 500, "next": 0, "share": 1.0}] * 8

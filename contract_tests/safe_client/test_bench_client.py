@@ -36,15 +36,39 @@ def test_the_report_gives_each_ratio_against_its_target(bench: ModuleType) -> No
     ]
     flight.append({"client": "raw aiohttp.ClientSession", 1: 100.0, 8: 200.0, 64: 400.0, 256: 800.0})
     wrk = {"client": "the mock's ceiling (wrk)", 1: 1000.0, 8: 1000.0, 64: 1000.0, 256: 1000.0}
-    calls = [
-        {"client": "raw httpx.Client", "us": 1000.0},
-        {"client": "fgs.Client, Token", "us": 1050.0},
-        {"client": "fgs.Client, AccessKey (signed)", "us": 1102.5},
-    ]
-    imports = [{"client": "import fgs", "ms": 110.0}, {"client": "import httpx, attrs", "ms": 100.0}]
-    text = bench.report(flight, wrk, calls, [{"client": "fgs AccessKey.apply", "us": 10.0}], imports)
+    calls = {"fgs.Client": 1000.0, "fgs.Client, AccessKey (signed)": 1160.0, "official SDK": 2000.0}
+    text = bench.report(flight, wrk, calls, [{"client": "fgs AccessKey.apply", "us": 10.0}])
     assert "| fgs.AsyncClient / raw aiohttp | 1.00x | 1.00x | 0.75x | 0.50x |" in text
     assert "| fgs.AsyncClient / the ceiling | 0.10x | 0.20x | 0.30x | 0.40x |" in text
-    assert "| fgs.Client, Token | 1050 | 1.05x of raw httpx |" in text
-    assert "| fgs.Client, AccessKey (signed) | 1102 | 1.05x of fgs.Client, Token |" in text
-    assert "| ratio (target <= 1.1x) | 1.10x |" in text
+    assert "fgs.AsyncClient >= 0.70x raw aiohttp at 64 and 256: **missed**." in text  # 0.50x at 256
+    assert "AsyncClient.invoke_many >= 0.35x the ceiling at 64 and 256: **missed**." in text
+    assert "1160 µs against 1000 µs with a token, 1.16x; target at most 1.15x: **missed**." in text
+    assert "The official SDK, which signs every call: 2000 µs (2.00x)." in text
+    assert "| fgs AccessKey.apply | 10.0 |" in text
+
+
+def test_the_async_targets_are_met_when_both_loads_reach_them(bench: ModuleType) -> None:
+    flight = [{"client": name, 1: 1.0, 8: 1.0, 64: 700.0, 256: 700.0} for name in ("fgs.AsyncClient",)]
+    flight += [{"client": "AsyncClient.invoke_many", 1: 1.0, 8: 1.0, 64: 699.0, 256: 800.0}]
+    flight += [{"client": "raw aiohttp.ClientSession", 1: 1.0, 8: 1.0, 64: 1000.0, 256: 1000.0}]
+    wrk = {"client": "the mock's ceiling (wrk)", 1: 1.0, 8: 1.0, 64: 2000.0, 256: 2000.0}
+    calls = {"fgs.Client": 1000.0, "fgs.Client, AccessKey (signed)": 1150.0}
+    text = bench.report(flight, wrk, calls, [])
+    assert "fgs.AsyncClient >= 0.70x raw aiohttp at 64 and 256: met." in text
+    assert "fgs.AsyncClient >= 0.35x the ceiling at 64 and 256: met." in text
+    assert "AsyncClient.invoke_many >= 0.70x raw aiohttp at 64 and 256: **missed**." in text  # 0.699x at 64
+    assert "target at most 1.15x: met." in text
+    assert "official SDK" not in text
+
+
+def test_wait_overheads_are_median_and_nearest_rank_p95_past_the_duration() -> None:
+    bench_wait = load_script("bench_wait")
+    samples = [0.3 + i / 1000 for i in range(1, 21)]  # 1..20 ms past a 300 ms run, shuffled below
+    latency = bench_wait.overheads(samples[::-1], 0.3, 0.05)
+    assert round(latency.median_ms, 6) == 10.5
+    assert round(latency.p95_ms, 6) == 19.0  # rank ceil(0.95 * 20) = 19
+    assert latency.calls == 20
+    rows = [bench_wait.WaitLatency(0.05, 10.2, 19.0, 20), bench_wait.WaitLatency(None, 210.4, 230.0, 20)]
+    text = "\n".join(bench_wait.report(rows))
+    assert "| 0.05 s | 10 | 19 |" in text
+    assert "| default | 210 | 230 |" in text

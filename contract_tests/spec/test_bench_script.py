@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from contract_tests.conftest import ROOT
 from contract_tests.mock.raw import PATH
+from contract_tests.support.scripts import load_script
 from fgs_mock import DEFAULT_TOKEN, Backend, InMemoryInvocationStore, create_app, serve_in_thread
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:1/v2/p/fgs/functions/u/invocations-async
@@ -31,24 +29,17 @@ Transfer/sec:      2.00MB
 """
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench_memory() -> ModuleType:
-    return _load("bench_memory")
+    return load_script("bench_memory")
 
 
 @pytest.fixture(scope="module")
 def bench(bench_memory: ModuleType) -> ModuleType:
-    return _load("bench")  # finds bench_memory in sys.modules, as `python scripts/bench.py` finds it beside it
+    for beside in ("bench_client", "bench_wait"):
+        load_script(beside)
+    # finds its neighbours in sys.modules, as `python scripts/bench.py` finds them beside it
+    return load_script("bench")
 
 
 def test_the_memory_run_stops_wrk_after_the_calls_asked_for(bench_memory: ModuleType, tmp_path: Path) -> None:

@@ -7,11 +7,12 @@ sharing a file store know the same ones; the engine runs what was accepted.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from fgs_mock.auth import KeyRing, TokenIssuer
 from fgs_mock.behaviour import Behaviour
@@ -60,13 +61,18 @@ class FaultPlan:
     """Deliberate failures, so that clients' error paths meet a real server.
 
     `next_count` calls meet the fault first; after those, each call meets it with probability `share`.
+    With a `shared` store (a file), the plan lives in it: set through any worker, it applies to calls that
+    any worker answers, and the "next" calls are claimed there, one by one. A worker re-reads the plan only
+    when the store's fault signal says it changed, so an unchanged plan costs no query per call.
     """
 
     fault: Fault = field(default_factory=lambda: Fault(status=503))
     next_count: int = 0
     share: float = 0.0
+    shared: InvocationStore | None = field(default=None, repr=False)
     _rng: random.Random = field(default_factory=random.Random, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _seen: int = field(default=-1, repr=False)  # the fault signal's value when the plan was last read
 
     @property
     def status(self) -> int | None:
@@ -74,10 +80,17 @@ class FaultPlan:
 
     def draw(self) -> Fault | None:
         """The fault this call meets, or None when it proceeds."""
+        if self.shared is not None:
+            self._sync()
         with self._lock:
             if self.next_count > 0:
-                self.next_count -= 1
-                return self.fault
+                if self.shared is None:
+                    self.next_count -= 1
+                    return self.fault
+                # The store counts down for every worker; locally, 0 means "none left" until a new plan.
+                if self.shared.claim_fault():
+                    return self.fault
+                self.next_count = 0
         if self.share > 0 and self._rng.random() < self.share:
             return self.fault
         return None
@@ -120,18 +133,46 @@ class FaultPlan:
         if seed is not None and type(seed) is not int:
             raise ValueError("seed must be an integer")
         fault = Fault(status, retry_after, float(delay), drop, stall)
+        if self.shared is not None:
+            document = {**asdict(fault), "share": float(share), "seed": seed}
+            self.shared.put_faults(json.dumps(document), next_count)
+            self._sync()
+            return
+        self._apply(fault, next_count, float(share), seed)
+
+    def _apply(self, fault: Fault, next_count: int, share: float, seed: int | None) -> None:
         with self._lock:
-            self.fault, self.next_count, self.share = fault, next_count, float(share)
+            self.fault, self.next_count, self.share = fault, next_count, share
             if seed is not None:
                 self._rng.seed(seed)
+
+    def _sync(self) -> None:
+        """Read the shared plan again if the signal moved since the last read (a memory load, not a query)."""
+        assert self.shared is not None
+        assert self.shared.fault_signal is not None
+        seen = self.shared.fault_signal.read()
+        if seen == self._seen:
+            return
+        self._seen = seen
+        _, plan, next_count = self.shared.faults()
+        document = json.loads(plan)
+        if not document:  # a store no plan was ever set in
+            return
+        share, seed = document.pop("share"), document.pop("seed")
+        self._apply(Fault(**document), next_count, share, seed)
 
     def clear(self) -> None:
         self.set()
 
     def snapshot(self) -> dict[str, object]:
+        if self.shared is not None:
+            self._sync()
+            next_count = self.shared.faults()[2]  # what is left now, whoever claimed the rest
         with self._lock:
             fault = self.fault
-            plan: dict[str, object] = {"status": fault.status, "next": self.next_count, "share": self.share}
+            if self.shared is None:
+                next_count = self.next_count
+            plan: dict[str, object] = {"status": fault.status, "next": next_count, "share": self.share}
         if fault.retry_after is not None:
             plan["retry_after"] = fault.retry_after
         if fault.delay:
@@ -148,7 +189,7 @@ class Backend:
         # (project, package, name) -> qualifiers (versions, and aliases with their "!")
         self._functions: dict[tuple[str, str, str], set[str]] = {}
         self.invocations: InvocationStore = store if store is not None else InMemoryInvocationStore()
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(shared=self.invocations if self.invocations.fault_signal is not None else None)
         self._staged: list[Invocation] = []
         self.engine = Engine(self.invocations, self._deliver, speed=speed)
         self.region = "eu-de"  # for the full URNs of answers; with_defaults takes it from the function URN

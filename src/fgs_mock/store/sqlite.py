@@ -30,6 +30,7 @@ from fgs_mock.store.protocol import (
     Run,
     RunPage,
 )
+from fgs_mock.store.signal import VersionCell
 from fgs_mock.urn import FunctionRef
 
 SCHEMA = """
@@ -52,6 +53,10 @@ CREATE TABLE IF NOT EXISTS counters (
     accepted INTEGER NOT NULL, evicted INTEGER NOT NULL, retained INTEGER NOT NULL, bytes INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO counters VALUES (1, 0, 0, 0, 0);
+CREATE TABLE IF NOT EXISTS fault_plan (
+    id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, plan TEXT NOT NULL, next INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO fault_plan VALUES (1, 0, '{}', 0);
 CREATE TABLE IF NOT EXISTS function (fn TEXT PRIMARY KEY, behaviour TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS config (
     fn TEXT PRIMARY KEY, doc TEXT NOT NULL, created REAL NOT NULL, modified REAL NOT NULL
@@ -104,9 +109,13 @@ class SqliteStore:
             # The thread holds no reference to the store: a store dropped without close() still ends it.
             weakref.finalize(self, self._closed.set)
         self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+        # Set only for a file: other processes may share it, and must hear of a new fault plan.
+        self.fault_signal = None if self.path is None else VersionCell(self.path + "-faults")
 
     def close(self) -> None:
         self._closed.set()
+        if self.fault_signal is not None:
+            self.fault_signal.close()
         with self._lock:
             self._db.close()
 
@@ -332,6 +341,29 @@ class SqliteStore:
             return db.execute(
                 "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL WHERE status = 'RUNNING'"
             ).rowcount
+
+    # The fault plan, shared by every process on the file
+
+    def put_faults(self, plan: str, next_count: int) -> int:
+        """Replace the plan; its new version, also announced through `fault_signal`."""
+        with self._write() as db:
+            (version,) = db.execute(
+                "UPDATE fault_plan SET version = version + 1, plan = ?, next = ? RETURNING version", (plan, next_count)
+            ).fetchone()
+        if self.fault_signal is not None:
+            self.fault_signal.write(version)
+        return int(version)
+
+    def faults(self) -> tuple[int, str, int]:
+        """The plan's version, its JSON document, and how many "next" calls it still fails."""
+        with self._lock:
+            version, plan, next_count = self._db.execute("SELECT version, plan, next FROM fault_plan").fetchone()
+        return int(version), str(plan), int(next_count)
+
+    def claim_fault(self) -> bool:
+        """Take one of the plan's "next" failures; False when none is left. Exact across processes."""
+        with self._write() as db:
+            return db.execute("UPDATE fault_plan SET next = next - 1 WHERE next > 0").rowcount == 1
 
     # Functions, configs, notifications
 
