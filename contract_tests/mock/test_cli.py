@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from contract_tests.mock.harness import ROOT
+from contract_tests.support.processes import wait_until_serving
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 from fgs_mock.__main__ import parser
 
@@ -40,15 +40,7 @@ def make_mock() -> Iterator[str]:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{base_url}/_mock/invocations", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("make mock did not come up") from None
-                time.sleep(0.1)
+        wait_until_serving(base_url, process, "make mock")
         yield base_url
     finally:
         os.killpg(process.pid, signal.SIGTERM)

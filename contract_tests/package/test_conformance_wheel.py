@@ -18,6 +18,7 @@ from contract_tests.conformance.signed import credentials_env
 from contract_tests.conformance.test_bites import KNOWN
 from contract_tests.mock.harness import Job, SuiteRun, live_env, run_many
 from contract_tests.package.conftest import Installed, clean_env
+from contract_tests.support.processes import wait_until_serving
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +44,7 @@ def fgs_mock(tool: Installed) -> Iterator[str]:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{base_url}/_mock/invocations", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("fgs-mock did not come up") from None
-                time.sleep(0.1)
+        wait_until_serving(base_url, process, "fgs-mock")
         yield base_url
     finally:
         process.terminate()
