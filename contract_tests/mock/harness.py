@@ -6,8 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,7 +17,7 @@ import uvicorn
 
 from contract_tests.mock.mutants import Known, Variant
 from fgs_mock import Backend, serve_in_thread
-from fgs_mock.server import ASGIApp
+from fgs_mock.server import ASGIApp, running_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,18 +66,8 @@ def serve_h11(app: ASGIApp) -> Iterator[str]:
     """Like serve_in_thread, on h11, which hands any method token to the app (httptools refuses unknown ones)."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, http="h11", log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the h11 server did not start")
-        time.sleep(0.005)
-    try:
+    with running_in_thread(server):
         yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def live_env(base_url: str, known: Known) -> dict[str, str]:

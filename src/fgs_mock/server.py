@@ -67,25 +67,31 @@ def _server(app: ASGIApp, sock: socket.socket, limits: Limits) -> uvicorn.Server
 
 
 @contextmanager
+def running_in_thread(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> Iterator[None]:
+    """Run a uvicorn server in a daemon thread until the block ends; fail if it does not start in 10 s."""
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, name="fgs-mock", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the mock server did not start")
+        time.sleep(0.005)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
 def serve_in_thread(app: ASGIApp, host: str = HOST, port: int = 0, limits: Limits | None = None) -> Iterator[str]:
     """Serve `app` until the block ends; yields the base URL. Port 0 picks a free port."""
     _check_exposure(app, host)
     sock = bind(host, port)
     try:
         server = _server(app, sock, limits or Limits())
-        with _engine(app):
-            thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fgs-mock", daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 10
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError("the mock server did not start")
-                time.sleep(0.005)
-            try:
-                yield f"http://{host}:{sock.getsockname()[1]}"
-            finally:
-                server.should_exit = True
-                thread.join(timeout=10)
+        with _engine(app), running_in_thread(server, [sock]):
+            yield f"http://{host}:{sock.getsockname()[1]}"
     finally:
         sock.close()
 
