@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import pytest
 
 from fgs_mock import DEFAULT_PROJECT_ID, InMemoryInvocationStore, Invocation
-from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, MAX_PAGE
+from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, MAX_PAGE, Ending
+from fgs_mock.store.sqlite import SqliteStore
 from fgs_mock.urn import FunctionRef
 
 FUNCTION = FunctionRef(DEFAULT_PROJECT_ID, "default", "hello", "latest")
@@ -84,3 +86,40 @@ def test_rows_cost_the_garbage_collector_nothing() -> None:
     # SQLite keeps the rows outside Python's heap: no object per call is left for the collector to walk.
     assert not any(isinstance(o, Invocation) for o in gc.get_objects())
     assert len(store) == 2000
+
+
+def _recount(store: SqliteStore) -> dict[str, int]:
+    rows = store._db.execute("SELECT status, COUNT(*) FROM invocation GROUP BY status ORDER BY status")
+    return dict(rows.fetchall())
+
+
+def test_the_status_tally_follows_every_transition() -> None:
+    store = InMemoryInvocationStore(max_invocations=8)
+    fn = FUNCTION.short_urn
+    _fill(store, 6)
+    assert store.status_counts() == _recount(store) == {"WAIT": 6}
+    assert store.claim(fn, 10, now=10.0, due_at=11.0, most=3) == 3
+    assert store.status_counts() == _recount(store) == {"RUNNING": 3, "WAIT": 3}
+    assert store.cancel(fn, "id-5", now=10.5) == ["id-5"]
+    assert store.discard_older(fn, accepted_before=3.0, now=10.5) == []
+    store.finish(fn, Ending("FAIL", 500, "no"), retries=0, now=12.0)
+    assert store.status_counts() == _recount(store) == {"FAIL": 4, "WAIT": 2}
+    assert store.discard_older(fn, accepted_before=4.5, now=13.0) == ["id-3", "id-4"]
+    for n in range(10, 14):  # past the bound of 8: id-0 and id-1 (FAIL) are evicted
+        store.add(_call(n))
+    assert store.status_counts() == _recount(store) == {"DISCARD": 2, "FAIL": 2, "WAIT": 4}
+    store.clear()
+    assert store.status_counts() == {}
+
+
+def test_a_file_made_before_the_tally_is_counted_once_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = SqliteStore(path=path)
+    _fill(store, 5)
+    store.claim(FUNCTION.short_urn, 10, now=10.0, due_at=11.0, most=2)
+    store._db.executescript("DROP TRIGGER status_moved; DROP TRIGGER status_removed; DROP TABLE status_count;")
+    store.close()
+    reopened = SqliteStore(path=path)
+    assert reopened.status_counts() == {"RUNNING": 2, "WAIT": 3}
+    reopened.close()
+    assert SqliteStore(path=path).status_counts() == {"RUNNING": 2, "WAIT": 3}  # not counted twice
