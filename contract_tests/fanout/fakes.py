@@ -43,9 +43,15 @@ class FakeClient:
         self._lock = threading.Lock()
 
     def answer(self, payload: Mapping[str, Any]) -> str:
+        return self.reply(self.send(payload))
+
+    def send(self, payload: Mapping[str, Any]) -> int:
         n = int(payload["n"])
         with self._lock:
             self.events.append(("send", n, self.clock()))
+        return n
+
+    def reply(self, n: int) -> str:
         error = self.refuse(n)
         if error is not None:
             if isinstance(error, fgs.RateLimitError):
@@ -62,14 +68,15 @@ class FakeClient:
 
 
 class FakeAsyncClient:
-    """The same answers, awaited; each call yields to the loop once, as a real send would."""
+    """The same answers, awaited: as a real client, each call sends, then yields to the loop once for the answer."""
 
     def __init__(self, inner: FakeClient) -> None:
         self.inner = inner
 
     async def invoke_async(self, function_urn: str, payload: Mapping[str, Any]) -> str:
+        n = self.inner.send(payload)
         await asyncio.sleep(0)
-        return self.inner.answer(payload)
+        return self.inner.reply(n)
 
 
 def rate_limited(n: int, retry_after: float | None = None) -> fgs.RateLimitError:
