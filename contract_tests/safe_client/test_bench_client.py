@@ -72,3 +72,36 @@ def test_wait_overheads_are_median_and_nearest_rank_p95_past_the_duration() -> N
     text = "\n".join(bench_wait.report(rows))
     assert "| 0.05 s | 10 | 19 |" in text
     assert "| default | 210 | 230 |" in text
+
+
+def test_ratios_to_raw_aiohttp_are_paired_by_round_when_the_rows_carry_them(bench: ModuleType) -> None:
+    paired = {1: 1.0, 8: 1.0, 64: 0.8, 256: 0.69}  # medians alone would give 0.5x at 64 and 1.0x at 256
+    flight = [{"client": "fgs.AsyncClient", 1: 1.0, 8: 1.0, 64: 500.0, 256: 1000.0, bench.BASE: paired}]
+    flight += [{"client": "AsyncClient.invoke_many", 1: 1.0, 8: 1.0, 64: 500.0, 256: 1000.0}]
+    flight += [{"client": bench.BASE, 1: 1.0, 8: 1.0, 64: 1000.0, 256: 1000.0}]
+    wrk = {"client": "the mock's ceiling (wrk)", 1: 1.0, 8: 1.0, 64: 2000.0, 256: 2000.0}
+    text = bench.report(flight, wrk, {"fgs.Client": 1.0, "fgs.Client, AccessKey (signed)": 1.0}, [])
+    assert "| fgs.AsyncClient / raw aiohttp | 1.00x | 1.00x | 0.80x | 0.69x |" in text
+    assert "fgs.AsyncClient >= 0.70x raw aiohttp at 64 and 256: **missed**." in text
+    assert "| AsyncClient.invoke_many / raw aiohttp | 1.00x | 1.00x | 0.50x | 1.00x |" in text
+
+
+def test_a_turn_ends_at_its_call_count_or_its_time_and_counts_failures(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    monkeypatch.setattr(bench, "ASYNC_CALLS", 50)
+    calls = 0
+
+    async def call() -> None:
+        nonlocal calls
+        calls += 1
+        if calls % 10 == 0:
+            raise OSError("reset")
+        await asyncio.sleep(0)
+
+    turn = asyncio.run(bench._flood(bench.Turn(), 4, call)).end()
+    assert (turn.done, turn.failed, calls) == (50, 5, 50)
+    monkeypatch.setattr(bench, "TURN_SECONDS", 0.0)
+    assert asyncio.run(bench._flood(bench.Turn(), 4, call)).end().done == 0
