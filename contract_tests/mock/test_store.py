@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+import random
 from pathlib import Path
 
 import pytest
 
 from fgs_mock import DEFAULT_PROJECT_ID, InMemoryInvocationStore, Invocation
 from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, MAX_PAGE, Ending
-from fgs_mock.store.sqlite import SqliteStore
+from fgs_mock.store.sqlite import DISCARD_BATCH, SqliteStore
 from fgs_mock.urn import FunctionRef
 
 FUNCTION = FunctionRef(DEFAULT_PROJECT_ID, "default", "hello", "latest")
@@ -20,7 +21,7 @@ def _call(n: int, size: int = 8) -> Invocation:
     return Invocation(f"id-{n}", DEFAULT_PROJECT_ID, FUNCTION, body, float(n))
 
 
-def _fill(store: InMemoryInvocationStore, count: int, size: int = 8) -> None:
+def _fill(store: SqliteStore, count: int, size: int = 8) -> None:
     for n in range(count):
         store.add(_call(n, size))
 
@@ -112,14 +113,60 @@ def test_the_status_tally_follows_every_transition() -> None:
     assert store.status_counts() == {}
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_status_tally_matches_a_recount_after_any_sequence_of_changes(seed: int) -> None:
+    rng = random.Random(seed)
+    store = InMemoryInvocationStore(max_invocations=40)
+    added, now = 0, 0.0
+    for _ in range(300):
+        now += rng.random()
+        ref = rng.choice([FUNCTION, FUNCTION._replace(name="other")])
+        function = ref.short_urn
+        step = rng.randrange(8)
+        if step <= 1:
+            store.add_many(
+                [Invocation(f"id-{added + k}", DEFAULT_PROJECT_ID, ref, b"{}", now) for k in range(rng.randrange(1, 6))]
+            )
+            added = store.counters().accepted
+        elif step == 2:
+            store.claim(function, rng.randrange(1, 8), now, now + rng.random(), most=rng.randrange(1, 5))
+        elif step == 3:
+            ending = rng.choice([Ending("SUCCESS", 0, ""), Ending("FAIL", 500, "no")])
+            store.finish(function, ending, rng.randrange(3), now)
+        elif step == 4:
+            store.discard_older(function, now - rng.random() * 5, now)
+        elif step == 5 and added:
+            store.cancel(function, f"id-{rng.randrange(added)}", now)
+        elif step == 6:
+            store.recover()
+        elif rng.random() < 0.1:
+            store.clear()
+        assert store.status_counts() == _recount(store)
+
+
 def test_a_file_made_before_the_tally_is_counted_once_when_opened(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     store = SqliteStore(path=path)
     _fill(store, 5)
     store.claim(FUNCTION.short_urn, 10, now=10.0, due_at=11.0, most=2)
-    store._db.executescript("DROP TRIGGER status_moved; DROP TRIGGER status_removed; DROP TABLE status_count;")
+    store._db.execute("DROP TABLE status_count")
     store.close()
     reopened = SqliteStore(path=path)
     assert reopened.status_counts() == {"RUNNING": 2, "WAIT": 3}
     reopened.close()
     assert SqliteStore(path=path).status_counts() == {"RUNNING": 2, "WAIT": 3}  # not counted twice
+
+
+def test_aged_events_are_discarded_oldest_first_a_batch_per_pass() -> None:
+    store = InMemoryInvocationStore(max_invocations=10_000)
+    store.add_many([_call(n) for n in range(2_500)])  # accepted at n seconds
+    fn = FUNCTION.short_urn
+    assert store.discard_older(fn, accepted_before=0.0, now=9e3) == []  # the oldest is young enough
+    first = store.discard_older(fn, accepted_before=2_200.0, now=9e3)
+    second = store.discard_older(fn, accepted_before=2_200.0, now=9e3)
+    third = store.discard_older(fn, accepted_before=2_200.0, now=9e3)
+    assert first == [f"id-{n}" for n in range(DISCARD_BATCH)]
+    assert second == [f"id-{n}" for n in range(DISCARD_BATCH, 2 * DISCARD_BATCH)]
+    assert third == [f"id-{n}" for n in range(2 * DISCARD_BATCH, 2_200)]
+    assert store.discard_older(fn, accepted_before=2_200.0, now=9e3) == []
+    assert store.status_counts() == {"DISCARD": 2_200, "WAIT": 300}

@@ -48,22 +48,13 @@ CREATE TABLE IF NOT EXISTS invocation (
 CREATE INDEX IF NOT EXISTS by_function ON invocation (fn, seq);
 CREATE INDEX IF NOT EXISTS by_status ON invocation (status, fn, seq);
 CREATE INDEX IF NOT EXISTS by_due ON invocation (fn, due_at) WHERE status = 'RUNNING';
--- Each engine pass looks for events past their age: without this, it walked every waiting run (100 ms
--- with 300k waiting) and held the store meanwhile.
-CREATE INDEX IF NOT EXISTS by_age ON invocation (fn, accepted_at) WHERE status = 'WAIT';
--- Runs per status, kept by triggers: counting them on each listing took 25 ms with 300k stored, and the
--- listing held the store meanwhile. A file made before the tally existed is counted once, here. New
--- rows are all WAIT, and add_many counts them per batch: a trigger per row cost 7 us of each call.
+-- Runs per status other than WAIT (the rest of `retained`, so accepting a call writes no tally):
+-- counting them on each listing took 25 ms with 300k stored, holding the store. Each statement that
+-- moves runs adds its own counts (see _move); a trigger per row made the engine's transactions twice
+-- as long. A file made before the tally existed is counted once, here.
 CREATE TABLE IF NOT EXISTS status_count (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO status_count SELECT status, COUNT(*) FROM invocation
-    WHERE NOT EXISTS (SELECT 1 FROM status_count) GROUP BY status;
-CREATE TRIGGER IF NOT EXISTS status_moved AFTER UPDATE OF status ON invocation WHEN OLD.status <> NEW.status BEGIN
-    UPDATE status_count SET n = n - 1 WHERE status = OLD.status;
-    INSERT INTO status_count VALUES (NEW.status, 1) ON CONFLICT (status) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS status_removed AFTER DELETE ON invocation BEGIN
-    UPDATE status_count SET n = n - 1 WHERE status = OLD.status;
-END;
+    WHERE status <> 'WAIT' AND NOT EXISTS (SELECT 1 FROM status_count) GROUP BY status;
 CREATE TABLE IF NOT EXISTS counters (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     accepted INTEGER NOT NULL, evicted INTEGER NOT NULL, retained INTEGER NOT NULL, bytes INTEGER NOT NULL
@@ -88,6 +79,7 @@ _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
 MAX_NOTIFICATIONS = 10_000
 CHECKPOINT_EVERY = 0.1  # seconds
+DISCARD_BATCH = 1000  # aged-out events discarded per engine pass, oldest first
 WAL_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a reset WAL is truncated to
 
 
@@ -191,10 +183,6 @@ class SqliteStore:
         size = sum(len(i.body) for i in invocations)
         with self._write() as db:
             db.executemany(f"INSERT INTO invocation ({_CALL}, fn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            db.execute(
-                "INSERT INTO status_count VALUES ('WAIT', ?) ON CONFLICT (status) DO UPDATE SET n = n + excluded.n",
-                (len(rows),),
-            )
             retained, total = db.execute(
                 "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
                 "RETURNING retained, bytes",
@@ -203,8 +191,10 @@ class SqliteStore:
             # The newest call stays even when its body alone is over the byte bound.
             while retained > 1 and (retained > self.max_invocations or total > self.max_body_bytes):
                 gone = db.execute(
-                    "DELETE FROM invocation WHERE seq = (SELECT MIN(seq) FROM invocation) RETURNING length(body)"
+                    "DELETE FROM invocation WHERE seq = (SELECT MIN(seq) FROM invocation) "
+                    "RETURNING length(body), status"
                 ).fetchone()
+                _tally(db, gone[1], -1)
                 retained, total = db.execute(
                     "UPDATE counters SET evicted = evicted + 1, retained = retained - 1, bytes = bytes - ? "
                     "RETURNING retained, bytes",
@@ -235,6 +225,7 @@ class SqliteStore:
         with self._write() as db:
             db.execute("DELETE FROM invocation")
             db.execute("UPDATE counters SET retained = 0, bytes = 0")
+            db.execute("UPDATE status_count SET n = 0")
 
     def counters(self) -> Counters:
         with self._lock:
@@ -283,8 +274,10 @@ class SqliteStore:
 
     def status_counts(self) -> dict[str, int]:
         with self._lock:
-            rows = self._db.execute("SELECT status, n FROM status_count WHERE n > 0 ORDER BY status").fetchall()
-        return dict(rows)
+            (retained,) = self._db.execute("SELECT retained FROM counters").fetchone()
+            counts = dict(self._db.execute("SELECT status, n FROM status_count WHERE n > 0").fetchall())
+        counts["WAIT"] = retained - sum(counts.values())
+        return {status: counts[status] for status in sorted(counts) if counts[status] > 0}
 
     def claim(self, function: str, limit: int, now: float, due_at: float, *, most: int) -> int:
         """Start the oldest waiting runs of `function`, up to `limit` running and `most` at once."""
@@ -295,11 +288,13 @@ class SqliteStore:
             free = min(limit - running, most)
             if free <= 0:
                 return 0
-            return db.execute(
+            started = db.execute(
                 "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ? "
                 "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?)",
                 (now, due_at, function, free),
             ).rowcount
+            _move(db, "WAIT", "RUNNING", started)
+            return started
 
     def finish(self, function: str, ending: Ending, retries: int, now: float) -> list[str]:
         """End the function's runs that are due: failed ones with attempts left queue again (WAIT).
@@ -309,25 +304,37 @@ class SqliteStore:
         due = "WHERE status = 'RUNNING' AND fn = ? AND due_at <= ?"
         with self._write() as db:
             if ending.status != "SUCCESS":
-                db.execute(
+                again = db.execute(
                     f"UPDATE invocation SET status = 'WAIT', due_at = NULL {due} AND attempts <= ?",
                     (function, now, retries),
-                )
+                ).rowcount
+                _move(db, "RUNNING", "WAIT", again)
             rows = db.execute(
                 "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL "
                 f"{due} RETURNING request_id",
                 (ending.status, now, ending.error_code, ending.error_message, function, now),
             ).fetchall()
+            _move(db, "RUNNING", ending.status, len(rows))
         return [r[0] for r in rows]
 
     def discard_older(self, function: str, accepted_before: float, now: float) -> list[str]:
+        """Discard waiting events older than `accepted_before`, oldest first, DISCARD_BATCH at most.
+
+        Waiting runs are taken in the order they came, so when the oldest is young enough nothing is:
+        one indexed row answers the common case. Walking every waiting run took 100 ms with 300k waiting.
+        """
+        oldest = "SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?"
         with self._write() as db:
+            first = db.execute(f"SELECT accepted_at FROM invocation WHERE seq = ({oldest})", (function, 1)).fetchone()
+            if first is None or first[0] >= accepted_before:
+                return []
             rows = db.execute(
                 "UPDATE invocation SET status = 'DISCARD', end_time = ?, error_code = -1, "
                 "error_message = 'event discarded: older than max_async_event_age_in_seconds' "
-                "WHERE status = 'WAIT' AND fn = ? AND accepted_at < ? RETURNING request_id",
-                (now, function, accepted_before),
+                f"WHERE seq IN ({oldest}) AND accepted_at < ? RETURNING request_id",
+                (now, function, DISCARD_BATCH, accepted_before),
             ).fetchall()
+            _move(db, "WAIT", "DISCARD", len(rows))
         return [r[0] for r in rows]
 
     def cancel(self, function: str, request_id: str, now: float) -> list[str] | None:
@@ -347,20 +354,24 @@ class SqliteStore:
                 return None
             if row[0] == "WAIT":
                 db.execute(stop + "WHERE request_id = ?", (now, request_id))
+                _move(db, "WAIT", "FAIL", 1)
                 return [request_id]
             if row[0] != "RUNNING":
                 return []
             rows = db.execute(
                 stop + "WHERE status = 'RUNNING' AND fn = ? RETURNING request_id", (now, function)
             ).fetchall()
+            _move(db, "RUNNING", "FAIL", len(rows))
         return [r[0] for r in rows]
 
     def recover(self) -> int:
         """After a restart, runs that were RUNNING when the process died queue again (WAIT)."""
         with self._write() as db:
-            return db.execute(
+            again = db.execute(
                 "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL WHERE status = 'RUNNING'"
             ).rowcount
+            _move(db, "RUNNING", "WAIT", again)
+            return again
 
     # The fault plan, shared by every process on the file
 
@@ -433,6 +444,21 @@ class SqliteStore:
                 (limit,),
             ).fetchall()
         return [Notification(*row) for row in rows]
+
+
+def _tally(db: sqlite3.Connection, status: str, change: int) -> None:
+    if change and status != "WAIT":
+        db.execute(
+            "INSERT INTO status_count VALUES (?, ?) ON CONFLICT (status) DO UPDATE SET n = n + excluded.n",
+            (status, change),
+        )
+
+
+def _move(db: sqlite3.Connection, source: str, target: str, count: int) -> None:
+    """`count` runs went from `source` to `target`, within the caller's transaction."""
+    if count and source != target:
+        _tally(db, source, -count)
+        _tally(db, target, count)
 
 
 def _invocation(row: tuple[str, str, str, str, str, bytes, float]) -> Invocation:
