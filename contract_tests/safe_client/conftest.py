@@ -37,6 +37,15 @@ class Sleeps(list[float]):
 
 # Where the `api` router is served for the "aiohttp" kind, while a test runs.
 _BRIDGED: dict[str, str] = {}
+# AsyncClients that make_invoker made: closed after each test, or aiohttp warns of an unclosed session.
+_OPEN: list[fgs.AsyncClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_async_clients() -> Iterator[None]:
+    yield
+    while _OPEN:
+        asyncio.run(_OPEN.pop().aclose())
 
 
 def make_invoker(kind: str, sleeps: Sleeps, **options: Any) -> tuple[Invoke, Callable[[str], None]]:
@@ -57,6 +66,7 @@ def make_invoker(kind: str, sleeps: Sleeps, **options: Any) -> tuple[Invoke, Cal
 
         return invoke, client.set_token
     async_client = fgs.AsyncClient(endpoint, project, token, sleep=sleeps.coro, **options)
+    _OPEN.append(async_client)
 
     def invoke_async(urn: str = URN, payload: Mapping[str, Any] | None = None) -> str:
         async def once() -> str:

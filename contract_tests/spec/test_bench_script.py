@@ -78,3 +78,12 @@ def test_latency_units(bench: ModuleType) -> None:
 def test_a_stdev_share_ending_in_50_percent_is_not_read_as_the_median(bench: ModuleType) -> None:
     out = WRK_OUTPUT.replace("Latency Distribution", "Req/Sec 2.64k 613.38 3.74k 90.50%\n  Latency Distribution")
     assert bench.parse_wrk(out).p50_ms == 0.72
+
+
+def test_rounds_are_summed_up_by_the_median_of_each_figure(bench: ModuleType) -> None:
+    rounds = [
+        bench.Load(5000.0, 1.0, 9.0, 100, 1),
+        bench.Load(6000.0, 3.0, 4.0, 200, 0),
+        bench.Load(7000.0, 2.0, 5.0, 300, 2),
+    ]
+    assert bench.median_load(rounds) == bench.Load(6000.0, 2.0, 5.0, 600, 3)
