@@ -228,7 +228,9 @@ def load(script: Path, scratch: Path) -> tuple[dict[str, dict[int, Load]], dict[
     """Each server's median row per connection count over LOAD_ROUNDS rounds, and the mocks' counts after.
 
     The three servers run side by side and take turns, in a fresh order each round, so a slow spell
-    of the machine weighs on all of them; an idle server costs the others next to nothing.
+    of the machine weighs on all of them; an idle server costs the others next to nothing. After each
+    round the mocks settle, their final statuses are counted, and their stores are cleared, so every
+    round starts from the store a single run would (a store three rounds deep made each page slower).
     """
     servers = {
         MOCK_MEMORY: mock_server(*EMULATED),
@@ -236,7 +238,7 @@ def load(script: Path, scratch: Path) -> tuple[dict[str, dict[int, Load]], dict[
         PRISM_NAME: prism_server(),
     }
     rows: dict[str, dict[int, list[Load]]] = {name: {c: [] for c in CONNECTIONS} for name in servers}
-    recorded: dict[str, dict[str, int]] = {}
+    recorded: dict[str, dict[str, int]] = {MOCK_MEMORY: {}, MOCK_FILE: {}}
     with ExitStack() as running:
         urls = {name: running.enter_context(_server(*server)) for name, server in servers.items()}
         for base_url in urls.values():
@@ -248,11 +250,14 @@ def load(script: Path, scratch: Path) -> tuple[dict[str, dict[int, Load]], dict[
                 rng.shuffle(order)
                 for name in order:
                     rows[name][c].append(wrk(urls[name], c, script))
-        for name in (MOCK_MEMORY, MOCK_FILE):
-            counts = _settled(urls[name])
+            for name, counts in recorded.items():
+                settled = _settled(urls[name])
+                for key, count in settled.items():  # accepted is a running total; statuses start again
+                    counts[key] = count if key == "accepted" else counts.get(key, 0) + count
+                httpx.delete(urls[name] + "/_mock/invocations", timeout=30).raise_for_status()
+        for name, counts in recorded.items():
             seen = sum(r.completed - r.non_2xx for by_c in rows[name].values() for r in by_c)
             counts["2xx seen by wrk"] = seen + 200
-            recorded[name] = counts
     return {name: {c: median_load(loads) for c, loads in by_c.items()} for name, by_c in rows.items()}, recorded
 
 
