@@ -216,6 +216,27 @@ def test_an_unexpected_error_of_one_call_is_raised_in_its_place(kind: str) -> No
     assert isinstance(raised, RuntimeError)
 
 
+def test_a_call_that_raises_cancelled_error_ends_the_async_fanout_instead_of_hanging_it() -> None:
+    class Cancelling(FakeAsyncClient):
+        async def invoke_async(self, function_urn: str, payload: Mapping[str, Any]) -> str:
+            if payload["n"] == 3:
+                raise asyncio.CancelledError  # e.g. a custom client's own timeout, leaking out
+            return await super().invoke_async(function_urn, payload)
+
+    taken: Outcomes = []
+
+    async def consume() -> None:
+        async for outcome in ainvoke_many(Cancelling(FakeClient()), URN, ({"n": n} for n in range(20)), concurrency=4):
+            taken.append(outcome)
+
+    async def bounded() -> None:
+        await asyncio.wait_for(consume(), timeout=10)
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(bounded())
+    assert taken == ["rid-0", "rid-1", "rid-2"]
+
+
 def test_the_async_fanout_keeps_order_when_calls_finish_in_any_order() -> None:
     """Each call takes its own random time: many workers finish out of turn, and the window fills up."""
     rng = random.Random(3)

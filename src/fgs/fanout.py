@@ -279,6 +279,9 @@ async def _in_order_tasks(
                     slot.set_result(await call(payload))
                 except Exception as exc:
                     slot.set_exception(exc)
+                except BaseException:
+                    slot.cancel()  # a CancelledError out of the call: the reader must not wait for this slot
+                    raise
         finally:
             tell_reader()
 
