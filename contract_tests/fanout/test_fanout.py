@@ -237,6 +237,67 @@ def test_a_call_that_raises_cancelled_error_ends_the_async_fanout_instead_of_han
     assert taken == ["rid-0", "rid-1", "rid-2"]
 
 
+def test_an_async_source_that_waits_is_read_no_further_than_the_window() -> None:
+    """Workers queue for a source that awaits: each must ask again, in its turn, whether the window is full."""
+    read = consumed = most_ahead = 0
+
+    async def source() -> AsyncIterator[Mapping[str, Any]]:
+        nonlocal read, most_ahead
+        for n in range(200):
+            await asyncio.sleep(0.0005)
+            read += 1
+            most_ahead = max(most_ahead, read - consumed)
+            yield {"n": n}
+
+    async def consume() -> Outcomes:
+        nonlocal consumed
+        outcomes: Outcomes = []
+        async for outcome in ainvoke_many(FakeAsyncClient(FakeClient()), URN, source(), concurrency=8):
+            consumed += 1
+            outcomes.append(outcome)
+            await asyncio.sleep(0.002)  # a slow reader: the window fills
+        return outcomes
+
+    assert asyncio.run(consume()) == [f"rid-{n}" for n in range(200)]
+    assert most_ahead <= WINDOW * 8 + 1
+
+
+def test_an_async_source_that_would_block_after_its_end_is_not_read_again() -> None:
+    """A queue with an end marker: once it has ended, no worker may wait on it for more."""
+
+    async def consume() -> Outcomes:
+        queue: asyncio.Queue[Mapping[str, Any] | None] = asyncio.Queue()
+
+        async def produce() -> None:  # slowly: workers queue for the source while one waits on it
+            for n in range(10):
+                await asyncio.sleep(0.002)
+                await queue.put({"n": n})
+            await queue.put(None)
+
+        producer = asyncio.ensure_future(produce())
+
+        class Source:  # not a generator: asked again after its end, it waits on the queue
+            def __aiter__(self) -> Source:
+                return self
+
+            async def __anext__(self) -> Mapping[str, Any]:
+                payload = await queue.get()
+                if payload is None:
+                    raise StopAsyncIteration
+                return payload
+
+        outcomes = ainvoke_many(FakeAsyncClient(FakeClient()), URN, Source(), concurrency=4)
+        taken = await asyncio.wait_for(_collect(outcomes), timeout=10)
+        await producer
+        return taken
+
+    assert asyncio.run(consume()) == [f"rid-{n}" for n in range(10)]
+
+
+async def _collect(outcomes: AsyncIterator[str | fgs.FgsError]) -> Outcomes:
+    return [outcome async for outcome in outcomes]
+
+
 def test_the_async_fanout_keeps_order_when_calls_finish_in_any_order() -> None:
     """Each call takes its own random time: many workers finish out of turn, and the window fills up."""
     rng = random.Random(3)

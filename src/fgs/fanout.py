@@ -25,12 +25,10 @@ import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any, Protocol, TypeVar
 
 from fgs.errors import FgsError, RateLimitError
-
-if TYPE_CHECKING:
-    from asyncio import Future as AsyncFuture
 
 DEFAULT_CONCURRENCY = 16
 WINDOW = 2  # payloads held per worker: one in flight, one ready, so a worker never waits on the reader
@@ -251,7 +249,7 @@ async def _in_order_tasks(
         if news is not None and not news.done():
             news.set_result(None)
 
-    take = _taker(payloads, window)
+    take, turn = _taker(payloads)
 
     async def worker() -> None:
         nonlocal ended, room
@@ -263,25 +261,35 @@ async def _in_order_tasks(
                     await room
                     continue
                 slot = loop.create_future()
-                try:
-                    payload = await take(slot)
-                except StopAsyncIteration:
-                    ended = True
-                    return
-                except Exception as exc:  # the payloads' own error: raised after the outcomes before it
-                    ended = True
+                # An async source is read one worker at a time: while one waits for it, the others queue
+                # here, so whether the payloads ran out or the window filled is asked again in turn.
+                async with turn:
+                    if ended or len(window) >= most:
+                        continue
+                    try:
+                        payload = await take()
+                    except StopAsyncIteration:
+                        ended = True
+                        return
+                    except Exception as exc:  # the payloads' own error: raised after the outcomes before it
+                        ended = True
+                        window.append(slot)
+                        slot.set_exception(exc)
+                        return
+                    finally:
+                        tell_reader()
                     window.append(slot)
-                    slot.set_exception(exc)
-                    return
-                finally:
-                    tell_reader()
                 try:
-                    slot.set_result(await call(payload))
+                    outcome = await call(payload)
                 except Exception as exc:
-                    slot.set_exception(exc)
+                    if not slot.done():  # the reader may have been cancelled meanwhile
+                        slot.set_exception(exc)
                 except BaseException:
                     slot.cancel()  # a CancelledError out of the call: the reader must not wait for this slot
                     raise
+                else:
+                    if not slot.done():
+                        slot.set_result(outcome)
         finally:
             tell_reader()
 
@@ -310,37 +318,32 @@ async def _in_order_tasks(
 
 
 def _taker(
-    payloads: Iterable[T] | AsyncIterable[T], window: deque[AsyncFuture[Outcome]]
-) -> Callable[[AsyncFuture[Outcome]], Awaitable[T]]:
-    """Takes the next payload and, in the same step, puts the slot for its outcome at the window's end.
+    payloads: Iterable[T] | AsyncIterable[T],
+) -> tuple[Callable[[], Awaitable[T]], AbstractAsyncContextManager[Any]]:
+    """How to take the next payload (StopAsyncIteration when there is none), and the turn to take it in.
 
-    A plain iterable is read without a pause, so taking and claiming cannot interleave between workers;
-    an async iterable is read under a lock, one worker at a time.
+    A plain iterable is read without a pause, so workers cannot interleave and need no turn; an async
+    iterable is read under a lock.
     """
     import asyncio
 
     if not isinstance(payloads, AsyncIterable):
         iterator = iter(payloads)
 
-        async def take_next(slot: AsyncFuture[Outcome]) -> T:
+        async def take_next() -> T:
             try:
-                payload = next(iterator)
+                return next(iterator)
             except StopIteration:
                 raise StopAsyncIteration from None
-            window.append(slot)
-            return payload
 
-        return take_next
+        return take_next, nullcontext()
 
-    source, lock = aiter(payloads), asyncio.Lock()
+    source = aiter(payloads)
 
-    async def take_next_async(slot: AsyncFuture[Outcome]) -> T:
-        async with lock:
-            payload = await anext(source)
-            window.append(slot)
-            return payload
+    async def take_next_async() -> T:
+        return await anext(source)
 
-    return take_next_async
+    return take_next_async, asyncio.Lock()
 
 
 __all__ = ["AsyncInvoker", "Pacer", "SyncInvoker", "ainvoke_many", "invoke_many"]
