@@ -10,7 +10,7 @@ import pytest
 from fgs_mock import DEFAULT_PROJECT_ID, Backend, SqliteStore
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour, split_function_option
 from fgs_mock.engine import CANCELED_CODE, Engine
-from fgs_mock.store import Run
+from fgs_mock.store import DISCARD_BATCH, Run
 
 P = DEFAULT_PROJECT_ID
 
@@ -122,6 +122,19 @@ def test_an_event_older_than_its_max_age_is_discarded(store: SqliteStore, clock:
     clock.now += 10.5
     backend.engine.step()
     assert _status(backend, [first, second]) == ["RUNNING", "DISCARD"]  # only waiting events age out
+
+
+def test_aged_events_past_one_discard_batch_are_all_discarded_and_none_started(
+    store: SqliteStore, clock: Clock
+) -> None:
+    backend = _backend(store, clock, many=Behaviour(duration=100, concurrency=1000))
+    store.put_config(f"{P}:default:many:latest", json.dumps({"max_async_event_age_in_seconds": 10}), clock.now)
+    ids = _invoke(backend, "many", DISCARD_BATCH + 500)
+    clock.now += 11
+    backend.engine.step()
+    backend.engine.step()
+    assert store.status_counts() == {"DISCARD": DISCARD_BATCH + 500}
+    assert _status(backend, ids[-1:]) == ["DISCARD"]
 
 
 def test_speed_divides_durations_and_ages(store: SqliteStore, clock: Clock) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from fgs_mock import DEFAULT_PROJECT_ID, InMemoryInvocationStore, Invocation
-from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, MAX_PAGE, Ending
-from fgs_mock.store.sqlite import DISCARD_BATCH, SqliteStore
+from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, DISCARD_BATCH, MAX_PAGE, Ending
+from fgs_mock.store.sqlite import SqliteStore
 from fgs_mock.urn import FunctionRef
 
 FUNCTION = FunctionRef(DEFAULT_PROJECT_ID, "default", "hello", "latest")

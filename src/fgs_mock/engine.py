@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour
-from fgs_mock.store import Ending, InvocationStore, Notification, Status
+from fgs_mock.store import DISCARD_BATCH, Ending, InvocationStore, Notification, Status
 
 DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function has no async config
 DEFAULT_RETRIES = 1
@@ -93,7 +93,10 @@ class Engine:
             with self.store.transaction():
                 finished = self.store.finish(function, ending, settings.retries, now)
                 discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
-                started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
+                # A full batch may have left older events waiting: they are discarded next, never started.
+                started = 0
+                if len(discarded) < DISCARD_BATCH:
+                    started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
             for request_id in finished:
                 self._notify(request_id, function, ending.status, settings, now)
             for request_id in discarded:

@@ -7,6 +7,7 @@ durable file that several worker processes can share. `InMemoryInvocationStore` 
 from fgs_mock.store.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INVOCATIONS,
+    DISCARD_BATCH,
     MAX_PAGE,
     STATUSES,
     TERMINAL,
@@ -26,6 +27,7 @@ from fgs_mock.store.sqlite import InMemoryInvocationStore, SqliteStore
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_MAX_INVOCATIONS",
+    "DISCARD_BATCH",
     "MAX_PAGE",
     "STATUSES",
     "TERMINAL",

@@ -18,6 +18,7 @@ from fgs_mock.urn import FunctionRef
 DEFAULT_MAX_INVOCATIONS = 10_000
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_PAGE = 1000
+DISCARD_BATCH = 1000  # aged-out events discarded per engine pass, oldest first
 
 Status = Literal["WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD"]
 STATUSES: tuple[Status, ...] = ("WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD")
