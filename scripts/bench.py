@@ -371,7 +371,7 @@ def main() -> None:
     command, port = mock_server(*bench_wait.MOCK_FLAGS)
     with _server(command, port) as base_url:
         costs = per_call(base_url)
-        flight, ceiling = bench_client.in_flight(base_url), bench_client.ceiling(base_url)
+        flight, ceiling = bench_client.split_ceiling(bench_client.in_flight(base_url))
         waits = [bench_wait.wait_latency(base_url, poll) for poll in bench_wait.POLLS]
     base = costs["raw httpx"]
     lines += [

@@ -105,3 +105,25 @@ def test_a_turn_ends_at_its_call_count_or_its_time_and_counts_failures(
     assert (turn.done, turn.failed, calls) == (50, 5, 50)
     monkeypatch.setattr(bench, "TURN_SECONDS", 0.0)
     assert asyncio.run(bench._flood(bench.Turn(), 4, call)).end().done == 0
+
+
+def test_paired_ratios_show_their_spread_and_the_medians_of_the_table_beside_them(bench: ModuleType) -> None:
+    wrk = {"client": bench.CEILING, 1: 1.0, 8: 1.0, 64: 2000.0, 256: 2000.0}
+    raw = {"client": bench.BASE, 1: 1.0, 8: 1.0, 64: 1000.0, 256: 1000.0}
+    paired = {n: 0.8 for n in (1, 8, 64, 256)}
+    spread = {n: (0.6, 0.9) for n in (1, 8, 64, 256)}
+    fgs_row = {"client": "fgs.AsyncClient", 1: 1.0, 8: 1.0, 64: 680.0, 256: 690.0, bench.BASE: paired}
+    fgs_row[bench.RANGE] = {bench.BASE: spread}
+    many = {"client": "AsyncClient.invoke_many", 1: 1.0, 8: 1.0, 64: 900.0, 256: 900.0}
+    text = bench.report([fgs_row, many, raw], wrk, {"fgs.Client": 1.0, "fgs.Client, AccessKey (signed)": 1.0}, [])
+    assert "| fgs.AsyncClient / raw aiohttp | 0.80x (0.60-0.90) | 0.80x (0.60-0.90) |" in text
+    assert "fgs.AsyncClient >= 0.70x raw aiohttp at 64 and 256: met." in text
+    assert "instead: fgs.AsyncClient / raw aiohttp.ClientSession: 0.68x at 64, 0.69x at 256." in text
+
+
+def test_a_wrk_turn_counts_requests_over_the_seconds_wrk_reports(bench: ModuleType) -> None:
+    out = "Running 3s test @ http://127.0.0.1:1/x\n  17544 requests in 3.01s, 3.1MB read\nRequests/sec: 5828.6\n"
+    assert bench.wrk_count(out) == (17544, 3.01)
+    assert bench.wrk_count("  12 requests in 750.00ms, 1KB read") == (12, 0.75)
+    with pytest.raises(RuntimeError, match="not understood"):
+        bench.wrk_count("unable to connect")
