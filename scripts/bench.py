@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import bench_client
 import bench_memory
@@ -38,8 +37,7 @@ from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
 PRISM = ROOT / "scripts" / "npm" / "node_modules" / ".bin" / "prism"
-PATH = f"/v2/{DEFAULT_PROJECT_ID}/fgs/functions/{quote(DEFAULT_FUNCTION_URN, safe='')}/invocations-async"
-PAYLOAD = {"body": {"k": "v"}}
+PATH, PAYLOAD, CHILD_ENV = bench_client.PATH, bench_client.PAYLOAD, bench_client.CHILD_ENV
 CALLS = 2000
 AK, SK = bench_client.AK, bench_client.SK
 # Three rounds, the servers taking turns within each: one 5 s row on a drifting machine moved the file
@@ -47,7 +45,6 @@ AK, SK = bench_client.AK, bench_client.SK
 LOAD_SECONDS, CONNECTIONS, LOAD_ROUNDS = 5, (1, 10, 64), 3
 # Children inherit neither: PYTHONDONTWRITEBYTECODE would make import timings include compiling every
 # module, and an FGS_ENDPOINT would turn the timed `make contract` into a live run.
-CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("FGS_")}
 
 
 def _free_port() -> int:
@@ -490,10 +487,9 @@ def main() -> None:
         "",
         f"Whole benchmark: {time.perf_counter() - began:.0f} s.",
     ]
-    report = "\n".join(lines) + "\n"
-    (REPORTS / "bench.md").write_text(report, encoding="utf-8")
+    _save(lines)
     plot(costs, loads, REPORTS / "bench.png")
-    print(report)
+    print("\n".join(lines))
     print(f"written: {REPORTS / 'bench.md'}, {REPORTS / 'bench.png'}")
 
 

@@ -19,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
@@ -172,7 +173,14 @@ def in_flight(base_url: str, runs: Mapping[str, Run] = ASYNC_RUNS, rounds: int =
     and highest of them. A round of untimed turns first warms up the mock and the clients.
     """
     turns: dict[str, Callable[[str, int], Turn]] = {name: _in_loop(run) for name, run in runs.items()}
-    turns[CEILING] = wrk_turn
+    scratch = tempfile.TemporaryDirectory()
+    script = Path(scratch.name) / "post.lua"
+    script.write_text(
+        f"wrk.method = \"POST\"\nwrk.body = '{json.dumps(PAYLOAD)}'\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["X-Auth-Token"] = "{DEFAULT_TOKEN}"\n'
+    )
+    turns[CEILING] = lambda base_url, n: wrk_turn(base_url, n, script)
     samples: dict[str, dict[int, list[float]]] = {name: {n: [] for n in IN_FLIGHT} for name in turns}
     failed = dict.fromkeys(turns, 0)
     order, rng = list(turns), random.Random(12)
@@ -184,7 +192,8 @@ def in_flight(base_url: str, runs: Mapping[str, Run] = ASYNC_RUNS, rounds: int =
             for name in order:
                 turn = turns[name](base_url, n)
                 failed[name] += turn.failed
-                samples[name][n].append(turn.done / turn.seconds)
+                samples[name][n].append((turn.done - turn.failed) / turn.seconds)  # answered calls only
+    scratch.cleanup()
     rows = []
     for name, by_n in samples.items():
         row: Row = {"client": name, "failed": failed[name], **{n: statistics.median(v) for n, v in by_n.items()}}
@@ -207,15 +216,8 @@ def split_ceiling(rows: list[Row]) -> tuple[list[Row], Row]:
     return [r for r in rows if r["client"] != CEILING], next(r for r in rows if r["client"] == CEILING)
 
 
-def wrk_turn(base_url: str, n: int) -> Turn:
-    """The mock's own ceiling: wrk for TURN_SECONDS with `n` connections, the same request."""
-    script = ROOT / "reports" / "bench_client.lua"
-    script.parent.mkdir(exist_ok=True)
-    script.write_text(
-        f"wrk.method = \"POST\"\nwrk.body = '{json.dumps(PAYLOAD)}'\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["X-Auth-Token"] = "{DEFAULT_TOKEN}"\n'
-    )
+def wrk_turn(base_url: str, n: int, script: Path) -> Turn:
+    """The mock's own ceiling: wrk for TURN_SECONDS with `n` connections, posting as `script` says."""
     out = subprocess.run(
         ["wrk", "-t1", f"-c{n}", f"-d{TURN_SECONDS:g}s", "-s", str(script), base_url + PATH],
         capture_output=True,

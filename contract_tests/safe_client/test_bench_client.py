@@ -6,6 +6,7 @@ The benchmark itself runs with `python scripts/bench_client.py`, never in tests.
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -127,3 +128,28 @@ def test_a_wrk_turn_counts_requests_over_the_seconds_wrk_reports(bench: ModuleTy
     assert bench.wrk_count("  12 requests in 750.00ms, 1KB read") == (12, 0.75)
     with pytest.raises(RuntimeError, match="not understood"):
         bench.wrk_count("unable to connect")
+
+
+def test_in_flight_counts_only_answered_calls_and_pairs_each_round(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def turn(done: int, failed: int = 0) -> Any:
+        made = bench.Turn()
+        made.done, made.failed, made.seconds = done, failed, 1.0
+        return made
+
+    async def raw(base_url: str, n: int) -> Any:
+        return turn(100)
+
+    async def failing(base_url: str, n: int) -> Any:
+        return turn(100, failed=60)  # fast, but most calls failed
+
+    monkeypatch.setattr(bench, "wrk_turn", lambda base_url, n, script: turn(200))
+    rows = bench.in_flight("http://127.0.0.1:9", {bench.BASE: raw, "failing": failing}, rounds=2)
+    flight, ceiling = bench.split_ceiling(rows)
+    by = {row["client"]: row for row in flight}
+    assert by["failing"][64] == 40.0
+    assert by["failing"][bench.BASE][64] == 0.4
+    assert by["failing"][bench.CEILING][256] == 0.2
+    assert by["failing"]["failed"] == 60 * 2 * len(bench.IN_FLIGHT)  # reported; the warm-up turn is not counted
+    assert ceiling[8] == 200.0
