@@ -17,15 +17,16 @@ from urllib.parse import quote
 
 import httpx
 
+from fgs._lifecycle import QUERY_TIME
 from fgs._signing import canonical_query
+from fgs.models import InvocationStatus
 from fgs_conformance.expectations import ContractBreak, check_accepted, observe
 from fgs_conformance.shapes import check_shape, route
 from fgs_conformance.signing import credential_headers
 from fgs_conformance.target import Target
 
-STATUSES = ("WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD")
-TERMINAL = frozenset({"SUCCESS", "FAIL", "DISCARD"})
-QUERY_TIME = "%Y-%m-%dT%H:%M:%S"
+STATUSES = tuple(status.value for status in InvocationStatus)
+TERMINAL = frozenset(status.value for status in InvocationStatus if status.terminal)
 MAX_PAGES = 60  # a listing that needs more pages than this is cut short, and the check says so
 POLL = 0.1  # the first pause between queries about one run; each next one is longer, up to POLL_MAX
 POLL_MAX = 2.0

@@ -48,9 +48,7 @@ class InProcessTransport(httpx.BaseTransport):
             future.cancel()  # the app sees the client leave, as over a socket
             raise httpx.ReadTimeout(f"no answer within {timeout} s", request=request) from None
         except _Dropped:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            ) from None
+            raise httpx.RemoteProtocolError(DISCONNECTED, request=request) from None
         # A stream, not content=: content is read at once, and fgs.Client reads the stream itself.
         return httpx.Response(status, headers=headers, stream=httpx.ByteStream(body), request=request)
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fgs_mock.engine import DEFAULT_EVENT_AGE, DEFAULT_RETRIES
 from fgs_mock.models import Backend
 from fgs_mock.store import STATUSES, Query, Run, Status
 from fgs_mock.urn import FunctionRef
@@ -197,8 +198,8 @@ def _destination(value: object, key: str) -> dict[str, str]:
 def validate_config(args: dict[str, Any]) -> dict[str, Any]:
     """The config to store, with the request table's defaults; keys the page does not list are dropped."""
     config: dict[str, Any] = {
-        "max_async_event_age_in_seconds": _integer(args, "max_async_event_age_in_seconds", 3600, 1, 86400),
-        "max_async_retry_attempts": _integer(args, "max_async_retry_attempts", 1, 0, 3),
+        "max_async_event_age_in_seconds": _integer(args, "max_async_event_age_in_seconds", DEFAULT_EVENT_AGE, 1, 86400),
+        "max_async_retry_attempts": _integer(args, "max_async_retry_attempts", DEFAULT_RETRIES, 0, 3),
         "enable_async_status_log": args.get("enable_async_status_log", False),
     }
     if type(config["enable_async_status_log"]) is not bool:

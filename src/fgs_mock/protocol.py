@@ -21,6 +21,8 @@ from typing import ClassVar
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from fgs_mock.faults import DROP
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -145,7 +147,7 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         # A planned drop (fgs_mock.faults): the app asks the server to close without answering.
-        self.scope["extensions"] = {"fgs_mock.drop": self.transport.close}  # type: ignore[dict-item]
+        self.scope["extensions"] = {DROP: self.transport.close}  # type: ignore[dict-item]
         self._in_head = self._started = True
         self._exact_head = self._header_count = 0
 

@@ -53,7 +53,6 @@ def _engine(app: ASGIApp) -> AbstractContextManager[object]:
 
 
 def _server(app: ASGIApp, sock: socket.socket, limits: Limits) -> uvicorn.Server:
-    _check_exposure(app, sock.getsockname()[0])
     # No access log and no lifespan: both cost time per request or at start and give nothing here.
     config = uvicorn.Config(
         app,
@@ -97,5 +96,6 @@ def serve_in_thread(app: ASGIApp, host: str = HOST, port: int = 0, limits: Limit
 
 
 def serve_forever(app: ASGIApp, sock: socket.socket, limits: Limits | None = None) -> None:
+    _check_exposure(app, sock.getsockname()[0])
     with _engine(app):
         _server(app, sock, limits or Limits()).run(sockets=[sock])
