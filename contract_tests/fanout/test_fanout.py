@@ -372,6 +372,37 @@ def test_a_429_pauses_the_sync_fanout_too() -> None:
     assert client.sends() == [(0, 0.0), (1, 0.0), (2, 0.0), (3, FIRST_PAUSE), (4, FIRST_PAUSE)]
 
 
+def test_threads_share_one_rate() -> None:
+    """Real time, four threads: the rate bounds the starts of all of them together, not of each."""
+    client = FakeClient(clock=time.monotonic)
+    began = time.monotonic()
+    outcomes = list(invoke_many(client, URN, ({"n": n} for n in range(20)), concurrency=4, rate=40))
+
+    assert outcomes == [f"rid-{n}" for n in range(20)]
+    times = sorted(t - began for _, t in client.sends())
+    assert all(i <= 40 * t + 1 for i, t in enumerate(times))  # one rate for four threads would allow 4x
+    assert times[-1] >= 19 / 40 - 0.01
+
+
+def test_a_429_pauses_every_thread_for_its_retry_after() -> None:
+    """Real time, four threads; each call takes 5 ms, so the calls already started are at most one a thread."""
+
+    def refuse(n: int) -> fgs.FgsError | None:
+        time.sleep(0.005)
+        return rate_limited(n, retry_after=0.3) if n == 3 else None
+
+    client = FakeClient(refuse, clock=time.monotonic)
+    outcomes = list(invoke_many(client, URN, ({"n": n} for n in range(24)), concurrency=4, pacer=Pacer()))
+
+    assert isinstance(outcomes[3], fgs.RateLimitError)
+    refused_at = next(t for kind, n, t in client.events if kind == "429")
+    later = sorted(
+        t for kind, _, t in client.events[client.events.index(("429", 3, refused_at)) + 1 :] if kind == "send"
+    )
+    assert len(later) >= 24 - WINDOW * 4
+    assert all(t >= refused_at + 0.3 - 0.01 for t in later[3:])  # all but those started before the pause
+
+
 def test_the_pause_doubles_while_429s_continue_and_a_success_resets_it() -> None:
     fake = FakeTime()
     pacer = Pacer(clock=fake.clock)
