@@ -76,3 +76,22 @@ def test_the_cap_is_settable(kind: str) -> None:
         outcome, _ = call(kind, peer.url, max_response_bytes=299)
     assert isinstance(outcome, fgs.ProtocolError)
     assert "limit of 299 bytes" in str(outcome)
+
+
+def _huge_refusal(peer: Peer, conn: socket.socket) -> None:
+    peer.read_request(conn)
+    peer.send(conn, b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n")
+    peer.send(conn, b'{"error_code":"FSS.1051","error_msg":"')
+    for _ in range(50_000_000 // len(CHUNK)):
+        peer.send(conn, CHUNK)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_huge_error_answer_stops_at_the_cap_and_keeps_no_body(kind: str) -> None:
+    with Peer(_huge_refusal) as peer:
+        outcome, peak = _measured(kind, peer.url, timeout=20.0)
+    assert isinstance(outcome, fgs.ProtocolError), outcome
+    assert (outcome.status, outcome.body, outcome.error_code) == (404, None, None)
+    assert "max_response_bytes" in str(outcome)
+    assert peak < PEAK_LIMIT
+    assert peer.sent < 40_000_000
