@@ -8,11 +8,14 @@ SPECTRAL := $(NPM_DIR)/node_modules/.bin/spectral
 PORT ?= 8080
 REPORTS := $(or $(FGS_REPORTS_DIR),reports)
 PYTEST := $(BIN)/pytest
+# Both cores; the conftest puts the timing tests in one xdist group and the package tests in another.
+PYTEST_WORKERS ?= 2
+SITE_DIR ?= site
 # Bytecode caching makes repeated pytest runs (the suite runs itself in child processes) much faster.
 unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint typecheck test contract mock bench
+.PHONY: help install generate check-generated lint typecheck docs test contract mock bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -38,8 +41,11 @@ typecheck: ## mypy --strict on hand-written and generated code
 	$(BIN)/mypy
 	$(BIN)/mypy --strict generated/fgs_client
 
-test: check-generated lint typecheck ## Everything CI runs: drift, lint, types, all tests
-	$(PYTEST) -p no:schemathesis --junitxml=$(REPORTS)/junit-unit.xml
+docs: ## Build the documentation site into $(SITE_DIR)/, offline; any warning fails
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(SITE_DIR)
+
+test: check-generated lint typecheck docs ## Everything CI runs: drift, lint, types, the site, all tests
+	$(PYTEST) -p no:schemathesis -n $(PYTEST_WORKERS) --dist loadgroup --junitxml=$(REPORTS)/junit-unit.xml
 	$(MAKE) --no-print-directory contract
 
 contract: ## Conformance suite (fgs-conformance) against FGS_ENDPOINT, or the embedded mock when unset

@@ -12,6 +12,45 @@ from contract_tests.support.vendor_docs import PRIMARY_PAGE, SKIP_REASON, docs_d
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "spec" / "openapi.yaml"
+TESTS = ROOT / "contract_tests"
+
+# Under `make test` (pytest-xdist, --dist loadgroup) each group runs on one worker. The package tests share
+# one wheel and one venv per extra, which are session fixtures, so per worker. The tests that measure time
+# or race real clocks run one after another, beside the rest rather than beside each other.
+PACKAGE_GROUP, TIMING_GROUP = "package", "timing"
+TIMING = (
+    "hostile/",
+    "fanout/test_fanout.py",
+    "fanout/test_durability.py",
+    "mock/test_durability.py",
+    "mock/test_faults.py",
+    "mock/test_fixture_lifecycle.py",
+    "mock/test_lifecycle_routes.py",
+    "auth/test_import_cost.py",
+    "auth/test_bench_signing.py",
+    "safe_client/test_bench_client.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "xdist_group(name): run every test of the group on one xdist worker")
+
+
+def xdist_group(relative: str) -> str | None:
+    if relative.startswith("package/"):
+        return PACKAGE_GROUP
+    return TIMING_GROUP if relative.startswith(TIMING) else None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            relative = item.path.relative_to(TESTS).as_posix()
+        except ValueError:
+            continue
+        group = xdist_group(relative)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

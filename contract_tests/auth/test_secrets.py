@@ -20,8 +20,9 @@ from contract_tests.auth.keys import (
     function_path,
 )
 from fgs import _iam
-from fgs.credentials import AccessKey, HttpResponse, Token, from_env
+from fgs.credentials import AccessKey, HttpResponse, Token
 from fgs.errors import FgsError
+from fgs.settings import from_env
 from fgs_mock.auth import AuthRefusal, KeyRing, TokenIssuer
 
 TOKEN = "canary-token-c0ffee"
@@ -103,12 +104,16 @@ def test_from_env_reads_the_sdks_variables_and_never_quotes_them() -> None:
         "HUAWEICLOUD_SDK_SECURITY_TOKEN": SECURITY_TOKEN,
         "HUAWEICLOUD_SDK_PROJECT_ID": PROJECT,
     }
-    credentials, project_id = from_env(env)
-    assert project_id == PROJECT
-    headers = credentials.apply("GET", url := ENDPOINT + function_path(), {}, b"", project_id=project_id, now=NOW)
+    settings = from_env(env)
+    assert settings.project_id == PROJECT
+    assert settings.credentials is not None
+    url = ENDPOINT + function_path()
+    headers = settings.credentials.apply("GET", url, {}, b"", project_id=PROJECT, now=NOW)
     assert headers == AccessKey(AK, SK, SECURITY_TOKEN).apply("GET", url, {}, b"", project_id=PROJECT, now=NOW)
     assert from_env({"HUAWEICLOUD_SDK_AK": AK, "HUAWEICLOUD_SDK_SK": SK}).project_id is None
-    with pytest.raises(FgsError, match="HUAWEICLOUD_SDK_SK") as caught:
+    for secret in (SK, SECURITY_TOKEN):  # the access key id is no secret
+        assert secret not in repr(settings)
+    with pytest.raises(FgsError, match="FGS_SECRET_KEY") as caught:
         from_env({"HUAWEICLOUD_SDK_AK": AK})
     assert AK not in _error_texts(caught.value)
 

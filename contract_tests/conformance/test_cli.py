@@ -128,9 +128,9 @@ def test_the_embedded_mock_is_used_without_an_endpoint(tmp_path: Path) -> None:
     assert "\nconformant\n" in result.stdout
 
 
-def test_the_readme_documents_every_check_exit_code_and_variable() -> None:
-    readme = (ROOT / "README.md").read_text()
-    ci = readme[readme.index("## Run the conformance suite in your CI") :]
+def test_the_docs_document_every_check_exit_code_and_variable() -> None:
+    page = (ROOT / "docs" / "conformance.md").read_text()
+    ci = page[page.index("## Run the conformance suite in your CI") :]
     assert "pip install 'fgs-async-contract[conformance]'" in ci
     for code in range(4):
         assert f"\n| {code} | " in ci
@@ -138,9 +138,9 @@ def test_the_readme_documents_every_check_exit_code_and_variable() -> None:
     for variable in (*variables, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES"):
         assert f"| `{variable}` |" in ci
     for name in checks.NAMES:
-        assert f"\n| `{name}` | " in readme
-    assert f"{len(ALL_BROKEN)} copies of the mock with one defect each fail" in readme
-    assert f"{len(BROKEN_LIFECYCLE)} more have a defect in the lifecycle operations" in readme
+        assert f"\n| `{name}` | " in page
+    assert f"{len(ALL_BROKEN)} copies of the mock with one defect each fail" in page
+    assert f"{len(BROKEN_LIFECYCLE)} more have a defect in the lifecycle operations" in page
 
 
 def test_a_zero_budget_preflight_costs_nothing_and_still_refuses_a_wrong_token(

@@ -68,8 +68,8 @@ def test_make_contract_passes_against_make_mock(make_mock: str, tmp_path: Path) 
     assert 0 < accepted <= 25  # FGS_MAX_INVOCATIONS defaults to 25 in live mode
 
 
-def test_readme_documents_the_mock_defaults() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_docs_document_the_mock_defaults() -> None:
+    readme = (ROOT / "docs" / "emulate.md").read_text()
     for variable, default in (
         ("FGS_AUTH_TOKEN", DEFAULT_TOKEN),
         ("FGS_PROJECT_ID", DEFAULT_PROJECT_ID),

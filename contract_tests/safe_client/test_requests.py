@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
@@ -122,10 +123,16 @@ def test_repr_hides_the_token(kind: str, sleeps: Sleeps) -> None:
 
 
 @pytest.mark.parametrize("cls", [fgs.Client, fgs.AsyncClient])
-def test_a_missing_argument_is_named_with_the_public_class(cls: type[fgs.Client]) -> None:
-    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) needs token= or credentials=$"):
+def test_a_missing_argument_is_named_with_the_public_class(
+    cls: type[fgs.Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [*os.environ]:
+        if name.startswith(("FGS_", "HUAWEICLOUD_SDK_")):
+            monkeypatch.delenv(name)
+    credential = r"token= or credentials= \(or FGS_AUTH_TOKEN, an access key or an IAM login\)"
+    with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) needs {credential}$"):
         cls("http://h", PROJECT)
-    everything = "endpoint=, project_id=, token= or credentials="
+    everything = rf"endpoint= \(or FGS_ENDPOINT\), project_id= \(or FGS_PROJECT_ID\), {credential}"
     with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) needs {everything}$"):
         cls()
     with pytest.raises(fgs.InvalidRequestError, match=rf"^{cls.__name__}\(\) takes token= or credentials=, not both$"):

@@ -9,7 +9,7 @@ Every error it raises derives from fgs.FgsError.
 from typing import TYPE_CHECKING
 
 from fgs.client import DEFAULT_RETRY, DEFAULT_TIMEOUT, AsyncClient, Client
-from fgs.credentials import AccessKey, Credentials, IamPassword, Token, from_env
+from fgs.credentials import AccessKey, Credentials, IamPassword, Token
 from fgs.errors import (
     ApiError,
     AuthenticationError,
@@ -28,6 +28,7 @@ from fgs.errors import (
 )
 from fgs.models import AsyncConfig, Destination, DestinationKind, Invocation, InvocationStatus
 from fgs.retry import NO_RETRY, RetryPolicy
+from fgs.settings import Settings, from_env
 
 if TYPE_CHECKING:
     __version__: str
@@ -68,6 +69,7 @@ __all__ = [
     "RequestTimeoutError",
     "RetryPolicy",
     "ServerError",
+    "Settings",
     "Token",
     "TransportError",
     "WaitTimeoutError",

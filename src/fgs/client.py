@@ -24,6 +24,7 @@ from fgs._lifecycle_methods import AsyncLifecycle, SyncLifecycle
 from fgs.credentials import Credentials, Token
 from fgs.errors import InvalidRequestError
 from fgs.retry import RetryPolicy
+from fgs.settings import from_env, switch_logging
 
 if TYPE_CHECKING:
     from fgs._transport_sync import SyncTransport
@@ -57,14 +58,22 @@ class _Base(Generic[TransportT, SleepT]):
         sleep: SleepT | None = None,
     ) -> None:
         cls = type(self).__name__
-        given = {"endpoint": endpoint, "project_id": project_id}
-        missing = [f"{name}=" for name, value in given.items() if value is _REQUIRED]
-        if token is None and credentials is None:
-            missing.append("token= or credentials=")
-        if missing:
-            raise InvalidRequestError(f"{cls}() needs {', '.join(missing)}")
+        switch_logging()
         if token is not None and credentials is not None:
             raise InvalidRequestError(f"{cls}() takes token= or credentials=, not both")
+        if endpoint is _REQUIRED or project_id is _REQUIRED or (token is None and credentials is None):
+            # What is not passed comes from the environment, as the fgs command reads it.
+            env = from_env()
+            endpoint = (env.endpoint or endpoint) if endpoint is _REQUIRED else endpoint
+            project_id = (env.project_id or project_id) if project_id is _REQUIRED else project_id
+            if token is None and credentials is None:
+                credentials = env.credentials
+        given = {"endpoint": (endpoint, "FGS_ENDPOINT"), "project_id": (project_id, "FGS_PROJECT_ID")}
+        missing = [f"{name}= (or {variable})" for name, (value, variable) in given.items() if value is _REQUIRED]
+        if token is None and credentials is None:
+            missing.append("token= or credentials= (or FGS_AUTH_TOKEN, an access key or an IAM login)")
+        if missing:
+            raise InvalidRequestError(f"{cls}() needs {', '.join(missing)}")
         if credentials is not None and not isinstance(credentials, Credentials):
             raise InvalidRequestError(f"{cls}(): credentials must be an fgs.Token, fgs.AccessKey or fgs.IamPassword")
         if retry is not None and not isinstance(retry, RetryPolicy):

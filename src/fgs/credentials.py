@@ -12,11 +12,9 @@ Secrets (the token, the secret key, the password) never appear in a repr, an err
 
 from __future__ import annotations
 
-import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from fgs import _signing
 from fgs._checks import check_token
@@ -29,13 +27,11 @@ __all__ = [
     "AccessKey",
     "AsyncSend",
     "Credentials",
-    "EnvCredentials",
     "HttpRequest",
     "HttpResponse",
     "IamPassword",
     "Send",
     "Token",
-    "from_env",
 ]
 
 
@@ -219,22 +215,3 @@ class IamPassword(Credentials):
             return False
         self._cache.mark_refused(value)
         return True
-
-
-class EnvCredentials(NamedTuple):
-    credentials: AccessKey
-    project_id: str | None
-
-
-def from_env(environ: Mapping[str, str] | None = None) -> EnvCredentials:
-    """The access key as the official SDK's `EnvCredentialProvider` reads it.
-
-    `HUAWEICLOUD_SDK_AK` and `HUAWEICLOUD_SDK_SK` (both required), `HUAWEICLOUD_SDK_SECURITY_TOKEN` for a
-    temporary key, `HUAWEICLOUD_SDK_PROJECT_ID` for the project.
-    """
-    env = os.environ if environ is None else environ
-    ak, sk = env.get("HUAWEICLOUD_SDK_AK"), env.get("HUAWEICLOUD_SDK_SK")
-    if not ak or not sk:
-        raise InvalidRequestError("HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK must both be set")
-    token = env.get("HUAWEICLOUD_SDK_SECURITY_TOKEN") or None
-    return EnvCredentials(AccessKey(ak, sk, token), env.get("HUAWEICLOUD_SDK_PROJECT_ID") or None)

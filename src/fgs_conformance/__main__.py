@@ -1,3 +1,4 @@
+from fgs.cli.entry import call
 from fgs_conformance.cli import main
 
-raise SystemExit(main())
+raise SystemExit(call("fgs-conformance", main))

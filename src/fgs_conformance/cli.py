@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         "Exit codes: 0 conformant, 1 contract broken, 2 usage error, "
         "3 cannot test (unreachable, or the preflight call was refused).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument("--endpoint", help="base URL (FGS_ENDPOINT); without one, the embedded mock is started")
     parser.add_argument("--project-id", help="project the token belongs to (FGS_PROJECT_ID)")
     parser.add_argument("--function-urn", help="an existing function the suite may invoke (FGS_FUNCTION_URN)")

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import NoReturn
 
+from fgs._version import package_version
 from fgs_mock.auth import DEFAULT_TOKEN_LIFETIME, parse_key_option, parse_user_option
 from fgs_mock.behaviour import split_function_option
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
@@ -63,6 +64,7 @@ def _default_max_connections() -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="fgs-mock", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     count, seconds = _bounded(int, 1, 2**31 - 1), _bounded(float, 0.001, 3600)
     p.add_argument(
         "--host", default=HOST, help="address to bind (default %(default)s); off loopback needs a control token"
@@ -249,4 +251,6 @@ def _exit_with_parent(parent: int) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from fgs.cli.entry import call
+
+    raise SystemExit(call("fgs-mock", main))

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import fgs
+from fgs._version import package_version
 from fgs.cli import lifecycle, many
 from fgs.cli.env import AUTH_TOKEN, ENDPOINT, PROJECT_ID, URN_HELP, UsageError, client_options
 from fgs.cli.journal import Journal
+from fgs.cli.pipes import quiet_stdout
 from fgs.fanout import DEFAULT_CONCURRENCY, Pacer
 
 INTERRUPTED = 130
@@ -30,8 +32,14 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    fgs.settings.switch_logging()
+    # A flag beats its variable, which beats the SDK's alias: fgs.settings reads the merged mapping.
+    flags = {ENDPOINT: getattr(args, "endpoint", None), PROJECT_ID: getattr(args, "project_id", None)}
+    environ = {**os.environ, **{name: value for name, value in flags.items() if value}}
     try:
-        return int(args.command(args, os.environ, sys.stdout, sys.stderr))
+        return int(args.command(args, environ, sys.stdout, sys.stderr))
+    except BrokenPipeError:
+        return quiet_stdout()
     except (UsageError, fgs.InvalidRequestError) as exc:
         return _fail(exc, 2)
     except fgs.FgsError as exc:
@@ -99,8 +107,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fgs",
         description="Invoke FunctionGraph functions asynchronously, and follow the invocations.",
-        epilog=f"Credentials come from {ENDPOINT}, {PROJECT_ID} and {AUTH_TOKEN}.",
+        epilog=f"Settings come from {ENDPOINT} and {PROJECT_ID} (or --endpoint and --project-id), and one credential: "
+        f"{AUTH_TOKEN}; or FGS_ACCESS_KEY and FGS_SECRET_KEY (and FGS_SECURITY_TOKEN); or FGS_IAM_ENDPOINT, "
+        "FGS_DOMAIN, FGS_USER, FGS_PASSWORD and FGS_PROJECT_NAME. The official SDK's HUAWEICLOUD_SDK_* names "
+        "stand in for unset ones. FGS_LOG=debug (or info) shows retries and logins on stderr, never a secret.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     one = commands.add_parser("invoke", help="queue one run; prints its request_id")
     one.add_argument("function_urn", metavar="URN", help=URN_HELP)
@@ -117,4 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     lots.set_defaults(command=invoke_many)
     lifecycle.add_commands(commands, _positive)
+    for sub in commands.choices.values():
+        # SUPPRESS: a subcommand that was not given the flag leaves the attribute unset.
+        sub.add_argument("--endpoint", default=argparse.SUPPRESS, help=f"base URL (default ${ENDPOINT})")
+        sub.add_argument("--project-id", default=argparse.SUPPRESS, help=f"the project (default ${PROJECT_ID})")
     return parser

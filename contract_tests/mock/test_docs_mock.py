@@ -1,4 +1,4 @@
-"""The README's mock section tells the truth: its curl examples work, and its bounds are the defaults."""
+"""The mock's page (docs/emulate.md) tells the truth: its curl examples work, and its bounds are the defaults."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from contract_tests.conftest import ROOT
 from fgs_mock import DEFAULT_PROJECT_ID, Backend, Limits, create_app, serve_in_thread
 from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS
 
-README = (ROOT / "README.md").read_text()
-SECTION = README.split("## The mock endpoint\n", 1)[1].split("\n## ", 1)[0]
+SECTION = (ROOT / "docs" / "emulate.md").read_text()
 
 
 def _curls() -> list[tuple[str, str, bytes | None]]:
