@@ -191,13 +191,13 @@ class Core:
             self._redactor = Redactor(*secrets)
         return self._redactor
 
-    def interpret(self, answer: Answer, attempts: int) -> str:
+    def interpret(self, answer: Answer, attempts: int, function_urn: str = "") -> str:
         """The request_id of an accepted call, or the FgsError that explains the answer."""
         if answer.status == 202 and answer.problem is None:
             return self._accepted(answer.body, _json_object(answer.body), attempts)
-        raise self.refusal(answer, attempts)
+        raise self.refusal(answer, attempts, function_urn)
 
-    def refusal(self, answer: Answer, attempts: int) -> FgsError:
+    def refusal(self, answer: Answer, attempts: int, function_urn: str = "") -> FgsError:
         """The error for an answer other than the operation's success: documented, or a broken contract."""
         status = answer.status
         if answer.problem is not None:
@@ -218,6 +218,8 @@ class Core:
         error = API_ERRORS.get(status)
         if error is not None:
             summary = f"HTTP {status} {code or ''}: {msg or _snippet(body)}".replace(" :", ":")
+            if status == 403 and "read as" not in (msg or ""):  # unless the server said it already
+                summary += short_form_note(function_urn)
             refused = error(summary, status=status, error_code=code, error_msg=msg, body=body, attempts=attempts)
             if isinstance(refused, RateLimitError):
                 refused.retry_after = parse_retry_after(answer.retry_after)
@@ -245,10 +247,10 @@ class Core:
             attempts=attempts,
         )
 
-    def conclude(self, outcome: Outcome, attempts: int, budget: float) -> str:
+    def conclude(self, outcome: Outcome, attempts: int, budget: float, function_urn: str = "") -> str:
         """The request_id, or the error for the last outcome; called when no retry follows."""
         if isinstance(outcome, Answer):
-            return self.interpret(outcome, attempts)
+            return self.interpret(outcome, attempts, function_urn)
         # Not chained: a transport exception's text could quote the token. Only its class name is kept.
         raise self.transport_error(outcome, attempts, budget) from None
 
@@ -256,10 +258,14 @@ class Core:
         where = where or self.origin
         if failure.kind == "timeout":
             return RequestTimeoutError(f"no complete answer from {where} within {budget:.3g} s", attempts=attempts)
+        error: TransportError
         if failure.kind == "connect-timeout":
-            return RequestTimeoutError(f"timed out connecting to {where}", attempts=attempts)
-        if failure.kind == "refused":
-            return TransportError(f"could not connect to {where} ({failure.cause})", attempts=attempts)
+            error = RequestTimeoutError(f"timed out connecting to {where}", attempts=attempts)
+        elif failure.kind == "refused":
+            error = TransportError(f"could not connect to {where} ({failure.cause})", attempts=attempts)
+        if failure.kind in _NOT_SENT:
+            error.sent = False
+            return error
         return TransportError(
             f"the connection to {where} failed before a complete answer ({failure.cause})", attempts=attempts
         )
@@ -284,6 +290,18 @@ class Core:
         if delay is not None:
             log.info("retrying after %s (attempt %d of %d) in %.2fs", reason, attempt, self.retry.max_attempts, delay)
         return delay
+
+
+def short_form_note(function_urn: str) -> str:
+    """How a short URN of three or four fields reads, for a 403 that would otherwise puzzle: its first
+    field is the project, so `default:hello:latest` names project `default`."""
+    fields = function_urn.split(":")
+    if function_urn.startswith("urn:") or len(fields) not in (3, 4):
+        return ""
+    note = f" ({function_urn} was read as <project>:<package>:<name>[:<version>], naming project {fields[0]}"
+    if len(fields) == 3:
+        note += f"; for package {fields[0]}, function {fields[1]}, version {fields[2]}, write <project>:{function_urn}"
+    return note + ")"
 
 
 def _describe(request_id: object) -> str:

@@ -134,7 +134,7 @@ class Client(_Base[httpx.BaseTransport, Callable[[float], None]], SyncLifecycle)
 
     def invoke_async(self, function_urn: str, payload: Mapping[str, Any]) -> str:
         """Queue one run of the function; returns its request_id."""
-        return self._core.conclude(*self._send(self._core.invoke_request(function_urn, payload)))
+        return self._core.conclude(*self._send(self._core.invoke_request(function_urn, payload)), function_urn)
 
     def invoke_many(
         self,
@@ -227,7 +227,7 @@ class AsyncClient(_Base[httpx.AsyncBaseTransport, Callable[[float], Awaitable[No
 
     async def invoke_async(self, function_urn: str, payload: Mapping[str, Any]) -> str:
         """Queue one run of the function; returns its request_id."""
-        return self._core.conclude(*await self._send(self._core.invoke_request(function_urn, payload)))
+        return self._core.conclude(*await self._send(self._core.invoke_request(function_urn, payload)), function_urn)
 
     def invoke_many(
         self,

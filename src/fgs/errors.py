@@ -107,7 +107,13 @@ class ProtocolError(FgsError):
 
 
 class TransportError(ProtocolError):
-    """No usable answer arrived: the connection failed, dropped, or timed out."""
+    """No usable answer arrived: the connection failed, dropped, or timed out.
+
+    `sent` is False when the request never left (the connection was refused, or connecting timed
+    out): the call certainly started nothing, and is safe to send again.
+    """
+
+    sent = True
 
 
 class RequestTimeoutError(TransportError):

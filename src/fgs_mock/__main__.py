@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from fgs._version import package_version
+from fgs.settings import resolve
 from fgs_mock.auth import DEFAULT_TOKEN_LIFETIME, parse_key_option, parse_user_option
 from fgs_mock.behaviour import split_function_option
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
@@ -33,6 +34,7 @@ from fgs_mock.protocol import Limits
 from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
 from fgs_mock.server import HOST, bind, is_loopback, serve_forever
 from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, SqliteStore
+from fgs_mock.urn import parse_urn
 
 DEFAULTS = Limits()
 DEFAULT_PROJECT_NAME = "eu-de"  # IAM names a region's default project after the region
@@ -50,10 +52,15 @@ def _bounded(kind: Callable[[str], float], low: float, high: float) -> Callable[
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text} is not within [{low:g}, {high:g}]")
+            raise argparse.ArgumentTypeError(f"{text} is not within [{_shown(low)}, {_shown(high)}]")
         return value
 
     return convert
+
+
+def _shown(bound: float) -> str:
+    # Whole bounds in full (2147483647, not 2.14748e+09), others as short as they stay exact.
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
 def _default_max_connections() -> int:
@@ -174,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         p.error(f"cannot listen on {args.host}:{port}: {exc.strerror or exc}")
     # The token is a secret even here: name the project and function, never the token.
-    project = os.environ.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
+    project = resolve(os.environ).get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
     print(f"fgs-mock on http://{args.host}:{sock.getsockname()[1]} project={project}", file=sys.stderr, flush=True)
     if args.workers == 1:
         serve_forever(app, sock, limits)
@@ -188,27 +195,36 @@ def _open(args: argparse.Namespace) -> SqliteStore:
 
 
 def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStore, token: str | None) -> MockApp:
-    project = os.environ.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
+    # The tenant from the settings the clients read (fgs.settings), the SDK's names included.
+    settings = resolve(os.environ)
+    project = settings.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
+    tenant_token = os.environ.get("FGS_AUTH_TOKEN", DEFAULT_TOKEN)
+    urn = os.environ.get("FGS_FUNCTION_URN", DEFAULT_FUNCTION_URN)
+    try:
+        parse_urn(urn)
+    except ValueError as exc:
+        p.error(f"FGS_FUNCTION_URN: {exc}")
     try:
         backend = Backend.with_defaults(
-            token=os.environ.get("FGS_AUTH_TOKEN", DEFAULT_TOKEN),
-            project_id=project,
-            function_urn=os.environ.get("FGS_FUNCTION_URN", DEFAULT_FUNCTION_URN),
-            store=store,
-            speed=args.speed,
+            token=tenant_token, project_id=project, function_urn=urn, store=store, speed=args.speed
         )
-    except ValueError as exc:
+    except ValueError as exc:  # the messages name the token, never quote it
         p.error(f"FGS_AUTH_TOKEN, FGS_PROJECT_ID or FGS_FUNCTION_URN: {exc}")
+    if "FGS_ACCESS_KEY" in settings or "FGS_SECRET_KEY" in settings:
+        pair = f"{settings.get('FGS_ACCESS_KEY', '')}:{settings.get('FGS_SECRET_KEY', '')}"
+        args.access_key = [*args.access_key, pair]  # checked, and named without its secret, as --access-key is
     try:
         _add_credentials(backend, project, args.access_key, args.iam_user, args.token_lifetime)
     except ValueError as exc:
         p.error(str(exc))
     for option in args.function:
         try:
-            urn, behaviour = split_function_option(option)
-            backend.register_function(urn, project_id=project, behaviour=behaviour)
+            if not option.partition("=")[0]:
+                raise ValueError("names no function: give URN or URN=BEHAVIOUR, e.g. --function 'bad=fail,code=4001'")
+            function, behaviour = split_function_option(option)
+            backend.register_function(function, project_id=project, behaviour=behaviour)
         except ValueError as exc:
-            p.error(f"--function {option}: {exc}")
+            p.error(f"--function {option!r}: {exc}")
     backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
     try:
         return create_app(backend, LENIENT if args.lenient else Dialect(), control_token=token)

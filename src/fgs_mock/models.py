@@ -19,7 +19,7 @@ from fgs_mock.behaviour import Behaviour
 from fgs_mock.engine import Engine
 from fgs_mock.refusal import Refusal
 from fgs_mock.store import InMemoryInvocationStore, Invocation, InvocationStore
-from fgs_mock.urn import DEFAULT_QUALIFIER, FunctionRef, MalformedUrn, is_project_id, parse_urn
+from fgs_mock.urn import DEFAULT_QUALIFIER, FunctionRef, MalformedUrn, is_project_id, parse_urn, read_as
 
 __all__ = [
     "DEFAULT_FUNCTION_URN",
@@ -244,7 +244,7 @@ class Backend:
         if project_id is not None and not is_project_id(project_id):
             raise ValueError("project_id is not a project id")
         if None not in (ref.project_id, project_id) and ref.project_id != project_id:
-            raise ValueError("the URN names another project than project_id")
+            raise ValueError(f"the URN names project {ref.project_id}, another than {project_id}")
         owner = ref.project_id or project_id
         if owner is None:
             raise ValueError("a short URN names no project: pass project_id")
@@ -284,7 +284,7 @@ class Backend:
         except MalformedUrn:
             raise Refusal("FSS.1309") from None
         if ref.project_id is not None and ref.project_id != project_id:
-            raise Refusal("FSS.0403")
+            raise Refusal("FSS.0403", None if urn.startswith("urn:") else read_as(ref))
         ref = ref._replace(project_id=project_id)
         key = (project_id, ref.package, ref.name)
         if ref.qualifier not in self._functions.get(key, ()):

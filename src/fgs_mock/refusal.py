@@ -6,6 +6,7 @@ from __future__ import annotations
 class Refusal(Exception):
     """A documented refusal: the HTTP layer maps `code` to its status through the error-code table."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, detail: str | None = None) -> None:
         super().__init__(code)
         self.code = code
+        self.detail = detail  # said after the table's message, e.g. how a short URN was read

@@ -91,11 +91,19 @@ class MockApp:
         # The error-code table has no 405 row; this code is the mock's own, outside the contract.
         self._method_not_allowed = json.dumps({"error_code": "FSS.0405", "error_msg": "Method not allowed."}).encode()
 
-    def _error_body(self, code: str) -> bytes:
-        body: dict[str, object] = {"error_code": code, "error_msg": ERROR_CODES[code].message}
+    def _error_body(self, code: str, detail: str | None = None) -> bytes:
+        message = ERROR_CODES[code].message if detail is None else f"{ERROR_CODES[code].message} ({detail})"
+        body: dict[str, object] = {"error_code": code, "error_msg": message}
         if self.dialect.extra_error_fields:
             body["error_detail"] = {"source": "fgs-mock", "status": ERROR_CODES[code].status}
         return json.dumps(body).encode()
+
+    def _refusal_body(self, refusal: Refusal) -> bytes:
+        return (
+            self._error_bodies[refusal.code]
+            if refusal.detail is None
+            else self._error_body(refusal.code, refusal.detail)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -174,7 +182,7 @@ class MockApp:
             headers = _headers(scope)
             request_id = self._accept(scope, headers, params, body)
         except Refusal as refusal:
-            return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
+            return ERROR_CODES[refusal.code].status, self._refusal_body(refusal), []
         return 202, b'{"request_id":"' + request_id.encode() + b'"}', []
 
     def _lifecycle(
@@ -189,7 +197,7 @@ class MockApp:
             if scope["method"] in ("POST", "PUT") and not _is_json_media_type(headers.get(b"content-type")):
                 raise Refusal("FSS.0400")
         except Refusal as refusal:
-            return ERROR_CODES[refusal.code].status, self._error_bodies[refusal.code], []
+            return ERROR_CODES[refusal.code].status, self._refusal_body(refusal), []
         return self.lifecycle.handle(route, scope["method"], function, scope.get("query_string", b""), body)
 
     def _function(

@@ -19,8 +19,14 @@ _REGION = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _QUALIFIER = re.compile(r"!?[A-Za-z0-9_.-]{1,128}")
 
 
+FORMS = (
+    "urn:fss:<region>:<project>:function:<package>:<name>[:<version>|:!<alias>], or a short form: "
+    "<name>, <package>:<name>, <project>:<package>:<name>[:<version>|:!<alias>]"
+)
+
+
 class MalformedUrn(ValueError):
-    """The value is not a function URN in any accepted form."""
+    """The value is not a function URN in any accepted form; the message says which part is wrong."""
 
 
 class FunctionRef(NamedTuple):
@@ -43,9 +49,9 @@ def is_project_id(value: str) -> bool:
     return _PROJECT.fullmatch(value) is not None
 
 
-def _check(pattern: re.Pattern[str], value: str) -> str:
+def _check(pattern: re.Pattern[str], value: str, what: str) -> str:
     if not pattern.fullmatch(value):
-        raise MalformedUrn(value)
+        raise MalformedUrn(f"{value[:64]!a} is not a valid {what} (expected {FORMS})")
     return value
 
 
@@ -53,8 +59,8 @@ def parse_urn(urn: str) -> FunctionRef:
     fields = urn.split(":")
     if len(fields) in (7, 8):
         if fields[0] != "urn" or fields[1] != "fss" or fields[4] != "function":
-            raise MalformedUrn(urn)
-        _check(_REGION, fields[2])
+            raise MalformedUrn(f"a URN of {len(fields)} fields must read urn:fss:...:function:... (expected {FORMS})")
+        _check(_REGION, fields[2], "region")
         project, package, name, *qualifier = fields[3], fields[5], fields[6], *fields[7:]
     elif len(fields) in (3, 4):
         project, package, name, *qualifier = fields
@@ -63,10 +69,20 @@ def parse_urn(urn: str) -> FunctionRef:
     elif len(fields) == 1:
         project, package, name, qualifier = None, DEFAULT_PACKAGE, fields[0], []
     else:
-        raise MalformedUrn(urn)
+        raise MalformedUrn(f"{len(fields)} colon-separated fields (expected {FORMS})")
     return FunctionRef(
-        project_id=None if project is None else _check(_PROJECT, project),
-        package=_check(_NAME, package),
-        name=_check(_NAME, name),
-        qualifier=_check(_QUALIFIER, qualifier[0]) if qualifier else DEFAULT_QUALIFIER,
+        project_id=None if project is None else _check(_PROJECT, project, "project"),
+        package=_check(_NAME, package, "package"),
+        name=_check(_NAME, name, "function name"),
+        qualifier=_check(_QUALIFIER, qualifier[0], "version or alias") if qualifier else DEFAULT_QUALIFIER,
+    )
+
+
+def read_as(ref: FunctionRef) -> str:
+    """How a short form was read, for a refusal that would otherwise puzzle: `default:hello:latest`
+    names project `default`, not package `default`."""
+    version = "" if ref.qualifier == DEFAULT_QUALIFIER else f", version {ref.qualifier}"
+    return (
+        f"the short form was read as <project>:<package>:<name>: project {ref.project_id}, package {ref.package}, "
+        f"function {ref.name}{version}"
     )

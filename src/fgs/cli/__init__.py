@@ -8,16 +8,19 @@ one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import fgs
 from fgs._version import package_version
-from fgs.cli import lifecycle, many
-from fgs.cli.env import AUTH_TOKEN, ENDPOINT, PROJECT_ID, URN_HELP, UsageError, client_options
+from fgs.cli import config, lifecycle, many
+from fgs.cli.env import AUTH_TOKEN, ENDPOINT, PROJECT_ID, URN_HELP, ClientOptions, UsageError, client_options
 from fgs.cli.journal import Journal
 from fgs.cli.pipes import quiet_stdout
 from fgs.fanout import DEFAULT_CONCURRENCY, Pacer
@@ -62,20 +65,51 @@ def invoke(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, er
 
 def invoke_many(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     options = client_options(environ)
-    journal_path = args.journal or args.events.with_name(args.events.name + ".journal")
+    if str(args.events) == "-":
+        if args.journal is None:
+            raise UsageError("events from stdin (-) need --journal: a rerun finds what was sent there")
+        with tempfile.TemporaryDirectory(prefix="fgs-") as scratch:
+            # Spooled: the journal is checked against every line before the first call goes out.
+            spooled = Path(scratch) / "stdin.jsonl"
+            with spooled.open("wb") as copy:
+                shutil.copyfileobj(sys.stdin.buffer, copy)
+            return _invoke_many(args, options, spooled, args.journal, err, out)
+    if args.events.is_dir():
+        raise UsageError(f"{args.events} is a directory, not a file of events")
     if not args.events.is_file():
         raise UsageError(f"no such file: {args.events}")
+    journal_path = args.journal or args.events.with_name(args.events.name + ".journal")
+    return _invoke_many(args, options, args.events, journal_path, err, out)
+
+
+def _invoke_many(
+    args: argparse.Namespace, options: ClientOptions, events: Path, journal_path: Path, err: TextIO, out: TextIO
+) -> int:
     pacer = Pacer(args.rate)  # the client's retry waits (429, 503, Retry-After) hold back every worker
     with (
         fgs.Client(**options, sleep=pacer.retry_sleep()) as client,  # first: a bad endpoint leaves no journal
         Journal(journal_path, args.function_urn) as journal,
     ):
-        run = many.Run(args.events, journal, args.resend_unknown, err)
+        run = many.Run(events, journal, args.resend_unknown, err, retry_failed=args.retry_failed)
         try:
             return many.send_all(client, args.function_urn, run, concurrency=args.concurrency, pacer=pacer, out=out)
         except KeyboardInterrupt:
-            err.write(f"fgs: interrupted after {run.accepted + run.failed} answers; run it again to go on\n")
+            # Counted from the journal, which holds every answer that arrived, as the rerun will see them.
+            totals, (unknown, _) = journal.totals(), journal.unknown(0)
+            err.write(
+                f"fgs: interrupted; journal {journal.path}: {totals['accepted']} accepted, {totals['failed']} failed, "
+                f"{unknown} unknown; run it again to go on\n"
+            )
             return INTERRUPTED
+
+
+def journal(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    """The journal as JSON lines, to feed `fgs status` or `fgs wait` without sqlite3."""
+    with Journal(args.path, None) as opened:
+        for line, state, request_id, status, error in opened.rows():
+            record = {"line": line, "state": state, "status": status, "request_id": request_id, "error": error}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0
 
 
 def _data(text: str) -> dict[str, Any]:
@@ -103,6 +137,14 @@ def _positive(kind: type[int] | type[float]) -> Any:
     return convert
 
 
+def _all_subparsers(commands: Any) -> list[argparse.ArgumentParser]:
+    found = []
+    for sub in commands.choices.values():
+        nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        found += [child for action in nested for child in action.choices.values()] if nested else [sub]
+    return found
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fgs",
@@ -120,16 +162,25 @@ def _parser() -> argparse.ArgumentParser:
     one.set_defaults(command=invoke)
     lots = commands.add_parser("invoke-many", help="queue one run per line of a JSONL file, journaled")
     lots.add_argument("function_urn", metavar="URN", help=URN_HELP)
-    lots.add_argument("events", metavar="EVENTS.jsonl", type=Path, help="one JSON object per line")
+    lots.add_argument("events", metavar="EVENTS.jsonl", type=Path, help="one JSON object per line; - reads stdin")
     lots.add_argument("--concurrency", type=_positive(int), default=DEFAULT_CONCURRENCY, help="calls in flight")
     lots.add_argument("--rate", type=_positive(float), help="at most this many calls per second")
     lots.add_argument("--journal", type=Path, help="SQLite journal (default EVENTS.jsonl.journal)")
     lots.add_argument(
         "--resend-unknown", action="store_true", help="send again the calls sent earlier that got no answer"
     )
+    lots.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="send again the lines refused with 429 or 503 (they started nothing)",
+    )
     lots.set_defaults(command=invoke_many)
+    shown = commands.add_parser("journal", help="print an invoke-many journal as JSON lines, one per input line")
+    shown.add_argument("path", metavar="JOURNAL", type=Path, help="the journal invoke-many wrote")
+    shown.set_defaults(command=journal)
     lifecycle.add_commands(commands, _positive)
-    for sub in commands.choices.values():
+    config.add_commands(commands, _data)
+    for sub in _all_subparsers(commands):
         # SUPPRESS: a subcommand that was not given the flag leaves the attribute unset.
         sub.add_argument("--endpoint", default=argparse.SUPPRESS, help=f"base URL (default ${ENDPOINT})")
         sub.add_argument("--project-id", default=argparse.SUPPRESS, help=f"the project (default ${PROJECT_ID})")

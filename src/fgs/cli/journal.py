@@ -29,31 +29,47 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
+# Refusals that started nothing and may pass later (new credentials, a quieter server): --retry-failed.
+RETRIABLE = frozenset({401, 403, 429, 503})
+
+
 class Row(NamedTuple):
     digest: str
     state: str
+    status: int | None = None
+
+
+def not_sent(error: fgs.FgsError) -> bool:
+    """The call never left: refused before sending, or the connection could not be made."""
+    return isinstance(error, fgs.InvalidRequestError) or (isinstance(error, fgs.TransportError) and not error.sent)
 
 
 def outcome_unknown(error: fgs.FgsError) -> bool:
     """No answer arrived for a call that may have left: it may have been accepted."""
-    return error.status is None and not isinstance(error, fgs.InvalidRequestError)
+    return error.status is None and not not_sent(error)
 
 
 class Journal:
     """Thread-safe: the fan-out's workers write their own rows."""
 
-    def __init__(self, path: Path, function_urn: str) -> None:
+    def __init__(self, path: Path, function_urn: str | None) -> None:
+        """`function_urn` None: only to read a journal that exists (`fgs journal`)."""
+        if function_urn is None and not path.is_file():
+            raise UsageError(f"no such journal: {path}")
         self.path = path
         self._lock = threading.Lock()
         self._db = _open(path)
         try:
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('function_urn', ?)", (function_urn,))
-            (recorded,) = self._db.execute("SELECT value FROM meta WHERE key = 'function_urn'").fetchone()
+            if function_urn is not None:
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('function_urn', ?)", (function_urn,))
+            found = self._db.execute("SELECT value FROM meta WHERE key = 'function_urn'").fetchone()
             self._db.commit()
         except sqlite3.Error as exc:
             self._db.close()
             raise UsageError(f"cannot use journal {path}: {exc}") from None
-        if recorded != function_urn:
+        self.function_urn: str | None = found[0] if found else None
+        recorded = self.function_urn
+        if function_urn is not None and recorded != function_urn:
             self._db.close()
             raise UsageError(f"journal {path} belongs to another function ({recorded}); use another journal")
 
@@ -70,7 +86,9 @@ class Journal:
 
     def row(self, line: int) -> Row | None:
         with self._lock:
-            found = self._db.execute("SELECT payload_sha256, state FROM events WHERE line = ?", (line,)).fetchone()
+            found = self._db.execute(
+                "SELECT payload_sha256, state, status FROM events WHERE line = ?", (line,)
+            ).fetchone()
         return None if found is None else Row(*found)
 
     def last_line(self) -> int:
@@ -97,6 +115,9 @@ class Journal:
         self._set(line, ACCEPTED, request_id, 202, None)
 
     def failed(self, line: int, error: fgs.FgsError) -> None:
+        if isinstance(error, fgs.TransportError) and not error.sent:
+            self._set(line, PENDING, None, None, str(error))  # never left: a rerun sends it
+            return
         self._set(line, SENT if outcome_unknown(error) else FAILED, None, error.status, str(error))
 
     def _set(self, line: int, state: str, request_id: str | None, status: int | None, error: str | None) -> None:
@@ -112,6 +133,12 @@ class Journal:
             counted = self._db.execute("SELECT state, count(*) FROM events GROUP BY state").fetchall()
         return {PENDING: 0, SENT: 0, ACCEPTED: 0, FAILED: 0} | dict(counted)
 
+    def rows(self) -> list[tuple[int, str, str | None, int | None, str | None]]:
+        """Every row, by line: (line, state, request_id, HTTP status, error)."""
+        with self._lock:
+            found = self._db.execute("SELECT line, state, request_id, status, error FROM events ORDER BY line")
+            return [tuple(row) for row in found]
+
     def unknown(self, limit: int) -> tuple[int, list[int]]:
         """How many calls have an unknown outcome, and the first `limit` of their line numbers."""
         with self._lock:
@@ -121,6 +148,11 @@ class Journal:
 
 
 def _open(path: Path) -> sqlite3.Connection:
+    # Anything already there must be a journal: never write over the events, or some other database.
+    existing = path.is_file() and path.stat().st_size > 0
+    not_a_journal = UsageError(f"{path} exists and is not an fgs journal; name a new file, or an earlier run's journal")
+    if path.is_dir():
+        raise UsageError(f"journal {path} is a directory")
     try:
         db = sqlite3.connect(path, timeout=0.5, check_same_thread=False)  # a second run fails fast
     except sqlite3.Error as exc:
@@ -128,12 +160,19 @@ def _open(path: Path) -> sqlite3.Connection:
     try:
         # WAL: a commit is one append; FULL: it is on disk before the call goes out. EXCLUSIVE: a second
         # run on the same journal fails at once instead of sending the same lines again.
+        if existing:  # looked at before any pragma: WAL mode alone would rewrite another database's header
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables != {"meta", "events"}:
+                db.close()
+                raise not_a_journal
         db.execute("PRAGMA locking_mode=EXCLUSIVE")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(_SCHEMA)
     except sqlite3.Error as exc:
         db.close()
+        if existing and "locked" not in str(exc):
+            raise not_a_journal from None
         reason = "another run is using it" if "locked" in str(exc) else str(exc)
         raise UsageError(f"cannot use journal {path}: {reason}") from None
     return db

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, TextIO
 
 import fgs
 from fgs.cli.env import UsageError
-from fgs.cli.journal import ACCEPTED, FAILED, PENDING, SENT, Journal, outcome_unknown
+from fgs.cli.journal import ACCEPTED, FAILED, PENDING, RETRIABLE, SENT, Journal, Row, not_sent, outcome_unknown
 from fgs.cli.progress import Progress
 from fgs.fanout import Pacer, invoke_many
 
@@ -31,21 +31,28 @@ class Run:
     journal: Journal
     resend_unknown: bool
     err: TextIO
+    retry_failed: bool = False
     lines: deque[int] = field(default_factory=deque)  # lines handed to the fan-out, not yet answered
-    accepted = failed = bad = 0
+    before: dict[str, int] = field(default_factory=dict)  # the journal's totals before this run
+    accepted = failed = bad = unsent = 0
 
-    def wanted(self, row_state: str | None) -> bool:
-        return row_state in (None, PENDING) or (row_state == SENT and self.resend_unknown)
+    def wanted(self, row: Row | None) -> bool:
+        if row is None or row.state == PENDING:
+            return True
+        if row.state == SENT:
+            return self.resend_unknown
+        return row.state == FAILED and self.retry_failed and row.status in RETRIABLE
 
     def survey(self) -> int:
         """Checks the journal against the input before anything is sent; the number of lines to send."""
+        self.before = self.journal.totals()
         to_send = last = 0
         for line, digest, _ in read_lines(self.events):
             last = line
             row = self.journal.row(line)
             if row is not None and row.digest != digest:
                 raise UsageError(f"line {line} of {self.events} changed since journal {self.journal.path} was written")
-            to_send += self.wanted(row and row.state)
+            to_send += self.wanted(row)
         if self.journal.last_line() > last:
             raise UsageError(f"journal {self.journal.path} has lines that {self.events} lacks; use another journal")
         return to_send
@@ -53,7 +60,7 @@ class Run:
     def to_send(self, progress: Progress) -> Iterator[Event]:
         for line, digest, raw in read_lines(self.events):
             row = self.journal.row(line)
-            if not self.wanted(row and row.state):
+            if not self.wanted(row):
                 continue
             try:
                 payload = parse(raw)
@@ -93,13 +100,23 @@ def send_all(client: fgs.Client, function_urn: str, run: Run, *, concurrency: in
         with closing(outcomes):
             for outcome in outcomes:
                 line = run.lines.popleft()
+                progress.advance()
                 if isinstance(outcome, str):
                     run.accepted += 1
+                    continue
+                if not_sent(outcome):
+                    run.unsent += 1
                 elif not outcome_unknown(outcome):
                     run.failed += 1
                     if run.failed <= SHOWN:
                         run.err.write(f"fgs: line {line}: {outcome}\n")
-                progress.advance()
+                if run.accepted == 0 and isinstance(outcome, fgs.AuthenticationError | fgs.PermissionDeniedError):
+                    # The credentials are wrong for every line alike: sending the rest would only repeat it.
+                    run.err.write(
+                        f"fgs: stopped: the first answers refused the credentials (HTTP {outcome.status}), so the "
+                        "other lines were not sent; fix them, then run again with --retry-failed\n"
+                    )
+                    break
     finally:
         progress.finish()
     return summarise(run, out)
@@ -116,11 +133,15 @@ def summarise(run: Run, out: TextIO) -> int:
             "They may have started a run, so they are not sent again; --resend-unknown sends them.\n"
         )
     totals = run.journal.totals()
+    # From the journal, so that calls answered after a stop are counted as they were recorded.
+    accepted, failed = (totals[state] - run.before.get(state, 0) for state in (ACCEPTED, FAILED))
+    unsent = f", {run.unsent} not sent (no connection; a rerun sends them)" if run.unsent else ""
     out.write(
-        f"this run: {run.accepted} accepted, {run.failed} failed, {run.bad} bad lines skipped; "
-        f"journal {run.journal.path}: {totals[ACCEPTED]} accepted, {totals[FAILED]} failed, {unknown} unknown\n"
+        f"this run: {accepted} accepted, {max(failed - run.bad, 0)} failed{unsent}, {run.bad} bad lines skipped; "
+        f"journal {run.journal.path}: {totals[ACCEPTED]} accepted, {totals[FAILED]} failed, {unknown} unknown, "
+        f"{totals[PENDING]} not sent\n"
     )
-    return 0 if totals[FAILED] == unknown == 0 else 1
+    return 0 if totals[FAILED] == unknown == totals[PENDING] == 0 else 1
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, str, bytes]]:
