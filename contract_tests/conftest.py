@@ -14,9 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "spec" / "openapi.yaml"
 TESTS = ROOT / "contract_tests"
 
-# Under `make test` (pytest-xdist, --dist loadgroup) each group runs on one worker. The package tests share
-# one wheel and one venv per extra, which are session fixtures, so per worker. The tests that measure time
-# or race real clocks run one after another, beside the rest rather than beside each other.
+# Under `make test` (pytest-xdist, --dist loadgroup) each group runs on one worker. A module is a group,
+# so that its module-scoped fixtures (servers, test_bites's suite runs) are built once, not once per
+# worker. The package tests share one wheel and one venv per extra (session fixtures, so per worker).
+# The tests that measure time or race real clocks run one after another, beside the rest rather than
+# beside each other.
 PACKAGE_GROUP, TIMING_GROUP = "package", "timing"
 TIMING = (
     "hostile/",
@@ -36,10 +38,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): run every test of the group on one xdist worker")
 
 
-def xdist_group(relative: str) -> str | None:
+def xdist_group(relative: str) -> str:
     if relative.startswith("package/"):
         return PACKAGE_GROUP
-    return TIMING_GROUP if relative.startswith(TIMING) else None
+    return TIMING_GROUP if relative.startswith(TIMING) else relative
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -48,9 +50,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             relative = item.path.relative_to(TESTS).as_posix()
         except ValueError:
             continue
-        group = xdist_group(relative)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(xdist_group(relative)))
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -140,3 +141,36 @@ def test_the_client_explains_a_short_form_the_server_did_not() -> None:
         "default:hello:latest"
     )
     assert short_form_note("hello") == short_form_note(f"urn:fss:eu-de:{DEFAULT_PROJECT_ID}:function:a:b:c") == ""
+
+
+def test_the_suite_reads_the_same_names_and_aliases() -> None:
+    from fgs_conformance.settings import Settings
+
+    settings = Settings.resolve(
+        {"HUAWEICLOUD_SDK_AK": "AKSUITE", "HUAWEICLOUD_SDK_SK": SECRET, "HUAWEICLOUD_SDK_PROJECT_ID": "sdkproject"}
+    )
+    assert (settings.access_key, settings.secret_key, settings.project_id) == ("AKSUITE", SECRET, "sdkproject")
+    assert SECRET not in repr(settings)
+
+
+def test_the_mock_takes_its_tenant_from_the_same_names() -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FGS_", "HUAWEICLOUD_SDK_")) and k != "PORT"}
+    sdk = {"HUAWEICLOUD_SDK_PROJECT_ID": "sdkproject", "HUAWEICLOUD_SDK_AK": "AKMOCK", "HUAWEICLOUD_SDK_SK": SECRET}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fgs_mock", "--port", "0"],
+        env=clean | sdk | {"FGS_FUNCTION_URN": "hello"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline()
+        assert banner.endswith(" project=sdkproject\n"), banner
+        endpoint = banner.split()[2]
+        with fgs.Client(endpoint, "sdkproject", credentials=fgs.AccessKey("AKMOCK", SECRET)) as client:
+            assert client.invoke_async("hello", {})  # signed with the pair the mock read from the SDK's names
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    assert SECRET not in banner + err

@@ -18,8 +18,11 @@ EVENTS = 5000
 CONCURRENCY = 8
 
 
-def start_and_stop(mock: Mock, args: list[str], after: int, stop: Callable[[subprocess.Popen[str]], None]) -> int:
-    """Starts the command; stops it with `stop` once the mock has accepted `after` calls. Its exit status."""
+def start_and_stop(
+    mock: Mock, args: list[str], after: int, stop: Callable[[subprocess.Popen[str]], None]
+) -> tuple[int, str]:
+    """Starts the command; stops it with `stop` once the mock has accepted `after` calls. Its exit status
+    and stderr."""
     process = subprocess.Popen(
         command(*args), env=mock.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -36,14 +39,14 @@ def start_and_stop(mock: Mock, args: list[str], after: int, stop: Callable[[subp
             process.kill()
             process.wait()
     assert "Traceback" not in stderr, stderr
-    return process.returncode
+    return process.returncode, stderr
 
 
 def test_after_sigkill_a_rerun_accepts_every_event_once_apart_from_the_listed_unknowns(tmp_path: Path) -> None:
     events, journal = write_events(tmp_path / "events.jsonl", EVENTS), tmp_path / "journal.db"
     args = ["invoke-many", URN, str(events), "--journal", str(journal), "--concurrency", str(CONCURRENCY)]
     with mock() as served:
-        status = start_and_stop(served, args, after=1500, stop=lambda p: p.send_signal(signal.SIGKILL))
+        status, _ = start_and_stop(served, args, after=1500, stop=lambda p: p.send_signal(signal.SIGKILL))
         assert status == -signal.SIGKILL
         accepted_before_rerun = len(served.backend.invocations)
         assert accepted_before_rerun < EVENTS
@@ -77,11 +80,14 @@ def test_after_ctrl_c_the_calls_in_flight_are_answered_and_a_rerun_sends_the_res
     events, journal = write_events(tmp_path / "events.jsonl", 1000), tmp_path / "journal.db"
     args = ["invoke-many", URN, str(events), "--journal", str(journal)]
     with mock() as served:
-        status = start_and_stop(
+        status, stderr = start_and_stop(
             served, [*args, "--rate", "300"], after=100, stop=lambda p: p.send_signal(signal.SIGINT)
         )
         assert status == 130
         rows = journal_rows(journal)
+        states = [state for state, _ in rows.values()]
+        told = f"journal {journal}: {states.count('accepted')} accepted, {states.count('failed')} failed, 0 unknown"
+        assert f"fgs: interrupted; {told}; run it again to go on\n" in stderr  # the journal's own counts
         assert 100 <= sum(state == "accepted" for state, _ in rows.values()) < 1000
         assert all(state != "sent" for state, _ in rows.values())  # every call that went out got its answer
 

@@ -106,3 +106,14 @@ def test_mypy_strict_is_clean_on_user_code_against_the_installed_wheel(with_mock
     ran = with_mock.run("python", "-c", "import user_code; user_code.main()")
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == "0.1.0 [202]"
+
+
+@pytest.mark.parametrize(("command", "extra"), [("fgs-mock", "mock"), ("fgs-conformance", "conformance")])
+def test_a_client_only_install_names_the_extra_of_a_command(client_only: Installed, command: str, extra: str) -> None:
+    result = client_only.run(command, "--help")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{command}: needs the [{extra}] extra (")
+    assert lines[0].endswith(f"is not installed): pip install 'fgs-async-contract[{extra}]'")
+    assert result.stdout == ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from fgs.settings import resolve as shared_settings
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
 LIVE_VARIABLES = ("FGS_PROJECT_ID", "FGS_FUNCTION_URN")
@@ -49,7 +50,8 @@ class Settings:
     @classmethod
     def resolve(cls, env: Mapping[str, str], overrides: Mapping[str, str | None] | None = None) -> Settings:
         """The environment's FGS_* variables, with any non-None override (keyed by variable name) on top."""
-        merged = {**env, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+        # fgs.settings fills the FGS_* names from the official SDK's where they are unset, as the client does.
+        merged = {**env, **shared_settings(env), **{k: v for k, v in (overrides or {}).items() if v is not None}}
         endpoint = merged.get("FGS_ENDPOINT", "").strip().rstrip("/") or None
         raw_budget = merged.get("FGS_MAX_INVOCATIONS", "").strip()
         budget = _budget(raw_budget) if raw_budget else None

@@ -1,0 +1,29 @@
+"""`make test` on both cores: which tests share a worker, and what the target runs."""
+
+from __future__ import annotations
+
+import re
+
+from contract_tests.conftest import PACKAGE_GROUP, ROOT, TIMING_GROUP, xdist_group
+
+
+def test_the_package_tests_share_one_worker_and_so_one_wheel_and_venv_per_extra() -> None:
+    for module in ("package/test_install_flavours.py", "package/test_conformance_wheel.py"):
+        assert xdist_group(module) == PACKAGE_GROUP
+
+
+def test_timing_tests_run_one_after_another_and_other_modules_stay_whole() -> None:
+    assert xdist_group("hostile/test_client_trickle.py") == TIMING_GROUP
+    assert xdist_group("mock/test_durability.py") == TIMING_GROUP
+    # A module is one group: its module-scoped fixtures (test_bites's suite runs) are built once.
+    assert xdist_group("conformance/test_bites.py") == "conformance/test_bites.py"
+
+
+def test_make_test_builds_the_site_runs_both_cores_and_lists_the_slowest() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    test_target = re.search(r"^test: (.*?)##", makefile, re.MULTILINE)
+    assert test_target is not None
+    assert "docs" in test_target.group(1).split()
+    assert "-n $(PYTEST_WORKERS) --dist loadgroup" in makefile
+    assert re.search(r"^docs: .*\n\t.*mkdocs build --strict", makefile, re.MULTILINE)
+    assert "--durations=10" in (ROOT / "pyproject.toml").read_text()
