@@ -39,7 +39,9 @@ def render() -> str:
         for name, build in _parsers():
             parser = build()
             sections.append(_block(name, "##", parser))
-            sections += [_block(f"{name} {sub}", "###", child) for sub, child in _subcommands(parser)]
+            for sub, child in _subcommands(parser):
+                sections.append(_block(f"{name} {sub}", "###", child))
+                sections += [_block(f"{name} {sub} {leaf}", "####", grand) for leaf, grand in _subcommands(child)]
         return "\n".join(sections)
     finally:
         if previous is None:

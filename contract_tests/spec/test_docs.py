@@ -168,5 +168,7 @@ def test_the_command_reference_has_every_flag_of_every_command() -> None:
         assert f"## `{name}`" in page
         for flag in _flags(build()):
             assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", page), (name, flag)
-    for sub in ("invoke", "invoke-many", "status", "wait", "cancel", "list"):
+    for sub in ("invoke", "invoke-many", "journal", "status", "wait", "cancel", "list", "config"):
         assert f"### `fgs {sub}`" in page
+    for action in ("get", "put", "delete"):
+        assert f"#### `fgs config {action}`" in page

@@ -137,9 +137,12 @@ def _positive(kind: type[int] | type[float]) -> Any:
     return convert
 
 
-def _all_subparsers(commands: Any) -> list[argparse.ArgumentParser]:
+def _all_subparsers(commands: Any, but: tuple[str, ...]) -> list[argparse.ArgumentParser]:
+    """The subcommands that call the endpoint, nested ones (`fgs config get`) included."""
     found = []
-    for sub in commands.choices.values():
+    for name, sub in commands.choices.items():
+        if name in but:
+            continue
         nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
         found += [child for action in nested for child in action.choices.values()] if nested else [sub]
     return found
@@ -172,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
     lots.add_argument(
         "--retry-failed",
         action="store_true",
-        help="send again the lines refused with 429 or 503 (they started nothing)",
+        help="send again the lines refused with 401, 403, 429 or 503 (they started nothing)",
     )
     lots.set_defaults(command=invoke_many)
     shown = commands.add_parser("journal", help="print an invoke-many journal as JSON lines, one per input line")
@@ -180,7 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     shown.set_defaults(command=journal)
     lifecycle.add_commands(commands, _positive)
     config.add_commands(commands, _data)
-    for sub in _all_subparsers(commands):
+    for sub in _all_subparsers(commands, but=("journal",)):
         # SUPPRESS: a subcommand that was not given the flag leaves the attribute unset.
         sub.add_argument("--endpoint", default=argparse.SUPPRESS, help=f"base URL (default ${ENDPOINT})")
         sub.add_argument("--project-id", default=argparse.SUPPRESS, help=f"the project (default ${PROJECT_ID})")
