@@ -25,6 +25,7 @@ TIMING = (
     "fanout/test_fanout.py",
     "fanout/test_durability.py",
     "mock/test_durability.py",
+    "mock/test_auth_iam.py",
     "mock/test_faults.py",
     "mock/test_fixture_lifecycle.py",
     "mock/test_lifecycle_routes.py",
