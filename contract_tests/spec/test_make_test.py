@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from contract_tests.conftest import PACKAGE_GROUP, ROOT, TIMING_GROUP, xdist_group
 
@@ -27,3 +29,12 @@ def test_make_test_builds_the_site_runs_both_cores_and_lists_the_slowest() -> No
     assert "-n $(PYTEST_WORKERS) --dist loadgroup" in makefile
     assert re.search(r"^docs: .*\n\t.*mkdocs build --strict", makefile, re.MULTILINE)
     assert "--durations=10" in (ROOT / "pyproject.toml").read_text()
+
+
+def test_a_module_stays_on_one_worker_under_make_tests_options() -> None:
+    """test_fixture.py's second test needs the first to have run in its process: split over two workers
+    (as xdist's own loadgroup does under pytest 9.2), it fails."""
+    command = [sys.executable, "-m", "pytest", "-p", "no:schemathesis", "-p", "no:cacheprovider", "-q"]
+    command += ["-n", "2", "--dist", "loadgroup", "contract_tests/mock/test_fixture.py"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
