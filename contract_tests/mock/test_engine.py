@@ -187,7 +187,21 @@ def test_destinations_are_recorded_and_a_function_graph_one_invokes_that_functio
     delivered = store.get(made)
     assert delivered is not None
     assert delivered.function.name == "hello"
-    assert json.loads(delivered.body) == {"request_id": failed, "function": f"{P}:default:bad:latest", "status": "FAIL"}
+    record = json.loads(delivered.body)
+    assert record == {
+        "request_id": failed,
+        "function": f"{P}:default:bad:latest",
+        "function_urn": f"urn:fss:eu-de:{P}:function:default:bad:latest",
+        "status": "FAIL",
+        "timestamp": record["timestamp"],
+        "attempts": 1,
+        "error_code": 7,
+        "error_message": "function invocation failed",
+        "request_payload": {},
+        "response_payload": None,
+        "error": None,
+    }
+    assert sent[failed].record == delivered.body.decode()
 
 
 def test_two_engines_on_one_file_never_run_an_invocation_twice(tmp_path: Path, clock: Clock) -> None:
@@ -207,7 +221,8 @@ def test_a_restart_puts_interrupted_runs_back_in_the_queue(tmp_path: Path, clock
     backend.engine.step()
     reopened = SqliteStore(path=tmp_path / "m.db")
     assert reopened.recover() == 1
-    assert (_run(backend, rid).status, _run(backend, rid).attempts) == ("WAIT", 1)
+    # The cut-short run is not an attempt.
+    assert (_run(backend, rid).status, _run(backend, rid).attempts) == ("WAIT", 0)
 
 
 @pytest.mark.parametrize(
@@ -233,3 +248,12 @@ def test_a_bad_behaviour_is_refused(option: str) -> None:
 def test_speed_must_be_positive() -> None:
     with pytest.raises(ValueError, match="speed"):
         Engine(SqliteStore(), speed=0)
+
+
+def test_without_an_async_config_a_failed_run_is_not_retried(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, bad=Behaviour("fail", duration=1, code=9))
+    [rid] = _invoke(backend, "bad")
+    backend.engine.step()
+    clock.now += 1
+    backend.engine.step()
+    assert (_run(backend, rid).status, _run(backend, rid).attempts, _run(backend, rid).error_code) == ("FAIL", 1, 9)

@@ -10,6 +10,11 @@ behaviour is `--function URN=OUTCOME[,KEY=VALUE...]`: OUTCOME is succeed, fail o
 duration (seconds a run takes, default 0.05), code (fail's integer error code, default 500), timeout
 (the function's timeout, which a timeout run exceeds, default 0.2) and concurrency (runs at once,
 default 4; the rest WAIT). Example: --function 'bad=fail,code=4001,concurrency=2'.
+
+A function can run your Python handler instead: --function 'URN=path=DIR,handler=index.handler' with
+optional initializer=, timeout= (default 3), initializer_timeout=, memory= (MB, default 128), cpu=,
+concurrency= (default 1) and python= (the interpreter); --user-data 'URN:KEY=VALUE' (repeatable) is
+what context.getUserData(KEY) reads. See docs/handlers.md.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from fgs_mock.behaviour import split_function_option
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
 from fgs_mock.protocol import Limits
 from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
+from fgs_mock.runtime.spec import FunctionCode, looks_like_code, split_user_data_option
 from fgs_mock.server import HOST, bind, is_loopback, serve_forever
 from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, SqliteStore
 
@@ -74,6 +80,13 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="URN[=BEHAVIOUR]",
         help="register another function, with its behaviour (see above)",
+    )
+    p.add_argument(
+        "--user-data",
+        action="append",
+        default=[],
+        metavar="URN:KEY=VALUE",
+        help="user data of a function registered with code (repeat)",
     )
     p.add_argument("--store", metavar="PATH", help="keep state in this SQLite file (default: in memory)")
     p.add_argument(
@@ -203,15 +216,29 @@ def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStor
         p.error(str(exc))
     for option in args.function:
         try:
-            urn, behaviour = split_function_option(option)
-            backend.register_function(urn, project_id=project, behaviour=behaviour)
+            _register(backend, option, project)
         except ValueError as exc:
             p.error(f"--function {option}: {exc}")
+    for option in args.user_data:
+        try:
+            urn, key, value = split_user_data_option(option)
+            backend.add_user_data(urn, key, value, project)
+        except ValueError as exc:  # the value may be a secret: name the flag only
+            p.error(f"--user-data: {exc}")
     backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
     try:
         return create_app(backend, LENIENT if args.lenient else Dialect(), control_token=token)
     except ValueError as exc:
         p.error(f"control token: {exc}")
+
+
+def _register(backend: Backend, option: str, project: str) -> None:
+    urn, sep, text = option.partition("=")
+    if sep and looks_like_code(text):
+        backend.register_function(urn, project_id=project, code=FunctionCode.parse(text))
+        return
+    urn, behaviour = split_function_option(option)
+    backend.register_function(urn, project_id=project, behaviour=behaviour)
 
 
 def _serve_workers(count: int, sock: socket.socket, limits: Limits, build: Callable[[], MockApp]) -> None:

@@ -166,10 +166,33 @@ class Control:
             except (MalformedUrn, ValueError) as exc:
                 raise Invalid(str(exc)[:200]) from None
             return 201, json.dumps({"function": ref.short_urn}).encode(), []
+        if name.startswith("invocations/") and method == "GET":
+            return self._invocation(name.removeprefix("invocations/"))
         if (name, method) == ("notifications", "GET"):
             sent = [asdict(n) for n in self.backend.invocations.notifications()]
             return 200, json.dumps({"notifications": sent}).encode(), []
         return error(404, "FSS.0404", "No such control route.")
+
+    def _invocation(self, request_id: str) -> Answer:
+        """One accepted invocation: its run, and what its code returned, raised and printed."""
+        run = self.backend.invocations.run(request_id)
+        if run is None:
+            return error(404, "FSS.0404", "No such invocation.")
+        output = self.backend.invocations.output(request_id)
+        result, failure, logs = (None, None, "") if output is None else output
+        project, package, name, qualifier = run.function.split(":")
+        answer = {
+            "request_id": run.request_id,
+            "function_urn": f"urn:fss:{self.backend.region}:{project}:function:{package}:{name}:{qualifier}",
+            "run_status": run.status,
+            "attempts": run.attempts,
+            "error_code": run.error_code,
+            "error_message": run.error_message,
+            "result": None if result is None else json.loads(result),
+            "error": None if failure is None else json.loads(failure),
+            "logs": logs,
+        }
+        return 200, json.dumps(answer).encode(), []
 
     def _plan_faults(self, body: bytes) -> None:
         args = _object(body, FAULT_KEYS)

@@ -9,20 +9,29 @@ and age: at speed 10 a one-second run takes 0.1 s.
 
 from __future__ import annotations
 
+import datetime
 import json
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour
-from fgs_mock.store import DISCARD_BATCH, Ending, InvocationStore, Notification, Status
+from fgs_mock.runtime import FunctionCode, Outcome, Pool, code_of
+from fgs_mock.store import DISCARD_BATCH, TERMINAL, Ending, InvocationStore, Notification, Status
 
 DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function has no async config
-DEFAULT_RETRIES = 1
+DEFAULT_RETRIES = 1  # the config request's default; with no config at all, a failure is not retried
 BATCH = 200  # runs started per function and pass: a larger one holds the store long enough to show in p99
 CANCELED_CODE = 4208
+CODE_GRACE = 60.0  # a run of code ends through the runtime; due_at only marks it as in flight
+REAP_EVERY = 1.0
+log = logging.getLogger("fgs_mock")
 
 # (project, function URN, body) -> the request_id of the invocation it made, or None when refused
 Deliver = Callable[[str, str, bytes], str | None]
@@ -39,8 +48,8 @@ class Settings:
 
     @classmethod
     def from_config(cls, doc: str | None) -> Settings:
-        if doc is None:
-            return cls()
+        if doc is None:  # the user manual: a function error is not retried unless configured
+            return cls(retries=0)
         config = json.loads(doc)
         destinations = config.get("destination_config") or {}
         return cls(
@@ -68,6 +77,9 @@ class Engine:
         self.clock = clock
         self.tick = tick
         self._deliver = deliver
+        self.runtime = Pool()  # instances of functions registered with code
+        self.region = "eu-de"  # for the full URNs in destination records
+        self._wake = threading.Event()  # a run of code ended: start waiting ones without waiting a tick
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -86,8 +98,12 @@ class Engine:
         for function, text in self.store.functions().items():
             if not self.store.busy(function):
                 continue
-            behaviour = Behaviour.from_json(text)
+            code = code_of(text)
             settings = self.settings(function)
+            if code is not None:
+                changed += self._step_code(function, code, settings, now)
+                continue
+            behaviour = Behaviour.from_json(text)
             ending = _ending(behaviour)
             due_at = now + behaviour.run_time / self.speed
             with self.store.transaction():
@@ -104,12 +120,44 @@ class Engine:
             changed += len(finished) + len(discarded) + started
         return changed
 
+    def _step_code(self, function: str, code: FunctionCode, settings: Settings, now: float) -> int:
+        """Discard aged events, then hand waiting runs to the runtime, as many as it has room for."""
+        claimed: list[tuple[str, bytes]] = []
+        with self.store.transaction():
+            discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
+            room = self.runtime.room(function, code.concurrency)
+            if len(discarded) < DISCARD_BATCH and room > 0:
+                due_at = now + code.timeout + CODE_GRACE
+                claimed = self.store.claim_runs(function, code.concurrency, now, due_at, most=min(room, BATCH))
+        for request_id in discarded:
+            self._notify(request_id, function, "DISCARD", settings, now)
+        for request_id, body in claimed:
+            self.runtime.submit(function, code, request_id, body, partial(self._settled, function, request_id))
+        return len(discarded) + len(claimed)
+
+    def _settled(self, function: str, request_id: str, outcome: Outcome) -> None:
+        """A run of code ended: keep its output, end it or queue it again, tell its destination."""
+        try:
+            now = self.clock()
+            self.store.put_output(request_id, outcome.result, outcome.error_json(), outcome.logs)
+            if outcome.kind != "canceled":  # else the cancel ended it already
+                settings = self.settings(function)
+                ending = Ending(outcome.status, outcome.error_code, outcome.error_message)
+                retries = settings.retries if outcome.retryable else -1
+                reached = self.store.settle(request_id, ending, retries, now)
+                if reached in TERMINAL:
+                    self._notify(request_id, function, outcome.status, settings, now)
+        except sqlite3.Error as exc:  # the store was closed under a run: the mock is stopping
+            log.debug("a run ended after its store closed: %s", exc)
+        self._wake.set()
+
     def cancel(self, function: str, request_id: str) -> bool:
         """Stop a run as the stop page says; False when `function` has no run with this id."""
         now = self.clock()
         stopped = self.store.cancel(function, request_id, now)
         if stopped is None:
             return False
+        self.runtime.cancel(stopped)
         settings = self.settings(function)
         for stopped_id in stopped:
             self._notify(stopped_id, function, "FAIL", settings, now)
@@ -120,12 +168,38 @@ class Engine:
         if not target:
             return
         destination, param = target.get("destination", ""), target.get("param", "")
+        record = json.dumps(self.record(request_id, function, status, now))
         delivered = None
         if destination == "FunctionGraph" and self._deliver is not None:
-            delivered = self._deliver_to_function(request_id, function, status, param)
-        self.store.notify(Notification(request_id, function, status, destination, param, now, delivered))
+            delivered = self._deliver_to_function(function, param, record)
+        self.store.notify(Notification(request_id, function, status, destination, param, now, delivered, record))
 
-    def _deliver_to_function(self, request_id: str, function: str, status: Status, param: str) -> str | None:
+    def record(self, request_id: str, function: str, status: Status, now: float) -> dict[str, Any]:
+        """What a destination is sent: the run, its attempts, the request payload, and its result or error."""
+        run = self.store.run(request_id)
+        call = self.store.get(request_id)
+        output = self.store.output(request_id)
+        result, error = (None, None) if output is None else output[:2]
+        try:
+            payload = None if call is None else json.loads(call.body)
+        except (ValueError, RecursionError):
+            payload = None
+        project, package, name, qualifier = function.split(":")
+        return {
+            "request_id": request_id,
+            "function": function,
+            "function_urn": f"urn:fss:{self.region}:{project}:function:{package}:{name}:{qualifier}",
+            "status": status,
+            "timestamp": datetime.datetime.fromtimestamp(now, datetime.UTC).isoformat(timespec="milliseconds"),
+            "attempts": 0 if run is None else run.attempts,
+            "error_code": None if run is None or status == "SUCCESS" else run.error_code,
+            "error_message": None if run is None or status == "SUCCESS" else run.error_message,
+            "request_payload": payload,
+            "response_payload": None if result is None or status != "SUCCESS" else json.loads(result),
+            "error": None if error is None or status == "SUCCESS" else json.loads(error),
+        }
+
+    def _deliver_to_function(self, function: str, param: str, record: str) -> str | None:
         assert self._deliver is not None
         try:
             urn = json.loads(param).get("func_urn")
@@ -133,8 +207,7 @@ class Engine:
             return None
         if not isinstance(urn, str):
             return None
-        event = json.dumps({"request_id": request_id, "function": function, "status": status}).encode()
-        return self._deliver(function.split(":", 1)[0], urn, event)
+        return self._deliver(function.split(":", 1)[0], urn, record.encode())
 
     # Running in the background
 
@@ -146,10 +219,13 @@ class Engine:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop the loop and every instance of the runtime (runs in flight end as crashed)."""
         thread, self._thread = self._thread, None
         if thread is not None:
             self._stop.set()
+            self._wake.set()
             thread.join(timeout=10)
+        self.runtime.close()
 
     @contextmanager
     def running(self) -> Iterator[Engine]:
@@ -160,9 +236,14 @@ class Engine:
             self.stop()
 
     def _loop(self) -> None:
+        reaped = time.monotonic()
         while not self._stop.is_set():
             self.step()
-            self._stop.wait(self.tick)
+            if time.monotonic() - reaped > REAP_EVERY:
+                self.runtime.reap()
+                reaped = time.monotonic()
+            self._wake.wait(self.tick)
+            self._wake.clear()
 
 
 def _ending(behaviour: Behaviour) -> Ending:

@@ -12,12 +12,14 @@ import math
 import random
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from fgs_mock.auth import KeyRing, TokenIssuer
 from fgs_mock.behaviour import Behaviour
 from fgs_mock.engine import Engine
 from fgs_mock.refusal import Refusal
+from fgs_mock.runtime import FunctionCode, code_of
 from fgs_mock.store import InMemoryInvocationStore, Invocation, InvocationStore
 from fgs_mock.urn import DEFAULT_QUALIFIER, FunctionRef, MalformedUrn, is_project_id, parse_urn
 
@@ -208,7 +210,7 @@ class Backend:
     ) -> Backend:
         backend = cls(store, speed=speed)
         if function_urn.startswith("urn:"):
-            backend.region = function_urn.split(":")[2]
+            backend.region = backend.engine.region = function_urn.split(":")[2]
         backend.add_token(token, project_id)
         backend.register_function(function_urn, project_id=project_id)
         return backend
@@ -234,12 +236,56 @@ class Backend:
         self.iam.add_user(domain, user, password, project_id, project_name)
 
     def register_function(
-        self, urn: str, *, project_id: str | None = None, behaviour: Behaviour | None = None
+        self,
+        urn: str,
+        *,
+        project_id: str | None = None,
+        behaviour: Behaviour | None = None,
+        code: FunctionCode | None = None,
+        credentials: Mapping[str, str] | None = None,
     ) -> FunctionRef:
         """Make a function (at the URN's version or alias) invocable. Short forms need `project_id`.
 
-        Without `behaviour`, a function the store already knows keeps its own; a new one gets the default.
+        Its runs end as `behaviour` says, or run `code` in the runtime's instances, whose context
+        returns `credentials` (keys access_key, secret_key, security_access_key, security_secret_key,
+        security_token, token; they stay in this process). Without either, a function the store
+        already knows keeps its own; a new one gets the default behaviour.
         """
+        if behaviour is not None and code is not None:
+            raise ValueError("a function has a behaviour or code, not both")
+        ref = self._owned(urn, project_id)
+        self._functions.setdefault((ref.project_id or "", ref.package, ref.name), {DEFAULT_QUALIFIER}).add(
+            ref.qualifier
+        )
+        known = self.invocations.functions()
+        if code is not None:
+            self.engine.runtime.credentials[ref.short_urn] = dict(credentials or {})
+            self.invocations.put_function(ref, code.to_json())
+        elif behaviour is not None or ref.short_urn not in known:
+            self.invocations.put_function(ref, (behaviour or Behaviour()).to_json())
+        # Registering a version also makes `latest` invocable, so the engine must know it too.
+        latest = ref._replace(qualifier=DEFAULT_QUALIFIER)
+        if latest.short_urn not in known and latest != ref:
+            self.invocations.put_function(latest, Behaviour().to_json())
+        return ref
+
+    def code(self, urn: str, project_id: str | None = None) -> tuple[str, FunctionCode]:
+        """The short URN and code of a function registered with code; ValueError for any other."""
+        ref = self._owned(urn, project_id)
+        found = code_of(self.invocations.functions().get(ref.short_urn, "{}"))
+        if found is None:
+            raise ValueError(f"{ref.short_urn} is not registered with code")
+        return ref.short_urn, found
+
+    def add_user_data(self, urn: str, key: str, value: str, project_id: str | None = None) -> None:
+        """One more user data entry of a function registered with code (`context.getUserData(key)`)."""
+        short_urn, code = self.code(urn, project_id)
+        project, package, name, qualifier = short_urn.split(":")
+        self.invocations.put_function(
+            FunctionRef(project, package, name, qualifier), code.with_user_data(key, value).to_json()
+        )
+
+    def _owned(self, urn: str, project_id: str | None) -> FunctionRef:
         ref = parse_urn(urn)
         if project_id is not None and not is_project_id(project_id):
             raise ValueError("project_id is not a project id")
@@ -248,16 +294,7 @@ class Backend:
         owner = ref.project_id or project_id
         if owner is None:
             raise ValueError("a short URN names no project: pass project_id")
-        ref = ref._replace(project_id=owner)
-        self._functions.setdefault((owner, ref.package, ref.name), {DEFAULT_QUALIFIER}).add(ref.qualifier)
-        known = self.invocations.functions()
-        if behaviour is not None or ref.short_urn not in known:
-            self.invocations.put_function(ref, (behaviour or Behaviour()).to_json())
-        # Registering a version also makes `latest` invocable, so the engine must know it too.
-        latest = ref._replace(qualifier=DEFAULT_QUALIFIER)
-        if latest.short_urn not in known and latest != ref:
-            self.invocations.put_function(latest, Behaviour().to_json())
-        return ref
+        return ref._replace(project_id=owner)
 
     def _load_functions(self) -> None:
         """Functions another worker registered in the shared store."""

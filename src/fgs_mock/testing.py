@@ -13,10 +13,14 @@ accepts (WAIT -> RUNNING -> SUCCESS | FAIL), as each registered function's `Beha
 
 from __future__ import annotations
 
+import inspect
 import json
+import sys
 import threading
+import time
+import uuid
 from collections import deque
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,8 +33,9 @@ from fgs_mock.behaviour import Behaviour
 from fgs_mock.inprocess import InProcessTransport
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
 from fgs_mock.responses import MAX_BODY, MockApp, Receive, Scope, Send, create_app
+from fgs_mock.runtime import FunctionCode
 from fgs_mock.server import serve_in_thread
-from fgs_mock.store import Notification
+from fgs_mock.store import TERMINAL, Notification
 
 __all__ = ["Call", "MockEndpoint", "asgi_app", "running"]
 
@@ -50,6 +55,10 @@ class Call:
     request_id: str | None
     error_code: str | None
     run_status: str | None = None  # where the accepted run is now: WAIT, RUNNING, SUCCESS, FAIL or DISCARD
+    attempts: int = 0  # how many times the run started
+    result: Any = None  # what a function's code returned (None until it succeeded, or over 256 KB)
+    error: dict[str, Any] | None = None  # {errorMessage, errorType, stackTrace} of its last failed attempt
+    logs: str = field(default="", repr=False)  # what its code printed and logged, over all attempts
 
 
 @dataclass
@@ -195,7 +204,52 @@ class MockEndpoint:
 
     def _with_run(self, call: Call) -> Call:
         run = None if call.request_id is None else self.backend.invocations.run(call.request_id)
-        return call if run is None else replace(call, run_status=run.status)
+        if run is None:
+            return call
+        output = self.backend.invocations.output(run.request_id)
+        result, error, logs = (None, None, "") if output is None else output
+        return replace(
+            call,
+            run_status=run.status,
+            attempts=run.attempts,
+            result=None if result is None else json.loads(result),
+            error=None if error is None else json.loads(error),
+            logs=logs,
+        )
+
+    def wait(self, request_id: str, *, timeout: float = 30.0) -> Call:
+        """The invocation once its run has ended (SUCCESS, FAIL or DISCARD); TimeoutError if it did not.
+
+        An invocation a destination made has no HTTP call: its `status` is None.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.backend.invocations.run(request_id)
+            if run is None:
+                raise KeyError(f"no accepted invocation has request_id {request_id!r}")
+            if run.status in TERMINAL:
+                return self._with_run(self._call_of(request_id))
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the run of {request_id} is still {run.status} after {timeout:g} s")
+            time.sleep(0.005)
+
+    def _call_of(self, request_id: str) -> Call:
+        for call in reversed(self._recorder.calls()):
+            if call.request_id == request_id:
+                return call
+        accepted = self.backend.invocations.get(request_id)
+        assert accepted is not None
+        ref = accepted.function
+        urn = f"urn:fss:{self.backend.region}:{ref.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
+        return Call(accepted.project_id, urn, accepted.body, _json(accepted.body), None, request_id, None)
+
+    def run(self, urn: str, event: Any = None) -> Any:
+        """Call a function's handler in one of its instances, with no HTTP and no store.
+
+        Returns what it returned; raises `fgs_mock.runtime.HandlerError` with its error record.
+        """
+        function, code = self.backend.code(urn, self.project_id)
+        return self.backend.engine.runtime.call(function, code, {} if event is None else event, str(uuid.uuid4()))
 
     @property
     def notifications(self) -> list[Notification]:
@@ -207,14 +261,54 @@ class MockEndpoint:
         self._recorder.clear()
         self.backend.invocations.clear()
 
-    def register(self, urn: str, behaviour: Behaviour | None = None) -> str:
+    def register(
+        self,
+        urn: str,
+        behaviour: Behaviour | None = None,
+        *,
+        path: str | None = None,
+        handler: str | Callable[..., Any] | None = None,
+        initializer: str | None = None,
+        timeout: float | None = None,
+        initializer_timeout: float | None = None,
+        memory: int | None = None,
+        cpu: float | None = None,
+        concurrency: int | None = None,
+        python: str | None = None,
+        user_data: Mapping[str, str] | None = None,
+        credentials: Mapping[str, str] | None = None,
+    ) -> str:
         """Make another function of this tenant invocable; returns its full URN, for a client.
 
         `urn` is a full URN, or a short form read in this mock's project: `"name"` (package `default`),
         `"package:name"`, `"<project>:package:name:version"`. Three fields are project, package and name.
         `behaviour` is how its runs end, e.g. `Behaviour.fail(code=4001)`; a new function succeeds.
+        With `handler` its runs call your code instead: `"index.handler"` in the folder `path`, or an
+        importable top-level function (not a lambda nor a closure). See docs/handlers.md for the rest.
         """
-        ref = self.backend.register_function(urn, project_id=self.project_id, behaviour=behaviour)
+        code = None
+        if handler is not None:
+            given = {
+                "initializer": initializer,
+                "timeout": timeout,
+                "initializer_timeout": initializer_timeout,
+                "memory": memory,
+                "cpu": cpu,
+                "concurrency": concurrency,
+                "python": python,
+            }
+            options: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+            options["user_data"] = dict(user_data or {})
+            if callable(handler):
+                options["handler"], options["import_path"] = _importable(handler), tuple(sys.path)
+            else:
+                options["handler"] = handler
+            code = FunctionCode(path=path or ".", **options)
+        elif path is not None:
+            raise ValueError("path= goes with handler=")
+        ref = self.backend.register_function(
+            urn, project_id=self.project_id, behaviour=behaviour, code=code, credentials=credentials
+        )
         return f"urn:fss:{self.backend.region}:{self.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
 
     def add_access_key(self, access_key: str, secret_key: str) -> fgs.AccessKey:
@@ -276,6 +370,19 @@ class MockEndpoint:
         for client in self._clients:
             client.close()
         self._clients.clear()
+
+
+def _importable(handler: Callable[..., Any]) -> str:
+    """`module:qualname` of a function an instance can import by name; ValueError for any other."""
+    module, qualname = getattr(handler, "__module__", None), getattr(handler, "__qualname__", "")
+    if not inspect.isfunction(handler) or "<lambda>" in qualname or "<locals>" in qualname or "." in qualname:
+        raise ValueError(
+            "handler must be a top-level function of an importable module, or a 'FILE.FUNCTION' string: "
+            "a lambda, closure or method cannot be imported by a worker process"
+        )
+    if module in (None, "__main__") or getattr(sys.modules.get(module or ""), qualname, None) is not handler:
+        raise ValueError(f"handler {qualname} cannot be imported by name from module {module}")
+    return f"{module}:{qualname}"
 
 
 def _mock_app(token: str, project_id: str, function_urn: str) -> MockApp:

@@ -75,6 +75,32 @@ CREATE TABLE IF NOT EXISTS notification (
 );
 """
 
+# The runtime's step (issue 18), additive and apart so that it can become one migration: what a run of
+# code returned, raised and printed, in a table of its own keyed by request_id, and the record a
+# destination was sent.
+RUNTIME_SCHEMA = """
+CREATE TABLE IF NOT EXISTS run_output (
+    request_id TEXT PRIMARY KEY, result TEXT, error TEXT, logs TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+"""
+MAX_RUN_LOGS = 256 * 1024  # characters of output kept per invocation, over all its attempts
+
+
+def add_runtime_tables(db: sqlite3.Connection) -> None:
+    """Create the runtime's table and the notification's `record` column when missing."""
+    # One write transaction: workers opening one file at once must not both add the column.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute(RUNTIME_SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(notification)")}
+        if "record" not in columns:
+            db.execute("ALTER TABLE notification ADD COLUMN record TEXT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 _RUN = "request_id, fn, status, accepted_at, attempts, start_time, end_time, error_code, error_message"
 _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
@@ -117,6 +143,7 @@ class SqliteStore:
             # The thread holds no reference to the store: a store dropped without close() still ends it.
             weakref.finalize(self, self._closed.set)
         self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+        add_runtime_tables(self._db)
         # Set only for a file: other processes may share it, and must hear of a new fault plan.
         self.fault_signal = None if self.path is None else VersionCell(self.path + "-faults")
 
@@ -192,9 +219,10 @@ class SqliteStore:
             while retained > 1 and (retained > self.max_invocations or total > self.max_body_bytes):
                 gone = db.execute(
                     "DELETE FROM invocation WHERE seq = (SELECT MIN(seq) FROM invocation) "
-                    "RETURNING length(body), status"
+                    "RETURNING length(body), status, request_id"
                 ).fetchone()
                 _tally(db, gone[1], -1)
+                db.execute("DELETE FROM run_output WHERE request_id = ?", (gone[2],))
                 retained, total = db.execute(
                     "UPDATE counters SET evicted = evicted + 1, retained = retained - 1, bytes = bytes - ? "
                     "RETURNING retained, bytes",
@@ -224,6 +252,7 @@ class SqliteStore:
     def clear(self) -> None:
         with self._write() as db:
             db.execute("DELETE FROM invocation")
+            db.execute("DELETE FROM run_output")
             db.execute("UPDATE counters SET retained = 0, bytes = 0")
             db.execute("UPDATE status_count SET n = 0")
 
@@ -371,13 +400,78 @@ class SqliteStore:
         return [r[0] for r in rows]
 
     def recover(self) -> int:
-        """After a restart, runs that were RUNNING when the process died queue again (WAIT)."""
+        """After a restart, runs that were RUNNING when the process died queue again (WAIT).
+
+        The cut-short run is not an attempt: the async config's retries count what the function did.
+        """
         with self._write() as db:
             again = db.execute(
-                "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL WHERE status = 'RUNNING'"
+                "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL, "
+                "attempts = MAX(attempts - 1, 0) WHERE status = 'RUNNING'"
             ).rowcount
             _move(db, "RUNNING", "WAIT", again)
             return again
+
+    # Runs of code (the runtime): each run is claimed, then settled on its own
+
+    def claim_runs(self, function: str, limit: int, now: float, due_at: float, *, most: int) -> list[tuple[str, bytes]]:
+        """As `claim`, but returns the started runs' request_ids and bodies, to hand to the runtime."""
+        with self._write() as db:
+            running = db.execute(
+                "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
+            ).fetchone()[0]
+            free = min(limit - running, most)
+            if free <= 0:
+                return []
+            rows = db.execute(
+                "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ? "
+                "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?) "
+                "RETURNING request_id, body",
+                (now, due_at, function, free),
+            ).fetchall()
+            _move(db, "WAIT", "RUNNING", len(rows))
+        return [(r[0], r[1]) for r in rows]
+
+    def settle(self, request_id: str, ending: Ending, retries: int, now: float) -> str | None:
+        """End one running run: a failure with attempts left (`attempts <= retries`) queues again.
+
+        Returns the status it reached (WAIT when it queued again), or None when it was no longer
+        running (a cancel ended it first).
+        """
+        with self._write() as db:
+            if ending.status != "SUCCESS":
+                again = db.execute(
+                    "UPDATE invocation SET status = 'WAIT', due_at = NULL "
+                    "WHERE request_id = ? AND status = 'RUNNING' AND attempts <= ?",
+                    (request_id, retries),
+                ).rowcount
+                if again:
+                    _move(db, "RUNNING", "WAIT", 1)
+                    return "WAIT"
+            ended = db.execute(
+                "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL "
+                "WHERE request_id = ? AND status = 'RUNNING'",
+                (ending.status, now, ending.error_code, ending.error_message, request_id),
+            ).rowcount
+            _move(db, "RUNNING", ending.status, ended)
+        return ending.status if ended else None
+
+    def put_output(self, request_id: str, result: str | None, error: str | None, logs: str) -> None:
+        """Keep what an attempt returned or raised (the latest attempt's) and its output (appended)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO run_output VALUES (?, ?, ?, substr(?, 1, ?)) ON CONFLICT (request_id) DO UPDATE "
+                "SET result = excluded.result, error = excluded.error, logs = substr(logs || ?, 1, ?)",
+                (request_id, result, error, logs, MAX_RUN_LOGS, logs, MAX_RUN_LOGS),
+            )
+
+    def output(self, request_id: str) -> tuple[str | None, str | None, str] | None:
+        """The run's result and error (JSON texts or None) and its logs; None when it kept none."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT result, error, logs FROM run_output WHERE request_id = ?", (request_id,)
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
 
     # The fault plan, shared by every process on the file
 
@@ -434,9 +528,9 @@ class SqliteStore:
         n = notification
         with self._write() as db:
             db.execute(
-                "INSERT INTO notification (request_id, fn, status, destination, param, at, delivered_as) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (n.request_id, n.function, n.status, n.destination, n.param, n.at, n.delivered_as),
+                "INSERT INTO notification (request_id, fn, status, destination, param, at, delivered_as, record) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (n.request_id, n.function, n.status, n.destination, n.param, n.at, n.delivered_as, n.record),
             )
             db.execute(
                 "DELETE FROM notification WHERE seq <= (SELECT MAX(seq) FROM notification) - ?", (MAX_NOTIFICATIONS,)
@@ -445,7 +539,7 @@ class SqliteStore:
     def notifications(self, limit: int = MAX_PAGE) -> list[Notification]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT request_id, fn, status, destination, param, at, delivered_as FROM notification "
+                "SELECT request_id, fn, status, destination, param, at, delivered_as, record FROM notification "
                 "ORDER BY seq LIMIT ?",
                 (limit,),
             ).fetchall()

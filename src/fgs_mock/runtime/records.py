@@ -1,0 +1,77 @@
+"""How one run of a function's code ended, as the engine and the store keep it.
+
+No page gives the `error_code` of a function error, a timeout or a crash; these are the mock's own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from fgs_mock.behaviour import TIMEOUT_CODE
+
+FUNCTION_ERROR_CODE = 500  # the handler raised, or returned something that is not JSON
+CRASH_CODE = 502  # the instance died: os._exit, a signal
+OUT_OF_MEMORY_CODE = 507  # over the function's memory, or a MemoryError
+INITIALIZER_CODE = 503  # no instance could be initialized, in 3 tries
+
+Kind = Literal["success", "error", "timeout", "crash", "oom", "initializer", "canceled"]
+_CODES: dict[str, int] = {
+    "error": FUNCTION_ERROR_CODE,
+    "timeout": TIMEOUT_CODE,
+    "crash": CRASH_CODE,
+    "oom": OUT_OF_MEMORY_CODE,
+    "initializer": INITIALIZER_CODE,
+    "canceled": 4208,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: Kind
+    result: str | None = None  # the return value as JSON text; None when over 256 KB or not a success
+    error: dict[str, Any] | None = None  # {errorMessage, errorType, stackTrace}
+    logs: str = field(default="", repr=False)
+
+    @property
+    def status(self) -> Literal["SUCCESS", "FAIL"]:
+        return "SUCCESS" if self.kind == "success" else "FAIL"
+
+    @property
+    def error_code(self) -> int:
+        return _CODES.get(self.kind, 0)
+
+    @property
+    def error_message(self) -> str:
+        if self.error is None:
+            return ""
+        if self.kind == "error":
+            return f"{self.error['errorType']}: {self.error['errorMessage']}"[:1024]
+        return str(self.error["errorMessage"])[:1024]
+
+    @property
+    def retryable(self) -> bool:
+        """An exception, a timeout, a crash or running out of memory count for the async config's retries."""
+        return self.kind in ("error", "timeout", "crash", "oom")
+
+    def error_json(self) -> str | None:
+        return None if self.error is None else json.dumps(self.error)
+
+
+def system_error(kind: Kind, error_type: str, message: str) -> Outcome:
+    """An ending the runtime saw rather than the handler raised: no stack trace of the user's code."""
+    return Outcome(kind, error={"errorMessage": message, "errorType": error_type, "stackTrace": []})
+
+
+class HandlerError(Exception):
+    """`fgs_mock.run()`: the handler's run failed. Carries the service's error record."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        error = outcome.error or {}
+        super().__init__(outcome.error_message)
+        self.kind = outcome.kind
+        self.error_type: str = str(error.get("errorType", ""))
+        self.error_message: str = str(error.get("errorMessage", ""))
+        self.stack_trace: list[str] = list(error.get("stackTrace", []))
+        self.logs = outcome.logs
