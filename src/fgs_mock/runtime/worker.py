@@ -129,13 +129,17 @@ class Instance:
             for part in qualname.split("."):
                 target = getattr(target, part)
             return target
+        # sub/dir/FILE.FUNCTION imports sub.dir.FILE (folders as namespace packages), so that a file
+        # of the same name elsewhere in the code does not shadow it; its folder is on sys.path last, for
+        # the imports of its siblings.
         where, _, rest = name.rpartition("/")
         file, _, function = rest.rpartition(".")
         if where:
             folder = str(Path(self.config["code_root"]) / where)
             if folder not in sys.path:
-                sys.path.insert(1, folder)
-        return getattr(importlib.import_module(file), function)
+                sys.path.append(folder)
+        module = ".".join([*where.split("/"), file]) if where else file
+        return getattr(importlib.import_module(module), function)
 
     def context(self, request_id: str, timeout: float) -> Any:
         return self.context_class(self.config, request_id, time.monotonic() + timeout, self.out)

@@ -20,3 +20,9 @@ def broken_init(context):
     with open(os.path.join(context.getUserData("TRIES_DIR"), "tries"), "a") as tries:
         tries.write("x")
     raise RuntimeError("no database")
+
+
+def slow_init(context):
+    import time
+
+    time.sleep(3600)
