@@ -108,3 +108,9 @@ def context_and_environment(event, context):
         "mock_secrets": [key for key in os.environ if key.startswith("FGS_")],
         "cwd": os.getcwd(),
     }
+
+
+def pid_then_sleep(event, context):
+    with open(context.getUserData("PID_FILE"), "w") as pid_file:
+        pid_file.write(str(os.getpid()))
+    time.sleep(3600)
