@@ -25,6 +25,7 @@ from pathlib import Path
 
 import bench_client
 import bench_memory
+import bench_runtime
 import bench_wait
 import httpx
 from fgs_client import AuthenticatedClient
@@ -86,6 +87,14 @@ def _process(command: list[str], port: int) -> Iterator[tuple[str, int]]:
 def mock_server(*flags: str) -> tuple[list[str], int]:
     port = _free_port()
     return [sys.executable, "-m", "fgs_mock", "--port", str(port), *flags], port
+
+
+@contextmanager
+def mock_with(flags: list[str]) -> Iterator[str]:
+    """A mock in a child process with these flags; its base URL."""
+    command, port = mock_server(*flags)
+    with _server(command, port) as base_url:
+        yield base_url
 
 
 def prism_server() -> tuple[list[str], int]:
@@ -473,6 +482,9 @@ def main() -> None:
         f"{verdict(imports['import fgs'][0] <= 1.1 * baseline)}.",
         "",
     ]
+
+    _save(lines)
+    lines += bench_runtime.report(bench_runtime.measure(mock_with), verdict)
 
     with tempfile.TemporaryDirectory() as scratch:
         generate = wall([str(ROOT / "scripts" / "generate.sh"), f"{scratch}/fgs_client"], runs=3)

@@ -36,7 +36,7 @@ def bench_memory() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def bench(bench_memory: ModuleType) -> ModuleType:
-    for beside in ("bench_client", "bench_wait"):
+    for beside in ("bench_client", "bench_wait", "bench_runtime"):
         load_script(beside)
     # finds its neighbours in sys.modules, as `python scripts/bench.py` finds them beside it
     return load_script("bench")
@@ -87,3 +87,16 @@ def test_rounds_are_summed_up_by_the_median_of_each_figure(bench: ModuleType) ->
         bench.Load(7000.0, 2.0, 5.0, 300, 2),
     ]
     assert bench.median_load(rounds) == bench.Load(6000.0, 2.0, 5.0, 600, 3)
+
+
+def test_the_runtime_rows_judge_the_warm_p50_and_show_the_canned_time_beside(bench: ModuleType) -> None:
+    runtime = bench.bench_runtime
+    figures = runtime.Figures(4.0, 9.0, {"code": 3.0, "canned": 2.0}, 120.0, 150.0)
+    text = "\n".join(runtime.report(figures, bench.verdict))
+    assert "p50 at most 5 ms: 4.00 ms, met" in text
+    assert "| no-op handler | 3.00 |" in text
+    assert "| canned `succeed`, duration 0 | 2.00 |" in text
+    assert "1.50x" in text
+    assert "median 120 ms, slowest 150 ms" in text
+    slow = runtime.Figures(5.5, 9.0, {"code": 3.0, "canned": 2.0}, 120.0, 150.0)
+    assert "5.50 ms, **missed**" in "\n".join(runtime.report(slow, bench.verdict))

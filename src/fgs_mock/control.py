@@ -186,6 +186,9 @@ class Control:
             "function_urn": f"urn:fss:{self.backend.region}:{project}:function:{package}:{name}:{qualifier}",
             "run_status": run.status,
             "attempts": run.attempts,
+            "accepted_at": run.accepted_at,  # epoch seconds, as the engine stamped them
+            "start_time": run.start_time,
+            "end_time": run.end_time,
             "error_code": run.error_code,
             "error_message": run.error_message,
             "result": None if result is None else json.loads(result),
