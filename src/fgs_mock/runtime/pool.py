@@ -128,6 +128,7 @@ class Instance:
             os.close(reply_w)
         self.idle_since = time.monotonic()
         self.canceled = False
+        self.initializer_logs = ""
         self._send({"op": "config", "config": config})
 
     def _send(self, message: dict[str, Any]) -> bool:
@@ -141,7 +142,12 @@ class Instance:
         return self._exchange({"op": "init", "log_cap": MAX_LOG}, timeout, "initializer")
 
     def call(self, request_id: str, event: str, timeout: float) -> Outcome:
-        return self._exchange({"op": "run", "request_id": request_id, "event": event, "log_cap": MAX_LOG}, timeout)
+        outcome = self._exchange({"op": "run", "request_id": request_id, "event": event, "log_cap": MAX_LOG}, timeout)
+        if not self.initializer_logs:
+            return outcome
+        # What the initializer printed goes with the first run it served, as on the service's log stream.
+        logs, self.initializer_logs = self.initializer_logs + outcome.logs, ""
+        return Outcome(outcome.kind, outcome.result, outcome.error, logs)
 
     def _exchange(self, request: dict[str, Any], timeout: float, what: str = "run") -> Outcome:
         os.truncate(self.log_path, 0)
@@ -352,6 +358,7 @@ class Pool:
                 return instance
             failed = instance.initialize(code.initializer_timeout)
             if failed.kind == "success":
+                instance.initializer_logs = failed.logs
                 return instance
             instance.kill()
         assert failed is not None
