@@ -40,9 +40,7 @@ def test_an_order_is_priced(fgs_mock: MockEndpoint, orders: str) -> None:
     assert f"{request_id} INFO order 1: book" in run.logs
 
 
-def test_an_unpriced_item_is_retried_then_sent_to_the_dead_letter_function(
-    fgs_mock: MockEndpoint, orders: str
-) -> None:
+def test_an_unpriced_item_is_retried_then_sent_to_the_dead_letter_function(fgs_mock: MockEndpoint, orders: str) -> None:
     with fgs_mock.client() as client:
         request_id = client.invoke_async(orders, {"order_id": 2, "item": "lamp"})
         run = client.wait(orders, request_id, timeout=30, poll=0.05)
