@@ -141,4 +141,9 @@ def test_cancel_kills_a_running_handler_and_its_functions_other_runs(fgs_mock: M
     while fgs_mock.backend.engine.runtime.instances() > 0:  # both instances are killed
         assert time.monotonic() - started < 10
         time.sleep(0.01)
-    assert fgs_mock.wait(ids[0]).error is not None
+    for request_id in ids:
+        assert fgs_mock.wait(request_id).error == {
+            "errorMessage": "function invocation canceled",
+            "errorType": "Canceled",
+            "stackTrace": [],
+        }

@@ -157,6 +157,11 @@ class Engine:
         stopped = self.store.cancel(function, request_id, now)
         if stopped is None:
             return False
+        canceled = json.dumps(
+            {"errorMessage": "function invocation canceled", "errorType": "Canceled", "stackTrace": []}
+        )
+        for stopped_id in stopped:  # kept now: the instance's end is heard later, from another thread
+            self.store.put_output(stopped_id, None, canceled, "")
         self.runtime.cancel(stopped)
         settings = self.settings(function)
         for stopped_id in stopped:
