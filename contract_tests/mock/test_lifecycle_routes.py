@@ -83,7 +83,7 @@ def test_an_accepted_invocation_runs_to_success(mock: tuple[Backend, httpx.Clien
     assert run["start_time"] <= run["end_time"]
 
 
-def test_a_failing_function_fails_with_its_code_after_retries(
+def test_a_failing_function_fails_with_its_code_and_no_retry_without_a_config(
     mock: tuple[Backend, httpx.Client], spec: dict[str, Any]
 ) -> None:
     backend, client = mock
@@ -91,7 +91,7 @@ def test_a_failing_function_fails_with_its_code_after_retries(
     assert _until(client, spec, "bad", rid, {"FAIL"})["error_code"] == 4001
     run = backend.invocations.run(rid)
     assert run is not None
-    assert run.attempts == 2  # the default config retries once
+    assert run.attempts == 1  # with no async config a function error is not retried (the user manual)
 
 
 def test_pages_cover_the_filtered_set_without_repeats_or_gaps(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,3 +69,25 @@ def test_wait_gives_the_invocation_once_its_run_ended(fgs_mock: MockEndpoint) ->
         fgs_mock.wait(invoke(fgs_mock, urn, {"seconds": 30}), timeout=0.3)
     with pytest.raises(KeyError):
         fgs_mock.wait("no-such-request")
+
+
+def _other_python() -> str | None:
+    for version in ("3.9", "3.10", "3.12"):
+        # A pyenv shim needs pyenv's own environment: take the interpreter itself.
+        installed = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+        found = str(installed[0]) if installed else shutil.which(f"python{version}")
+        if found is not None and "shims" not in found:
+            return found
+    return None
+
+
+def test_instances_may_run_on_another_python(fgs_mock: MockEndpoint) -> None:
+    python = _other_python()
+    if python is None:
+        pytest.skip("no Python 3.9, 3.10 or 3.12 on this machine")
+    urn = code(fgs_mock, "versioned", "index.version", python=python)
+    version = fgs_mock.run(urn)
+    assert version != list(sys.version_info[:2])
+    assert python.endswith(f"python{version[0]}.{version[1]}")
+    logged = code(fgs_mock, "logged", "index.echo", python=python)
+    assert fgs_mock.wait(invoke(fgs_mock, logged, {"k": 1})).result == {"event": {"k": 1}, "runs": 1}

@@ -114,3 +114,7 @@ def pid_then_sleep(event, context):
     with open(context.getUserData("PID_FILE"), "w") as pid_file:
         pid_file.write(str(os.getpid()))
     time.sleep(3600)
+
+
+def version(event, context):
+    return list(sys.version_info[:2])

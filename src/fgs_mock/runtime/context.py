@@ -1,7 +1,7 @@
 """The context a handler gets, with the methods of the service's Python context table.
 
-Loaded by the instance's entry point (worker.py) from its file: the standard library only, because an
-instance may run on another interpreter than the mock's.
+Loaded by the instance's entry point (worker.py) from its file: the standard library only, and Python
+3.9+, because an instance may run on another interpreter than the mock's.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ class Logger:
         self._out = out
 
     def _line(self, level: str, message: Any) -> None:
-        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        # timezone.utc, not datetime.UTC: an instance may run on Python 3.9 or 3.10, as the service offers.
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")  # noqa: UP017
         self._out.write(f"{now} {self._request_id} {level} {message}\n")
 
     def info(self, message: Any) -> None:

@@ -1,6 +1,7 @@
 """An instance's entry point: `python worker.py REQUEST_FD REPLY_FD LOG_PATH`, started fresh by the pool.
 
-The standard library only, so that `python=` may name another interpreter. Requests and replies travel
+The standard library only, and Python 3.9+, so that `python=` may name another interpreter (the
+service offers 3.9, 3.10 and 3.12). Requests and replies travel
 on two private pipes as length-prefixed JSON frames, never on stdout: what the function prints goes to
 a log file, bounded per run, that the pool reads after each run. The pool imports this module for the
 framing; nothing runs on import.
