@@ -124,3 +124,13 @@ def test_a_runtime_user_data_key_is_refused_with_exit_2() -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
     assert "--user-data: RUNTIME_* keys are the runtime's own" in done.stderr
+
+
+def test_the_functions_route_shows_user_data_keys_but_not_values(fgs_mock: MockEndpoint) -> None:
+    code(fgs_mock, "private", "index.echo", user_data={"DB_PASSWORD": "pw-runtime-secret"})
+    answer = httpx.get(f"{fgs_mock.endpoint}/_mock/functions", timeout=10)
+    assert "pw-runtime-secret" not in answer.text
+    shown = answer.json()["behaviours"][f"{fgs_mock.project_id}:default:private:latest"]["code"]
+    assert (shown["handler"], shown["user_data"]) == ("index.echo", {"DB_PASSWORD": "***"})
+    _, registered = fgs_mock.backend.code("private", fgs_mock.project_id)
+    assert "pw-runtime-secret" not in repr(registered)

@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fgs_mock.behaviour import Behaviour
@@ -114,6 +115,14 @@ def _listing_item(invocation: Invocation) -> bytes:
     return head.encode() + body + b"}"
 
 
+def _shown(document: dict[str, Any]) -> dict[str, Any]:
+    """A function's document as the control route shows it: user data keys only, as values may be secrets."""
+    code = document.get("code")
+    if isinstance(code, dict) and code.get("user_data"):
+        return {**document, "code": {**code, "user_data": dict.fromkeys(code["user_data"], "***")}}
+    return document
+
+
 class Control:
     def __init__(self, backend: Backend, token: str | None = None) -> None:
         self.backend = backend
@@ -151,7 +160,7 @@ class Control:
             self.backend.faults.clear()
             return 204, b"", []
         if (name, method) == ("functions", "GET"):
-            behaviours = {urn: json.loads(text) for urn, text in self.backend.invocations.functions().items()}
+            behaviours = {urn: _shown(json.loads(text)) for urn, text in self.backend.invocations.functions().items()}
             return 200, json.dumps({"functions": self.backend.functions(), "behaviours": behaviours}).encode(), []
         if (name, method) == ("functions", "POST"):
             args = _object(body, frozenset({"urn", "project_id", "behaviour"}))

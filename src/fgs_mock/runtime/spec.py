@@ -41,7 +41,7 @@ class FunctionCode:
     cpu: float = DEFAULT_CPU
     concurrency: int = 1
     python: str = field(default_factory=lambda: sys.executable)
-    user_data: dict[str, str] = field(default_factory=dict)
+    user_data: dict[str, str] = field(default_factory=dict, repr=False)  # values may be secrets
     # Extra import roots for a `module:qualname` handler: the registering process's sys.path.
     import_path: tuple[str, ...] = ()
 
