@@ -10,7 +10,7 @@ import pytest
 
 from fgs_mock import DEFAULT_PROJECT_ID, InMemoryInvocationStore, Invocation
 from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, DISCARD_BATCH, MAX_PAGE, Ending
-from fgs_mock.store.sqlite import SqliteStore
+from fgs_mock.store.sqlite import MAX_RUN_LOGS, SqliteStore
 from fgs_mock.urn import FunctionRef
 
 FUNCTION = FunctionRef(DEFAULT_PROJECT_ID, "default", "hello", "latest")
@@ -170,3 +170,20 @@ def test_aged_events_are_discarded_oldest_first_a_batch_per_pass() -> None:
     assert third == [f"id-{n}" for n in range(2 * DISCARD_BATCH, 2_200)]
     assert store.discard_older(fn, accepted_before=2_200.0, now=9e3) == []
     assert store.status_counts() == {"DISCARD": 2_200, "WAIT": 300}
+
+
+def test_run_output_is_kept_per_retained_run_and_logs_append_within_a_bound() -> None:
+    store = SqliteStore(max_invocations=1)
+    ref = FunctionRef("p", "default", "f", "latest")
+    store.add(Invocation("r1", "p", ref, b"{}", 1.0))
+    store.put_output("r1", '{"a": 1}', None, "first\n")
+    store.put_output("r1", None, '{"errorType": "E"}', "second\n")
+    assert store.output("r1") == (None, '{"errorType": "E"}', "first\nsecond\n")
+    store.put_output("r1", None, None, "x" * (MAX_RUN_LOGS * 2))
+    found = store.output("r1")
+    assert found is not None
+    assert len(found[2]) == MAX_RUN_LOGS
+    store.add(Invocation("r2", "p", ref, b"{}", 2.0))  # evicts r1, and its output
+    assert store.output("r1") is None
+    store.put_output("r1", "1", None, "")  # a run evicted while it ran leaves nothing
+    assert store.output("r1") is None

@@ -98,6 +98,7 @@ def test_the_command_line_registers_code_and_ctrl_c_stops_its_instances_quietly(
         seen = httpx.get(f"{base}/_mock/invocations/{request_id}", timeout=10).json()
         assert (seen["run_status"], seen["function_urn"]) == ("RUNNING", urn)
         assert os.getsid(instance) == instance != os.getsid(mock.pid)  # a session of its own: Ctrl-C misses it
+        assert os.getpriority(os.PRIO_PROCESS, instance) >= 10  # niced below the mock
         os.killpg(mock.pid, signal.SIGINT)
         _, stderr = mock.communicate(timeout=30)
     finally:

@@ -19,6 +19,9 @@ def test_a_result_is_kept_and_served_over_http_and_by_the_fixture(fgs_mock: Mock
         {"event": {"order": 42}, "runs": 1},
         None,
     )
+    (call,) = fgs_mock.invocations
+    assert (call.request_id, call.result, call.attempts, call.error) == (request_id, ended.result, 1, None)
+    assert "printed" in call.logs
     over_http = seen_over_http(fgs_mock, request_id)
     assert over_http["request_id"] == request_id
     assert over_http["function_urn"] == urn

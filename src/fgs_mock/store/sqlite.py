@@ -459,10 +459,12 @@ class SqliteStore:
     def put_output(self, request_id: str, result: str | None, error: str | None, logs: str) -> None:
         """Keep what an attempt returned or raised (the latest attempt's) and its output (appended)."""
         with self._write() as db:
+            # Only for a run still retained: one evicted while it ran leaves nothing behind.
             db.execute(
-                "INSERT INTO run_output VALUES (?, ?, ?, substr(?, 1, ?)) ON CONFLICT (request_id) DO UPDATE "
+                "INSERT INTO run_output SELECT ?, ?, ?, substr(?, 1, ?) "
+                "WHERE EXISTS (SELECT 1 FROM invocation WHERE request_id = ?) ON CONFLICT (request_id) DO UPDATE "
                 "SET result = excluded.result, error = excluded.error, logs = substr(logs || ?, 1, ?)",
-                (request_id, result, error, logs, MAX_RUN_LOGS, logs, MAX_RUN_LOGS),
+                (request_id, result, error, logs, MAX_RUN_LOGS, request_id, logs, MAX_RUN_LOGS),
             )
 
     def output(self, request_id: str) -> tuple[str | None, str | None, str] | None:
