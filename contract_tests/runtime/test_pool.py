@@ -13,7 +13,7 @@ import httpx
 import fgs
 from contract_tests.runtime.support import HANDLERS, code, invoke
 from contract_tests.support.processes import wait_until_serving
-from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
+from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, SqliteStore
 from fgs_mock.runtime import FunctionCode, Pool
 from fgs_mock.testing import MockEndpoint
 
@@ -102,3 +102,62 @@ def test_with_workers_the_concurrency_holds_across_them(tmp_path: Path) -> None:
     finally:
         mock.terminate()
         mock.wait(timeout=30)
+
+
+def test_with_workers_a_cancel_kills_the_instance_whichever_worker_it_reaches(tmp_path: Path) -> None:
+    port, urn = _free_port(), DEFAULT_FUNCTION_URN.replace(":hello:", ":waiter:")
+    pid_file = tmp_path / "pid"
+    command = [
+        *(sys.executable, "-m", "fgs_mock", "--port", str(port), "--workers", "2", "--store", str(tmp_path / "m.db")),
+        *("--function", f"{urn}=path={HANDLERS},handler=index.pid_then_sleep,timeout=60"),
+        *("--user-data", f"{urn}:PID_FILE={pid_file}"),
+    ]
+    mock = subprocess.Popen(command, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_serving(base, mock, "fgs-mock")
+        with fgs.Client(base, DEFAULT_PROJECT_ID, DEFAULT_TOKEN) as client:
+            request_id = client.invoke_async(urn, {})
+            deadline = time.monotonic() + 30
+            while not pid_file.exists() or not pid_file.read_text():
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            instance = int(pid_file.read_text())
+            # Each call reaches either worker: the one running the run kills its instance at once, the
+            # other ends the run in the store, and the running worker notices within 0.25 s.
+            for _ in range(4):
+                client.cancel_invocation(urn, request_id)
+            ended = client.wait(urn, request_id, timeout=10, poll=0.02)
+        assert (ended.status, ended.error_code) == (fgs.InvocationStatus.FAIL, 4208)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{instance}").exists() and "Z" not in Path(f"/proc/{instance}/stat").read_text().split()[2]:
+            assert time.monotonic() < deadline, "the instance still runs"
+            time.sleep(0.02)
+    finally:
+        mock.terminate()
+        mock.wait(timeout=30)
+
+
+def test_a_cancel_through_another_engine_on_the_file_stops_the_instance(tmp_path: Path) -> None:
+    running, other = (Backend.with_defaults(store=SqliteStore(path=tmp_path / "m.db")) for _ in range(2))
+    ref = running.register_function(
+        "sleepy", project_id=P, code=FunctionCode(handler="index.sleep", path=HANDLERS, timeout=60)
+    )
+    try:
+        request_id = running.accept(ref, b"{}").request_id
+        running.engine.step()
+        deadline = time.monotonic() + 30
+        while running.engine.runtime.instances() < 1 or request_id not in running.engine.runtime.running():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert other.engine.cancel(ref.short_urn, request_id)
+        assert running.engine.runtime.instances() == 1  # the other engine has no instance to kill
+        running.engine.stop_ended_elsewhere()
+        while running.engine.runtime.instances():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        run = running.invocations.run(request_id)
+        assert run is not None
+        assert (run.status, run.error_code) == ("FAIL", 4208)
+    finally:
+        running.engine.stop()

@@ -31,6 +31,8 @@ BATCH = 200  # runs started per function and pass: a larger one holds the store 
 CANCELED_CODE = 4208
 CODE_GRACE = 60.0  # a run of code ends through the runtime; due_at only marks it as in flight
 REAP_EVERY = 1.0
+# With --workers a cancel may reach another process than the one running the run: each looks this often.
+ENDED_ELSEWHERE_EVERY = 0.25
 log = logging.getLogger("fgs_mock")
 
 # (project, function URN, body) -> the request_id of the invocation it made, or None when refused
@@ -214,6 +216,16 @@ class Engine:
             return None
         return self._deliver(function.split(":", 1)[0], urn, record.encode())
 
+    def stop_ended_elsewhere(self) -> None:
+        """Kill instances whose run the store no longer has RUNNING: canceled through another worker, or evicted."""
+        ended = []
+        for request_id in self.runtime.running():
+            run = self.store.run(request_id)
+            if run is None or run.status != "RUNNING":
+                ended.append(request_id)
+        if ended:
+            self.runtime.cancel(ended)
+
     # Running in the background
 
     def start(self) -> None:
@@ -241,9 +253,12 @@ class Engine:
             self.stop()
 
     def _loop(self) -> None:
-        reaped = time.monotonic()
+        reaped = looked = time.monotonic()
         while not self._stop.is_set():
             self.step()
+            if time.monotonic() - looked > ENDED_ELSEWHERE_EVERY:
+                self.stop_ended_elsewhere()
+                looked = time.monotonic()
             if time.monotonic() - reaped > REAP_EVERY:
                 self.runtime.reap()
                 reaped = time.monotonic()

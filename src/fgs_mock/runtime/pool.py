@@ -289,6 +289,11 @@ class Pool:
             raise HandlerError(outcome)
         return None if outcome.result is None else json.loads(outcome.result)
 
+    def running(self) -> list[str]:
+        """The request_ids of the runs in flight in this process."""
+        with self._lock:
+            return list(self._running)
+
     def cancel(self, request_ids: list[str]) -> None:
         """Kill the instances running these requests (their runs end as canceled)."""
         with self._lock:
