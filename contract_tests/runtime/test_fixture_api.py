@@ -91,3 +91,9 @@ def test_instances_may_run_on_another_python(fgs_mock: MockEndpoint) -> None:
     assert python.endswith(f"python{version[0]}.{version[1]}")
     logged = code(fgs_mock, "logged", "index.echo", python=python)
     assert fgs_mock.wait(invoke(fgs_mock, logged, {"k": 1})).result == {"event": {"k": 1}, "runs": 1}
+
+
+def test_a_direct_run_longer_than_the_engines_checks_is_left_alone(fgs_mock: MockEndpoint) -> None:
+    # The engine stops instances whose store run has ended; a direct run has none and must go on.
+    urn = code(fgs_mock, "sleepy", "index.sleep", timeout=10)
+    assert fgs_mock.run(urn, {"seconds": 0.8}) == "woke"

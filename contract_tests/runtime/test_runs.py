@@ -171,3 +171,10 @@ def test_runs_beyond_concurrency_wait(fgs_mock: MockEndpoint) -> None:
     statuses = sorted(fgs_mock.backend.invocations.run(i).status for i in ids)  # type: ignore[union-attr]
     assert statuses == ["RUNNING", "RUNNING", "WAIT"]
     assert fgs_mock.backend.engine.runtime.instances() == 2
+
+
+def test_a_large_event_reaches_the_handler_whole(fgs_mock: MockEndpoint) -> None:
+    urn = code(fgs_mock, "measures", "index.measures")
+    event = {"blob": "z" * 3_000_000}
+    assert fgs_mock.run(urn, event) == 3_000_000
+    assert fgs_mock.wait(invoke(fgs_mock, urn, event)).result == 3_000_000

@@ -118,3 +118,7 @@ def pid_then_sleep(event, context):
 
 def version(event, context):
     return list(sys.version_info[:2])
+
+
+def measures(event, context):
+    return len(event["blob"])

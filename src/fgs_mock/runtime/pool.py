@@ -241,6 +241,7 @@ class Pool:
         self._idle: list[Instance] = []
         self._busy: dict[str, int] = {}
         self._running: dict[str, Instance] = {}
+        self._submitted: set[str] = set()
         self._scratch: str | None = None
         _POOLS.add(self)
 
@@ -254,6 +255,7 @@ class Pool:
         """Run the invocation in an instance, in a thread of its own; `done` gets the outcome."""
         with self._lock:
             self._busy[function] = self._busy.get(function, 0) + 1
+            self._submitted.add(request_id)
 
         def serve() -> None:
             try:
@@ -263,6 +265,7 @@ class Pool:
             finally:
                 with self._lock:
                     self._busy[function] -= 1
+                    self._submitted.discard(request_id)
             done(outcome)
 
         threading.Thread(target=serve, name=f"fgs-mock-run-{request_id[:8]}", daemon=True).start()
@@ -290,9 +293,9 @@ class Pool:
         return None if outcome.result is None else json.loads(outcome.result)
 
     def running(self) -> list[str]:
-        """The request_ids of the runs in flight in this process."""
+        """The request_ids of the store's runs in flight in this process (not the fixture's direct runs)."""
         with self._lock:
-            return list(self._running)
+            return [request_id for request_id in self._running if request_id in self._submitted]
 
     def cancel(self, request_ids: list[str]) -> None:
         """Kill the instances running these requests (their runs end as canceled)."""

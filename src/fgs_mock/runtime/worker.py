@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 MAX_FRAME = 1024 * 1024  # a reply is bounded below this: results over 256 KB are not sent
+MAX_REQUEST = 2**31  # the mock's own requests carry whole events: bounded by what it accepts
 MAX_RESULT = 262_144  # the async docs: a larger return value is recorded empty
 MAX_MESSAGE = 4096
 MAX_FRAMES = 50
@@ -49,12 +50,12 @@ def read_exactly(fd: int, size: int) -> bytes | None:
     return bytes(chunks)
 
 
-def read_frame(fd: int) -> dict[str, Any] | None:
+def read_frame(fd: int, limit: int = MAX_FRAME) -> dict[str, Any] | None:
     head = read_exactly(fd, _HEAD.size)
     if head is None:
         return None
     (size,) = _HEAD.unpack(head)
-    if size > MAX_FRAME:
+    if size > limit:
         raise ValueError("frame too large")
     data = read_exactly(fd, size)
     return None if data is None else dict(json.loads(data))
@@ -176,12 +177,12 @@ def main(argv: list[str]) -> None:
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     out = BoundedWriter(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
     sys.stdout = sys.stderr = out
-    first = read_frame(request_fd)
+    first = read_frame(request_fd, MAX_REQUEST)
     if first is None:
         return
     instance = Instance(first["config"], out)
     while True:
-        request = read_frame(request_fd)
+        request = read_frame(request_fd, MAX_REQUEST)
         if request is None:
             return
         out.cap, out.used = int(request.get("log_cap", 65536)), 0
