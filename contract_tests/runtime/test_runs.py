@@ -178,3 +178,11 @@ def test_a_large_event_reaches_the_handler_whole(fgs_mock: MockEndpoint) -> None
     event = {"blob": "z" * 3_000_000}
     assert fgs_mock.run(urn, event) == 3_000_000
     assert fgs_mock.wait(invoke(fgs_mock, urn, event)).result == 3_000_000
+
+
+def test_what_a_run_printed_before_a_timeout_or_crash_is_kept(fgs_mock: MockEndpoint) -> None:
+    hangs = code(fgs_mock, "hangs", "index.prints_then_sleeps", timeout=0.3)
+    exits = code(fgs_mock, "exits", "index.prints_then_exits")
+    timed_out, crashed = (fgs_mock.wait(invoke(fgs_mock, urn)) for urn in (hangs, exits))
+    assert (timed_out.run_status, timed_out.logs) == ("FAIL", "before the hang\n")
+    assert (crashed.run_status, crashed.logs) == ("FAIL", "last words\n")

@@ -122,3 +122,13 @@ def version(event, context):
 
 def measures(event, context):
     return len(event["blob"])
+
+
+def prints_then_sleeps(event, context):
+    print("before the hang", flush=True)
+    time.sleep(3600)
+
+
+def prints_then_exits(event, context):
+    print("last words", flush=True)
+    os._exit(4)

@@ -168,7 +168,7 @@ class Instance:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                self.kill()
+                self.stop()
                 kind: Kind = "initializer" if what == "initializer" else "timeout"
                 return system_error(kind, "TimeoutError", f"the {what} timed out after {timeout:g} s")
             ready, _, _ = select.select([self._reply_r], [], [], min(left, POLL))
@@ -179,10 +179,10 @@ class Instance:
                     reply = None
                 return self._ended(what) if reply is None else reply
             if self.canceled:
-                self.kill()
+                self.stop()
                 return system_error("canceled", "Canceled", "function invocation canceled")
             if _rss(self.process.pid) > self.memory:
-                self.kill()
+                self.stop()
                 return system_error(
                     "oom", "MemoryError", f"the instance went over its memory of {self.memory >> 20} MB"
                 )
@@ -194,7 +194,7 @@ class Instance:
             code = self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             code = None
-        self.kill()
+        self.stop()
         if code is not None and code < 0:
             how = f"was killed by {signal.Signals(-code).name}"
         else:
@@ -217,15 +217,19 @@ class Instance:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
 
+    def stop(self) -> None:
+        """Kill the process group and reap the instance; its output stays readable until `kill()`."""
+        self.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
     def kill(self) -> None:
         """End the instance and every process it started, and free what it held: by its owner only."""
-        self.terminate()
+        self.stop()
         for fd in (self._request_w, self._reply_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
         self._request_w = self._reply_r = -1
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
         shutil.rmtree(self.log_dir, ignore_errors=True)
 
 
