@@ -98,6 +98,13 @@ def test_with_mock_the_example_test_file_passes_under_plain_pytest(with_mock: In
     assert f"{example.read_text().count(chr(10) + 'def test_')} passed" in result.stdout
 
 
+def test_with_mock_the_handler_example_runs_its_function_from_the_installed_wheel(with_mock: Installed) -> None:
+    shutil.copytree(ROOT / "examples" / "handler", with_mock.home / "handler")
+    result = with_mock.run("pytest", "-q", "-p", "no:cacheprovider", "handler")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+
+
 def test_mypy_strict_is_clean_on_user_code_against_the_installed_wheel(with_mock: Installed) -> None:
     (with_mock.home / "user_code.py").write_text(USER_CODE)
     result = with_mock.run("mypy", "--strict", "--no-incremental", "user_code.py")
