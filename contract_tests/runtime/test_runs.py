@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import fgs
 from contract_tests.runtime.support import HANDLERS, code, invoke, seen_over_http
@@ -186,3 +187,17 @@ def test_what_a_run_printed_before_a_timeout_or_crash_is_kept(fgs_mock: MockEndp
     timed_out, crashed = (fgs_mock.wait(invoke(fgs_mock, urn)) for urn in (hangs, exits))
     assert (timed_out.run_status, timed_out.logs) == ("FAIL", "before the hang\n")
     assert (crashed.run_status, crashed.logs) == ("FAIL", "last words\n")
+
+
+def test_the_memory_of_processes_a_handler_starts_counts_and_they_die_with_it(fgs_mock: MockEndpoint) -> None:
+    urn = code(fgs_mock, "child-hog", "index.child_hog", memory=64, timeout=30)
+    started = time.monotonic()
+    ended = fgs_mock.wait(invoke(fgs_mock, urn))
+    assert time.monotonic() - started < 25  # the limit, not the timeout
+    assert ended.error is not None
+    assert ended.error["errorMessage"] == "the instance went over its memory of 64 MB"
+    child = int(ended.logs.split()[0])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and Path(f"/proc/{child}/stat").read_text().split()[2] != "Z":
+        assert time.monotonic() < deadline, "the handler's child outlived the instance"
+        time.sleep(0.02)

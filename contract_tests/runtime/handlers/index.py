@@ -132,3 +132,11 @@ def prints_then_sleeps(event, context):
 def prints_then_exits(event, context):
     print("last words", flush=True)
     os._exit(4)
+
+
+def child_hog(event, context):
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; x = b'x' * (200 << 20); time.sleep(600)"])
+    print(child.pid, flush=True)
+    time.sleep(600)

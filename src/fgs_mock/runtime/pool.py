@@ -38,16 +38,28 @@ DEFAULT_MAX_INSTANCES = 32
 DEFAULT_IDLE = 60.0
 _PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+MAX_WATCHED = 256  # processes of one instance whose memory is counted
 
 Done = Callable[[Outcome], None]
 
 
 def _rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * _PAGE
-    except (OSError, IndexError, ValueError):
-        return 0
+    """Resident bytes of the instance and of the processes it started, as /proc lists its children."""
+    total, todo, seen = 0, [pid], set[int]()
+    while todo and len(seen) < MAX_WATCHED:
+        process = todo.pop()
+        if process in seen:
+            continue
+        seen.add(process)
+        try:
+            with open(f"/proc/{process}/statm", "rb") as statm:
+                total += int(statm.read().split()[1]) * _PAGE
+            for task in os.listdir(f"/proc/{process}/task"):
+                with open(f"/proc/{process}/task/{task}/children", "rb") as children:
+                    todo.extend(int(child) for child in children.read().split())
+        except (OSError, IndexError, ValueError):  # gone meanwhile, or a kernel without the children file
+            continue
+    return total
 
 
 def function_config(function: str, code: FunctionCode, credentials: dict[str, str]) -> dict[str, Any]:
