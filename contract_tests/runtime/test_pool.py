@@ -64,7 +64,7 @@ def test_an_event_older_than_the_configured_age_is_discarded(fgs_mock: MockEndpo
     urn = code(fgs_mock, "one-at-a-time", "index.sleep", timeout=30)
     with fgs_mock.client() as client:
         client.put_async_config(urn, fgs.AsyncConfig(max_event_age_seconds=1, max_retry_attempts=0))
-    busy = invoke(fgs_mock, urn, {"seconds": 3})
+    busy = invoke(fgs_mock, urn, {"seconds": 2})
     waiting = invoke(fgs_mock, urn, {"seconds": 0})
     assert fgs_mock.wait(waiting).run_status == "DISCARD"
     assert fgs_mock.wait(busy).run_status == "SUCCESS"
