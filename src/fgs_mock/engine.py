@@ -9,7 +9,6 @@ and age: at speed 10 a one-second run takes 0.1 s.
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import sqlite3
@@ -23,6 +22,7 @@ from typing import Any
 
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour
 from fgs_mock.runtime import FunctionCode, Outcome, Pool, code_of
+from fgs_mock.runtime.records import destination_record
 from fgs_mock.store import DISCARD_BATCH, TERMINAL, Ending, InvocationStore, Notification, Status
 
 DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function has no async config
@@ -182,29 +182,18 @@ class Engine:
         self.store.notify(Notification(request_id, function, status, destination, param, now, delivered, record))
 
     def record(self, request_id: str, function: str, status: Status, now: float) -> dict[str, Any]:
-        """What a destination is sent: the run, its attempts, the request payload, and its result or error."""
-        run = self.store.run(request_id)
+        """What a destination is sent (see fgs_mock.runtime.records.destination_record)."""
         call = self.store.get(request_id)
-        output = self.store.output(request_id)
-        result, error = (None, None) if output is None else output[:2]
-        try:
-            payload = None if call is None else json.loads(call.body)
-        except (ValueError, RecursionError):
-            payload = None
-        project, package, name, qualifier = function.split(":")
-        return {
-            "request_id": request_id,
-            "function": function,
-            "function_urn": f"urn:fss:{self.region}:{project}:function:{package}:{name}:{qualifier}",
-            "status": status,
-            "timestamp": datetime.datetime.fromtimestamp(now, datetime.UTC).isoformat(timespec="milliseconds"),
-            "attempts": 0 if run is None else run.attempts,
-            "error_code": None if run is None or status == "SUCCESS" else run.error_code,
-            "error_message": None if run is None or status == "SUCCESS" else run.error_message,
-            "request_payload": payload,
-            "response_payload": None if result is None or status != "SUCCESS" else json.loads(result),
-            "error": None if error is None or status == "SUCCESS" else json.loads(error),
-        }
+        return destination_record(
+            request_id,
+            function,
+            status,
+            now,
+            self.region,
+            self.store.run(request_id),
+            None if call is None else call.body,
+            self.store.output(request_id),
+        )
 
     def _deliver_to_function(self, function: str, param: str, record: str) -> str | None:
         assert self._deliver is not None

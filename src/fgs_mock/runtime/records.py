@@ -5,11 +5,13 @@ No page gives the `error_code` of a function error, a timeout or a crash; these 
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fgs_mock.behaviour import TIMEOUT_CODE
+from fgs_mock.store import Run
 
 FUNCTION_ERROR_CODE = 500  # the handler raised, or returned something that is not JSON
 CRASH_CODE = 502  # the instance died: os._exit, a signal
@@ -62,6 +64,42 @@ class Outcome:
 def system_error(kind: Kind, error_type: str, message: str) -> Outcome:
     """An ending the runtime saw rather than the handler raised: no stack trace of the user's code."""
     return Outcome(kind, error={"errorMessage": message, "errorType": error_type, "stackTrace": []})
+
+
+def destination_record(
+    request_id: str,
+    function: str,
+    status: str,
+    now: float,
+    region: str,
+    run: Run | None,
+    body: bytes | None,
+    output: tuple[str | None, str | None, str] | None,
+) -> dict[str, Any]:
+    """What an on_success or on_failure destination is sent. The pages do not show it: the shape is ours.
+
+    `function` is the short URN, `body` the invocation's, `output` what the store kept of its code's run.
+    """
+    result, error = (None, None) if output is None else output[:2]
+    try:
+        payload = None if body is None else json.loads(body)
+    except (ValueError, RecursionError):
+        payload = None
+    project, package, name, qualifier = function.split(":")
+    ended = status != "SUCCESS"
+    return {
+        "request_id": request_id,
+        "function": function,
+        "function_urn": f"urn:fss:{region}:{project}:function:{package}:{name}:{qualifier}",
+        "status": status,
+        "timestamp": datetime.datetime.fromtimestamp(now, datetime.UTC).isoformat(timespec="milliseconds"),
+        "attempts": 0 if run is None else run.attempts,
+        "error_code": run.error_code if run is not None and ended else None,
+        "error_message": run.error_message if run is not None and ended else None,
+        "request_payload": payload,
+        "response_payload": json.loads(result) if result is not None and not ended else None,
+        "error": json.loads(error) if error is not None and ended else None,
+    }
 
 
 class HandlerError(Exception):
