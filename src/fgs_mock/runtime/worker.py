@@ -181,12 +181,15 @@ def main(argv: list[str]) -> None:
     if first is None:
         return
     instance = Instance(first["config"], out)
+    me = os.getpid()
     while True:
         request = read_frame(request_fd, MAX_REQUEST)
         if request is None:
             return
         out.cap, out.used = int(request.get("log_cap", 65536)), 0
         reply = instance.initialize() if request["op"] == "init" else instance.run(request)
+        if os.getpid() != me:  # a child the function forked returned: only the instance answers
+            os._exit(0)
         write_frame(reply_fd, reply)
 
 

@@ -1,0 +1,153 @@
+"""Hostile user code: whatever a handler does, its run ends with a final status and nothing leaks."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_tests.runtime.support import invoke
+from fgs_mock.runtime import HandlerError
+from fgs_mock.testing import MockEndpoint
+
+HOSTILE = """
+import os, sys, time
+
+def fork_and_return(event, context):
+    os.fork()  # parent and child both return: only the instance itself may answer
+    return event
+
+def write_on_reply_channel(event, context):
+    os.write(int(sys.argv[2]), b"\\x00\\x00")  # half a frame header, then never more
+    time.sleep(600)
+
+def slow_init(context):
+    with open(os.path.join(os.environ["MARKS"], "init.pid"), "w") as mark:
+        mark.write(str(os.getpid()))
+    time.sleep(600)
+
+def marks_run(event, context):
+    open(os.path.join(os.environ["MARKS"], "ran"), "w").close()
+    return "ran"
+
+def raises(event, context):
+    raise {"exit": SystemExit(3), "interrupt": KeyboardInterrupt()}[event["what"]]
+
+def returns(event, context):
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    return {"nan": float("nan"), "deep": deep}[event["what"]]
+
+def closes_std_fds(event, context):
+    os.closerange(0, 3)
+    sys.stdout.close()
+    print("after close")
+    return "ok"
+
+def uses_shadowed(event, context):
+    context.getLogger().info("logged")
+    raise ValueError("with a stack")
+"""
+
+# Modules of the standard library that the instance's entry point relies on, shadowed by the code folder.
+SHADOWS = ("json", "traceback", "linecache", "tokenize", "datetime", "signal", "struct", "select")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "hostile.py").write_text(HOSTILE)
+    return code
+
+
+def _register(mock: MockEndpoint, folder: Path, handler: str, **options: Any) -> str:
+    return mock.register(handler.replace("_", "-"), path=str(folder), handler=f"hostile.{handler}", **options)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_forked_child_that_returns_does_not_answer_for_later_runs(fgs_mock: MockEndpoint, folder: Path) -> None:
+    urn = _register(fgs_mock, folder, "fork_and_return", timeout=10)
+    for n in range(4):
+        assert fgs_mock.run(urn, {"n": n}) == {"n": n}
+
+
+@pytest.mark.parametrize("what", ["exit", "interrupt"])
+def test_system_exit_and_keyboard_interrupt_fail_the_run_and_the_instance_serves_on(
+    fgs_mock: MockEndpoint, folder: Path, what: str
+) -> None:
+    urn = _register(fgs_mock, folder, "raises", timeout=10)
+    for _ in range(2):
+        with pytest.raises(HandlerError) as raised:
+            fgs_mock.run(urn, {"what": what})
+        assert raised.value.kind == "error"
+        assert raised.value.error_type == {"exit": "SystemExit", "interrupt": "KeyboardInterrupt"}[what]
+    assert fgs_mock.backend.engine.runtime.started == 1
+
+
+@pytest.mark.parametrize("what", ["nan", "deep"])
+def test_nan_and_too_deep_values_are_not_json(fgs_mock: MockEndpoint, folder: Path, what: str) -> None:
+    urn = _register(fgs_mock, folder, "returns", timeout=10)
+    with pytest.raises(HandlerError) as raised:
+        fgs_mock.run(urn, {"what": what})
+    assert (raised.value.kind, raised.value.error_type) == ("error", "TypeError")
+    assert "not JSON" in raised.value.error_message
+
+
+def test_a_handler_that_closes_its_standard_fds_still_ends_and_is_served_again(
+    fgs_mock: MockEndpoint, folder: Path
+) -> None:
+    urn = _register(fgs_mock, folder, "closes_std_fds", timeout=10)
+    assert fgs_mock.run(urn) == "ok"
+    assert fgs_mock.run(urn) == "ok"
+
+
+def test_code_that_shadows_standard_modules_does_not_break_the_instance(fgs_mock: MockEndpoint, folder: Path) -> None:
+    for name in SHADOWS:
+        (folder / f"{name}.py").write_text("raise ImportError('the shadowing module was imported')\n")
+    urn = _register(fgs_mock, folder, "uses_shadowed", timeout=10)
+    request_id = invoke(fgs_mock, urn)
+    call = fgs_mock.wait(request_id)
+    assert call.run_status == "FAIL"
+    assert call.error is not None
+    assert call.error["errorType"] == "ValueError"
+    assert any("uses_shadowed" in line for line in call.error["stackTrace"])
+    assert f"{request_id} INFO logged" in call.logs
+
+
+def test_no_instance_outlives_its_pool(fgs_mock: MockEndpoint, folder: Path) -> None:
+    urn = _register(fgs_mock, folder, "fork_and_return", timeout=10)
+    fgs_mock.run(urn, {})
+    fgs_mock.reset()
+    deadline = time.monotonic() + 20
+    while _workers():
+        assert time.monotonic() < deadline, f"instances left behind: {_workers()}"
+        time.sleep(0.05)
+
+
+def _workers() -> list[int]:
+    """Live instance processes this test process started, and what they forked."""
+    parents = {str(os.getpid())}
+    found = []
+    for _ in range(2):  # instances, then their forks
+        for entry in Path("/proc").iterdir():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+                parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[2]
+            except (OSError, IndexError):
+                continue
+            if parent in parents and any(a.endswith(b"runtime/worker.py") for a in args) and _alive(int(entry.name)):
+                found.append(int(entry.name))
+        parents |= {str(pid) for pid in found}
+    return sorted(set(found))
