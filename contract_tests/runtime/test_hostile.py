@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ def fork_and_return(event, context):
     return event
 
 def write_on_reply_channel(event, context):
-    os.write(int(sys.argv[2]), b"\\x00\\x00")  # half a frame header, then never more
+    os.write(int(sys.argv[2]), bytes.fromhex(event["bytes"]))
     time.sleep(600)
 
 def slow_init(context):
@@ -81,6 +82,28 @@ def test_a_forked_child_that_returns_does_not_answer_for_later_runs(fgs_mock: Mo
     urn = _register(fgs_mock, folder, "fork_and_return", timeout=10)
     for n in range(4):
         assert fgs_mock.run(urn, {"n": n}) == {"n": n}
+
+
+# Half a frame header and nothing more must not stall the reader; a frame past the bound is no reply.
+@pytest.mark.parametrize(("written", "kind"), [("0000", "timeout"), ("ffffffff", "crash")])
+def test_bytes_written_on_the_reply_channel_do_not_hold_the_run_past_its_timeout(
+    fgs_mock: MockEndpoint, folder: Path, written: str, kind: str
+) -> None:
+    urn = _register(fgs_mock, folder, "write_on_reply_channel", timeout=0.5)
+    ended: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fgs_mock.run(urn, {"bytes": written})
+        except HandlerError as exc:
+            ended.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "the run did not end at its timeout"
+    assert isinstance(ended[0], HandlerError)
+    assert ended[0].kind == kind
 
 
 @pytest.mark.parametrize("what", ["exit", "interrupt"])

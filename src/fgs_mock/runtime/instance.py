@@ -21,7 +21,7 @@ from typing import Any
 
 from fgs_mock.runtime.records import Kind, Outcome, system_error
 from fgs_mock.runtime.spec import FunctionCode
-from fgs_mock.runtime.worker import MAX_RESULT, read_frame, write_frame
+from fgs_mock.runtime.worker import HEAD, MAX_FRAME, MAX_RESULT, write_frame
 
 WORKER = str(Path(__file__).resolve().parent / "worker.py")
 RUNTIME_ROOT = str(Path(__file__).resolve().parent)
@@ -50,6 +50,18 @@ def _rss(pid: int) -> int:
         except (OSError, IndexError, ValueError):  # gone meanwhile, or a kernel without the children file
             continue
     return total
+
+
+def _frame(received: bytearray) -> dict[str, Any] | None:
+    """The reply in `received` once it is whole; ValueError for one that breaks the framing."""
+    if len(received) < HEAD.size:
+        return None
+    (size,) = HEAD.unpack_from(received)
+    if size > MAX_FRAME:
+        raise ValueError("frame too large")
+    if len(received) < HEAD.size + size:
+        return None
+    return dict(json.loads(received[HEAD.size : HEAD.size + size]))
 
 
 def function_config(function: str, code: FunctionCode, credentials: dict[str, str]) -> dict[str, Any]:
@@ -167,6 +179,9 @@ class Instance:
         return Outcome("success", result=reply.get("result"), logs=logs)
 
     def _wait(self, deadline: float, timeout: float, what: str) -> dict[str, Any] | Outcome:
+        # Read as bytes arrive, never blocking: the function's code can write on this pipe too, and half
+        # a frame must not hold the run past its timeout.
+        received = bytearray()
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -175,11 +190,18 @@ class Instance:
                 return system_error(kind, "TimeoutError", f"the {what} timed out after {timeout:g} s")
             ready, _, _ = select.select([self._reply_r], [], [], min(left, POLL))
             if ready:
+                chunk = os.read(self._reply_r, 1 << 16)
+                if not chunk:
+                    return self._ended(what)
+                received += chunk
                 try:
-                    reply = read_frame(self._reply_r)
-                except (OSError, ValueError):
-                    reply = None
-                return self._ended(what) if reply is None else reply
+                    reply = _frame(received)
+                except ValueError:
+                    self.stop()
+                    kind = "initializer" if what == "initializer" else "crash"
+                    return system_error(kind, "Crash", "the instance wrote what is not a reply on its reply channel")
+                if reply is not None:
+                    return reply
             if self.canceled:
                 self.stop()
                 return system_error("canceled", "Canceled", "function invocation canceled")

@@ -29,12 +29,12 @@ MAX_REQUEST = 2**31  # the mock's own requests carry whole events: bounded by wh
 MAX_RESULT = 262_144  # the async docs: a larger return value is recorded empty
 MAX_MESSAGE = 4096
 MAX_FRAMES = 50
-_HEAD = struct.Struct(">I")
+HEAD = struct.Struct(">I")
 
 
 def write_frame(fd: int, message: dict[str, Any]) -> None:
     data = json.dumps(message).encode()
-    view = memoryview(_HEAD.pack(len(data)) + data)
+    view = memoryview(HEAD.pack(len(data)) + data)
     while view:
         view = view[os.write(fd, view) :]
 
@@ -51,10 +51,10 @@ def read_exactly(fd: int, size: int) -> bytes | None:
 
 
 def read_frame(fd: int, limit: int = MAX_FRAME) -> dict[str, Any] | None:
-    head = read_exactly(fd, _HEAD.size)
+    head = read_exactly(fd, HEAD.size)
     if head is None:
         return None
-    (size,) = _HEAD.unpack(head)
+    (size,) = HEAD.unpack(head)
     if size > limit:
         raise ValueError("frame too large")
     data = read_exactly(fd, size)
