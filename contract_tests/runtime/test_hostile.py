@@ -106,6 +106,58 @@ def test_bytes_written_on_the_reply_channel_do_not_hold_the_run_past_its_timeout
     assert ended[0].kind == kind
 
 
+def _in_slow_initializer(fgs_mock: MockEndpoint, folder: Path, marks: Path) -> tuple[str, str, int]:
+    """Invoke a function whose initializer never ends; its URN, request_id and the instance's pid."""
+    marks.mkdir()
+    urn = _register(
+        fgs_mock,
+        folder,
+        "marks_run",
+        initializer="hostile.slow_init",
+        initializer_timeout=120,
+        timeout=10,
+        user_data={"MARKS": str(marks)},
+    )
+    request_id = invoke(fgs_mock, urn)
+    deadline = time.monotonic() + 30
+    while not (marks / "init.pid").exists() or not (marks / "init.pid").read_text():
+        assert time.monotonic() < deadline, "the initializer did not start"
+        time.sleep(0.01)
+    return urn, request_id, int((marks / "init.pid").read_text())
+
+
+def test_a_cancel_stops_a_run_still_in_its_initializer(fgs_mock: MockEndpoint, folder: Path, tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    urn, request_id, pid = _in_slow_initializer(fgs_mock, folder, marks)
+    with fgs_mock.client() as client:
+        client.cancel_invocation(urn, request_id)
+    deadline = time.monotonic() + 20
+    while _alive(pid):
+        assert time.monotonic() < deadline, "the canceled run's initializer still runs"
+        time.sleep(0.02)
+    call = fgs_mock.wait(request_id)
+    assert (call.run_status, call.attempts) == ("FAIL", 1)
+    time.sleep(0.5)  # no instance may take the canceled run up again
+    assert not (marks / "ran").exists()
+    assert fgs_mock.backend.engine.runtime.instances(None) == 0
+
+
+def test_a_reset_stops_an_instance_in_its_initializer_and_starts_no_other(
+    fgs_mock: MockEndpoint, folder: Path, tmp_path: Path
+) -> None:
+    marks = tmp_path / "marks"
+    _, _, pid = _in_slow_initializer(fgs_mock, folder, marks)
+    (marks / "init.pid").unlink()
+    fgs_mock.reset()
+    deadline = time.monotonic() + 20
+    while _alive(pid):
+        assert time.monotonic() < deadline, "the initializer outlived the reset"
+        time.sleep(0.02)
+    time.sleep(0.5)  # long enough for another instance to have started its initializer
+    assert not (marks / "init.pid").exists()
+    assert _workers() == []
+
+
 @pytest.mark.parametrize("what", ["exit", "interrupt"])
 def test_system_exit_and_keyboard_interrupt_fail_the_run_and_the_instance_serves_on(
     fgs_mock: MockEndpoint, folder: Path, what: str

@@ -40,6 +40,7 @@ class Pool:
         self._running: dict[str, Instance] = {}
         self._submitted: set[str] = set()
         self._scratch: str | None = None
+        self._closes = 0  # how many times close() ran
         _POOLS.add(self)
 
     def room(self, function: str, concurrency: int) -> int:
@@ -69,12 +70,12 @@ class Pool:
 
     def run(self, function: str, code: FunctionCode, request_id: str, body: bytes) -> Outcome:
         """Run one invocation in a warm instance or a new one, and wait for its end."""
-        instance = self._acquire(function, code)
-        if isinstance(instance, Outcome):
-            return instance
-        with self._lock:
-            self._running[request_id] = instance
         try:
+            instance = self._acquire(function, code, request_id)
+            if isinstance(instance, Outcome):
+                return instance
+            with self._lock:
+                self._running[request_id] = instance
             outcome = instance.call(request_id, _event_text(body), code.timeout)
         finally:
             with self._lock:
@@ -123,6 +124,7 @@ class Pool:
             idle, self._idle = self._idle, []
             running = list(self._running.values())
             scratch, self._scratch = self._scratch, None
+            self._closes += 1
         for instance in running:
             instance.terminate()  # its run's thread frees the rest
         for instance in idle:
@@ -130,7 +132,7 @@ class Pool:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def _acquire(self, function: str, code: FunctionCode) -> Instance | Outcome:
+    def _acquire(self, function: str, code: FunctionCode, request_id: str) -> Instance | Outcome:
         key = code.to_json()
         stale: list[Instance] = []
         found = None
@@ -150,27 +152,45 @@ class Pool:
             if self._scratch is None:
                 self._scratch = tempfile.mkdtemp(prefix="fgs-mock-runtime-")
             scratch = self._scratch
+            closes = self._closes
         for instance in stale:
             instance.kill()
         if found is not None:
             return found
         failed: Outcome | None = None
         for _ in range(INITIALIZER_TRIES if code.initializer else 1):
-            instance = Instance(function, code, self.credentials.get(function, {}), scratch)
-            with self._lock:
-                self.started += 1
+            started = self._start(function, code, request_id, scratch, closes)
+            if started is None:
+                return system_error("crash", "Crash", "the instance was stopped with the runtime")
             if code.initializer is None:
-                return instance
-            failed = instance.initialize(code.initializer_timeout)
+                return started
+            failed = started.initialize(code.initializer_timeout)
             if failed.kind == "success":
-                instance.initializer_logs = failed.logs
-                return instance
-            instance.kill()
+                started.initializer_logs = failed.logs
+                return started
+            started.kill()
+            if failed.kind == "canceled":
+                return failed
         assert failed is not None
         assert failed.error is not None
         error = dict(failed.error)
         error["errorMessage"] = f"the initializer failed {INITIALIZER_TRIES} times: {error['errorMessage']}"
         return Outcome("initializer", error=error, logs=failed.logs)
+
+    def _start(self, function: str, code: FunctionCode, request_id: str, scratch: str, closes: int) -> Instance | None:
+        """A new instance for `request_id`, or None once close() ran since `closes`: none may outlive it."""
+        with self._lock:
+            if self._closes != closes:
+                return None
+        instance = Instance(function, code, self.credentials.get(function, {}), scratch)
+        with self._lock:
+            self.started += 1
+            self._running[request_id] = instance  # a cancel reaches the run in its initializer too
+            closed = self._closes != closes
+        if closed:
+            instance.kill()
+            return None
+        return instance
 
     def _release(self, instance: Instance, *, keep: bool) -> None:
         with self._lock:
