@@ -8,10 +8,9 @@ from __future__ import annotations
 import datetime
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from fgs_mock.behaviour import TIMEOUT_CODE
-from fgs_mock.store import Run
 
 FUNCTION_ERROR_CODE = 500  # the handler raised, or returned something that is not JSON
 CRASH_CODE = 502  # the instance died: os._exit, a signal
@@ -61,6 +60,17 @@ class Outcome:
         return None if self.error is None else json.dumps(self.error)
 
 
+class RunFacts(Protocol):
+    """What a destination record tells of the run: the store's Run has these, but the runtime knows no store."""
+
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def error_code(self) -> int | None: ...
+    @property
+    def error_message(self) -> str | None: ...
+
+
 def system_error(kind: Kind, error_type: str, message: str) -> Outcome:
     """An ending the runtime saw rather than the handler raised: no stack trace of the user's code."""
     return Outcome(kind, error={"errorMessage": message, "errorType": error_type, "stackTrace": []})
@@ -72,7 +82,7 @@ def destination_record(
     status: str,
     now: float,
     region: str,
-    run: Run | None,
+    run: RunFacts | None,
     body: bytes | None,
     output: tuple[str | None, str | None, str] | None,
 ) -> dict[str, Any]:
