@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +29,19 @@ def seen_over_http(mock: MockEndpoint, request_id: str) -> dict[str, Any]:
 def code(mock: MockEndpoint, name: str, handler: str, **options: Any) -> str:
     """Register `name` with a handler of the test folder; its full URN."""
     return mock.register(name, path=HANDLERS, handler=handler, **options)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def pid_written(pid_file: Path, timeout: float = 30) -> int:
+    """The pid a handler wrote to `pid_file`, once it is there."""
+    deadline = time.monotonic() + timeout
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, f"nothing was written to {pid_file}"
+        time.sleep(0.02)
+    return int(pid_file.read_text())

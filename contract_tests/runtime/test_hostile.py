@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests.runtime.support import invoke
+from contract_tests.runtime.support import invoke, pid_written
 from fgs_mock.runtime import HandlerError
 from fgs_mock.testing import MockEndpoint
 
@@ -119,11 +119,7 @@ def _in_slow_initializer(fgs_mock: MockEndpoint, folder: Path, marks: Path) -> t
         user_data={"MARKS": str(marks)},
     )
     request_id = invoke(fgs_mock, urn)
-    deadline = time.monotonic() + 30
-    while not (marks / "init.pid").exists() or not (marks / "init.pid").read_text():
-        assert time.monotonic() < deadline, "the initializer did not start"
-        time.sleep(0.01)
-    return urn, request_id, int((marks / "init.pid").read_text())
+    return urn, request_id, pid_written(marks / "init.pid")
 
 
 def test_a_cancel_stops_a_run_still_in_its_initializer(fgs_mock: MockEndpoint, folder: Path, tmp_path: Path) -> None:

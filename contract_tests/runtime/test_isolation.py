@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 
 import fgs
-from contract_tests.runtime.support import HANDLERS, code, invoke
+from contract_tests.runtime.support import HANDLERS, code, free_port, invoke, pid_written
 from contract_tests.support.processes import wait_until_serving
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 from fgs_mock.testing import MockEndpoint
@@ -53,13 +52,6 @@ def test_code_cannot_be_registered_through_the_control_routes(fgs_mock: MockEndp
     assert not any('"code": {' in doc for doc in fgs_mock.backend.invocations.functions().values())
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -69,7 +61,7 @@ def _gone(pid: int) -> bool:
 
 
 def test_the_command_line_registers_code_and_ctrl_c_stops_its_instances_quietly(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     pid_file = tmp_path / "pid"
     urn = DEFAULT_FUNCTION_URN.replace(":hello:", ":waiter:")
     command = [
@@ -90,11 +82,7 @@ def test_the_command_line_registers_code_and_ctrl_c_stops_its_instances_quietly(
         wait_until_serving(base, mock, "fgs-mock")
         with fgs.Client(base, DEFAULT_PROJECT_ID, DEFAULT_TOKEN) as client:
             request_id = client.invoke_async(urn, {})
-        deadline = time.monotonic() + 30
-        while not pid_file.exists() or not pid_file.read_text():
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        instance = int(pid_file.read_text())
+        instance = pid_written(pid_file)
         seen = httpx.get(f"{base}/_mock/invocations/{request_id}", timeout=10).json()
         assert (seen["run_status"], seen["function_urn"]) == ("RUNNING", urn)
         assert os.getsid(instance) == instance != os.getsid(mock.pid)  # a session of its own: Ctrl-C misses it

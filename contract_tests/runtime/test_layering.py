@@ -13,7 +13,7 @@ ALLOWED = ("fgs_mock.runtime", "fgs_mock.behaviour")
 
 
 def _imports(source: Path) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(source.read_text())):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 import fgs
-from contract_tests.runtime.support import HANDLERS, code, invoke
+from contract_tests.runtime.support import HANDLERS, code, free_port, invoke, pid_written
 from contract_tests.support.processes import wait_until_serving
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, SqliteStore
 from fgs_mock.runtime import FunctionCode, Pool
@@ -70,23 +71,25 @@ def test_an_event_older_than_the_configured_age_is_discarded(fgs_mock: MockEndpo
     assert fgs_mock.wait(busy).run_status == "SUCCESS"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def test_with_workers_the_concurrency_holds_across_them(tmp_path: Path) -> None:
-    port, urn = _free_port(), DEFAULT_FUNCTION_URN.replace(":hello:", ":single:")
-    command = [
-        *(sys.executable, "-m", "fgs_mock", "--port", str(port), "--workers", "2", "--store", str(tmp_path / "m.db")),
-        *("--function", f"{urn}=path={HANDLERS},handler=index.sleep,concurrency=1,timeout=30"),
-    ]
-    mock = subprocess.Popen(command, stderr=subprocess.DEVNULL, start_new_session=True)
+@contextmanager
+def _on_two_workers(store: Path, *options: str) -> Iterator[str]:
+    """`fgs-mock --workers 2` on a file store with these options; its base URL while it serves."""
+    port = free_port()
+    command = [sys.executable, "-m", "fgs_mock", "--port", str(port), "--workers", "2", "--store", str(store)]
+    mock = subprocess.Popen([*command, *options], stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_serving(base, mock, "fgs-mock")
+        yield base
+    finally:
+        mock.terminate()
+        mock.wait(timeout=30)
+
+
+def test_with_workers_the_concurrency_holds_across_them(tmp_path: Path) -> None:
+    urn = DEFAULT_FUNCTION_URN.replace(":hello:", ":single:")
+    handler = f"{urn}=path={HANDLERS},handler=index.sleep,concurrency=1,timeout=30"
+    with _on_two_workers(tmp_path / "m.db", "--function", handler) as base:
         with fgs.Client(base, DEFAULT_PROJECT_ID, DEFAULT_TOKEN) as client:
             ids = [client.invoke_async(urn, {"seconds": 0.3}) for _ in range(4)]
         most = 0
@@ -99,30 +102,19 @@ def test_with_workers_the_concurrency_holds_across_them(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, statuses
             time.sleep(0.01)
         assert most == 1
-    finally:
-        mock.terminate()
-        mock.wait(timeout=30)
 
 
 def test_with_workers_a_cancel_kills_the_instance_whichever_worker_it_reaches(tmp_path: Path) -> None:
-    port, urn = _free_port(), DEFAULT_FUNCTION_URN.replace(":hello:", ":waiter:")
+    urn = DEFAULT_FUNCTION_URN.replace(":hello:", ":waiter:")
     pid_file = tmp_path / "pid"
-    command = [
-        *(sys.executable, "-m", "fgs_mock", "--port", str(port), "--workers", "2", "--store", str(tmp_path / "m.db")),
+    options = (
         *("--function", f"{urn}=path={HANDLERS},handler=index.pid_then_sleep,timeout=60"),
         *("--user-data", f"{urn}:PID_FILE={pid_file}"),
-    ]
-    mock = subprocess.Popen(command, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_serving(base, mock, "fgs-mock")
+    )
+    with _on_two_workers(tmp_path / "m.db", *options) as base:
         with fgs.Client(base, DEFAULT_PROJECT_ID, DEFAULT_TOKEN) as client:
             request_id = client.invoke_async(urn, {})
-            deadline = time.monotonic() + 30
-            while not pid_file.exists() or not pid_file.read_text():
-                assert time.monotonic() < deadline
-                time.sleep(0.02)
-            instance = int(pid_file.read_text())
+            instance = pid_written(pid_file)
             # Each call reaches either worker: the one running the run kills its instance at once, the
             # other ends the run in the store, and the running worker notices within 0.25 s.
             for _ in range(4):
@@ -133,9 +125,6 @@ def test_with_workers_a_cancel_kills_the_instance_whichever_worker_it_reaches(tm
         while Path(f"/proc/{instance}").exists() and "Z" not in Path(f"/proc/{instance}/stat").read_text().split()[2]:
             assert time.monotonic() < deadline, "the instance still runs"
             time.sleep(0.02)
-    finally:
-        mock.terminate()
-        mock.wait(timeout=30)
 
 
 def test_a_cancel_through_another_engine_on_the_file_stops_the_instance(tmp_path: Path) -> None:
