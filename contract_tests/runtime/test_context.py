@@ -72,6 +72,12 @@ def test_every_context_method_and_runtime_variable_has_the_functions_values(fgs_
     assert SECRET not in json.dumps(fgs_mock.backend.invocations.functions())
 
 
+def test_the_remaining_time_counts_down_from_the_timeout(fgs_mock: MockEndpoint) -> None:
+    first, later = fgs_mock.run(code(fgs_mock, "countdown", "index.remaining_twice", timeout=5))
+    assert 0 < first <= 5000
+    assert later <= first - 300  # the handler slept 0.3 s between the two readings
+
+
 def test_an_alias_is_reported_as_the_alias(fgs_mock: MockEndpoint) -> None:
     urn = code(fgs_mock, f"{fgs_mock.project_id}:default:aliased:!prod", "index.context_and_environment")
     seen = fgs_mock.wait(invoke(fgs_mock, urn)).result

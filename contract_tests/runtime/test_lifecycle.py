@@ -67,12 +67,13 @@ def test_failures_are_retried_as_the_async_config_says(fgs_mock: MockEndpoint) -
     assert seen_over_http(fgs_mock, ended.request_id or "")["attempts"] == 3
 
 
-def test_timeouts_and_crashes_count_as_attempts_too(fgs_mock: MockEndpoint) -> None:
+def test_timeouts_crashes_and_running_out_of_memory_count_as_attempts_too(fgs_mock: MockEndpoint) -> None:
     sleepy = code(fgs_mock, "sleepy", "index.sleep", timeout=0.2)
     exits = code(fgs_mock, "exits", "index.exits")
-    for urn in (sleepy, exits):
+    oom = code(fgs_mock, "oom", "index.memory_error")
+    for urn in (sleepy, exits, oom):
         _config(fgs_mock, urn, max_retry_attempts=1)
-    assert [fgs_mock.wait(invoke(fgs_mock, urn)).attempts for urn in (sleepy, exits)] == [2, 2]
+    assert [fgs_mock.wait(invoke(fgs_mock, urn)).attempts for urn in (sleepy, exits, oom)] == [2, 2, 2]
 
 
 def test_a_retried_run_can_succeed_and_keeps_its_attempt_count(fgs_mock: MockEndpoint) -> None:

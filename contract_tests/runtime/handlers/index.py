@@ -140,3 +140,9 @@ def child_hog(event, context):
     child = subprocess.Popen([sys.executable, "-c", "import time; x = b'x' * (200 << 20); time.sleep(600)"])
     print(child.pid, flush=True)
     time.sleep(600)
+
+
+def remaining_twice(event, context):
+    first = context.getRemainingTimeInMilliSeconds()
+    time.sleep(0.3)
+    return [first, context.getRemainingTimeInMilliSeconds()]
