@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -10,7 +14,10 @@ from typing import Any
 
 import pytest
 
-from contract_tests.runtime.support import invoke, pid_written
+import fgs
+from contract_tests.runtime.support import free_port, invoke, pid_written
+from contract_tests.support.processes import wait_until_serving
+from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 from fgs_mock.runtime import HandlerError
 from fgs_mock.testing import MockEndpoint
 
@@ -48,6 +55,13 @@ def closes_std_fds(event, context):
     sys.stdout.close()
     print("after close")
     return "ok"
+
+def child_then_sleep(event, context):
+    import subprocess
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    with open(os.environ["PID_FILE"], "w") as pids:
+        pids.write(f"{os.getpid()} {child.pid}")
+    time.sleep(600)
 
 def uses_shadowed(event, context):
     context.getLogger().info("logged")
@@ -205,6 +219,42 @@ def test_no_instance_outlives_its_pool(fgs_mock: MockEndpoint, folder: Path) -> 
     while _workers():
         assert time.monotonic() < deadline, f"instances left behind: {_workers()}"
         time.sleep(0.05)
+
+
+def test_a_mock_killed_outright_leaves_no_instance_nor_its_children_running(folder: Path, tmp_path: Path) -> None:
+    port, pid_file = free_port(), tmp_path / "pids"
+    urn = DEFAULT_FUNCTION_URN.replace(":hello:", ":waiter:")
+    command = [sys.executable, "-m", "fgs_mock", "--port", str(port)]
+    options = [f"{urn}=path={folder},handler=hostile.child_then_sleep,timeout=60", f"{urn}:PID_FILE={pid_file}"]
+    mock = subprocess.Popen(
+        [*command, "--function", options[0], "--user-data", options[1]],
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_serving(base, mock, "fgs-mock")
+        with fgs.Client(base, DEFAULT_PROJECT_ID, DEFAULT_TOKEN) as client:
+            client.invoke_async(urn, {})
+        deadline = time.monotonic() + 30
+        while len(pids := pid_file.read_text().split() if pid_file.exists() else []) < 2:
+            assert time.monotonic() < deadline, "the handler did not start its child"
+            time.sleep(0.02)
+        os.kill(mock.pid, signal.SIGKILL)  # no atexit, no cleanup: the instance must notice by itself
+    finally:
+        if mock.poll() is None:
+            mock.kill()
+        mock.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    try:
+        while left := [pid for pid in map(int, pids) if _alive(pid)]:
+            assert time.monotonic() < deadline, f"outlived their mock: {left}"
+            time.sleep(0.05)
+    finally:
+        for pid in map(int, pids):  # whatever the outcome, this test leaves nothing behind
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
 
 def _workers() -> list[int]:

@@ -102,9 +102,12 @@ class BoundedWriter(io.TextIOBase):
 
 
 def _watch_parent(parent: int) -> None:
-    # A mock that died (even by SIGKILL) must not leave its instances running.
+    # A mock that died (even by SIGKILL) must not leave its instances running, nor what they started:
+    # the instance leads its own process group, which goes with it.
     while os.getppid() == parent:
         time.sleep(0.5)
+    if os.getpgrp() == os.getpid():  # as the pool starts it; never a group of someone else's
+        os.killpg(os.getpgrp(), signal.SIGKILL)
     os._exit(1)
 
 
