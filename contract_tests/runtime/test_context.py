@@ -14,7 +14,10 @@ from fgs_mock.testing import MockEndpoint
 SECRET = "sk-runtime-secret-value"
 
 
-def test_every_context_method_and_runtime_variable_has_the_functions_values(fgs_mock: MockEndpoint) -> None:
+def test_every_context_method_and_runtime_variable_has_the_functions_values(
+    fgs_mock: MockEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FGS_TOKEN", "the-mocks-own-token")  # the mock's environment, not the function's
     credentials = {
         "access_key": "AK1",
         "secret_key": SECRET,

@@ -150,3 +150,31 @@ def test_a_cancel_through_another_engine_on_the_file_stops_the_instance(tmp_path
         assert (run.status, run.error_code) == ("FAIL", 4208)
     finally:
         running.engine.stop()
+
+
+def test_a_running_engine_stops_an_instance_whose_run_ended_elsewhere_by_itself(tmp_path: Path) -> None:
+    running, other = (Backend.with_defaults(store=SqliteStore(path=tmp_path / "m.db")) for _ in range(2))
+    ref = running.register_function(
+        "sleepy", project_id=P, code=FunctionCode(handler="index.sleep", path=HANDLERS, timeout=60)
+    )
+    with running.engine.running():
+        request_id = running.accept(ref, b"{}").request_id
+        deadline = time.monotonic() + 30
+        while request_id not in running.engine.runtime.running():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert other.engine.cancel(ref.short_urn, request_id)
+        while running.engine.runtime.instances():  # no one calls the engine: its loop looks by itself
+            assert time.monotonic() < deadline, "the instance of a run canceled elsewhere still runs"
+            time.sleep(0.01)
+
+
+def test_a_running_engine_reaps_idle_instances_by_itself(fgs_mock: MockEndpoint) -> None:
+    runtime = fgs_mock.backend.engine.runtime
+    runtime.idle_timeout = 0.05
+    urn = code(fgs_mock, "echo", "index.echo")
+    assert fgs_mock.wait(invoke(fgs_mock, urn)).run_status == "SUCCESS"
+    deadline = time.monotonic() + 20
+    while runtime.instances():
+        assert time.monotonic() < deadline, "an idle instance was not reaped"
+        time.sleep(0.02)
