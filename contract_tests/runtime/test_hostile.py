@@ -22,7 +22,7 @@ from fgs_mock.runtime import HandlerError
 from fgs_mock.testing import MockEndpoint
 
 HOSTILE = """
-import os, sys, time
+import os, signal, sys, time
 
 def fork_and_return(event, context):
     os.fork()  # parent and child both return: only the instance itself may answer
@@ -31,6 +31,12 @@ def fork_and_return(event, context):
 def write_on_reply_channel(event, context):
     os.write(int(sys.argv[2]), bytes.fromhex(event["bytes"]))
     time.sleep(600)
+
+def breaks_its_end(event, context):
+    if event["how"] == "close":
+        os.close(int(sys.argv[2]))
+        time.sleep(600)
+    os.kill(os.getpid(), signal.SIGRTMIN + 3)
 
 def slow_init(context):
     with open(os.path.join(os.environ["MARKS"], "init.pid"), "w") as mark:
@@ -166,6 +172,22 @@ def test_a_reset_stops_an_instance_in_its_initializer_and_starts_no_other(
     time.sleep(0.5)  # long enough for another instance to have started its initializer
     assert not (marks / "init.pid").exists()
     assert _workers() == []
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("close", "the instance closed its reply channel"),
+        ("signal", f"the instance was killed by signal {signal.SIGRTMIN + 3}"),
+    ],
+)
+def test_an_instance_that_closes_its_reply_pipe_or_dies_of_an_unnamed_signal_crashes_its_run(
+    fgs_mock: MockEndpoint, folder: Path, how: str, message: str
+) -> None:
+    urn = _register(fgs_mock, folder, "breaks_its_end", timeout=60)
+    with pytest.raises(HandlerError) as raised:
+        fgs_mock.run(urn, {"how": how})
+    assert (raised.value.kind, raised.value.error_message) == ("crash", message)
 
 
 @pytest.mark.parametrize("what", ["exit", "interrupt"])

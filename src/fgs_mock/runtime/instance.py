@@ -64,6 +64,13 @@ def _frame(received: bytearray) -> dict[str, Any] | None:
     return dict(json.loads(received[HEAD.size : HEAD.size + size]))
 
 
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # a real-time signal has no name of its own
+        return f"signal {number}"
+
+
 def function_config(function: str, code: FunctionCode, credentials: dict[str, str]) -> dict[str, Any]:
     """What an instance knows of its function, from the short URN `<project>:<package>:<name>:<qualifier>`."""
     project, package, name, qualifier = function.split(":")
@@ -219,8 +226,10 @@ class Instance:
         except subprocess.TimeoutExpired:
             code = None
         self.stop()
-        if code is not None and code < 0:
-            how = f"was killed by {signal.Signals(-code).name}"
+        if code is None:  # still running after its reply pipe closed: the code closed it
+            how = "closed its reply channel"
+        elif code < 0:
+            how = f"was killed by {_signal_name(-code)}"
         else:
             how = f"exited with status {code}"
         return system_error("initializer" if what == "initializer" else "crash", "Crash", f"the instance {how}")
