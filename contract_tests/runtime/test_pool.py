@@ -178,3 +178,22 @@ def test_a_running_engine_reaps_idle_instances_by_itself(fgs_mock: MockEndpoint)
     while runtime.instances():
         assert time.monotonic() < deadline, "an idle instance was not reaped"
         time.sleep(0.02)
+
+
+def test_a_run_left_running_by_a_worker_that_died_runs_again_without_counting(tmp_path: Path) -> None:
+    store = tmp_path / "m.db"
+    survivor = Backend.with_defaults(store=SqliteStore(path=store))
+    ref = survivor.register_function("echo", project_id=P, code=ECHO)
+    request_id = survivor.accept(ref, b"{}").request_id
+    # A worker claimed it, then died (SIGKILL, out of memory...): the run stays RUNNING in the file,
+    # past the time by which any run of this code ends.
+    dead = SqliteStore(path=store)
+    past = time.time() - 1
+    assert dead.claim_runs(ref.short_urn, 1, past - 100, past, most=1) == [(request_id, b"{}")]
+    dead.close()
+    with survivor.engine.running():
+        deadline = time.monotonic() + 30
+        while (run := survivor.invocations.run(request_id)) is None or run.status != "SUCCESS":
+            assert time.monotonic() < deadline, f"the orphaned run stays {run}"
+            time.sleep(0.02)
+    assert run.attempts == 1  # the cut-short run is not an attempt

@@ -22,6 +22,7 @@ from typing import Any
 
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour
 from fgs_mock.runtime import FunctionCode, Outcome, Pool, code_of
+from fgs_mock.runtime.pool import INITIALIZER_TRIES
 from fgs_mock.runtime.records import destination_record
 from fgs_mock.store import DISCARD_BATCH, TERMINAL, Ending, InvocationStore, Notification, Status
 
@@ -29,7 +30,9 @@ DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function 
 DEFAULT_RETRIES = 1  # the config request's default; with no config at all, a failure is not retried
 BATCH = 200  # runs started per function and pass: a larger one holds the store long enough to show in p99
 CANCELED_CODE = 4208
-CODE_GRACE = 60.0  # a run of code ends through the runtime; due_at only marks it as in flight
+# A run of code ends through the runtime. Its due_at is past when any run of it must have ended: one
+# still RUNNING then, that no engine here runs, was left by a worker that died.
+CODE_GRACE = 60.0
 REAP_EVERY = 1.0
 # With --workers a cancel may reach another process than the one running the run: each looks this often.
 ENDED_ELSEWHERE_EVERY = 0.25
@@ -126,16 +129,18 @@ class Engine:
         """Discard aged events, then hand waiting runs to the runtime, as many as it has room for."""
         claimed: list[tuple[str, bytes]] = []
         with self.store.transaction():
+            requeued = self.store.requeue_overdue(function, now, self.runtime.in_flight())
             discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
             room = self.runtime.room(function, code.concurrency)
             if len(discarded) < DISCARD_BATCH and room > 0:
-                due_at = now + code.timeout + CODE_GRACE
+                initializing = INITIALIZER_TRIES * code.initializer_timeout if code.initializer else 0.0
+                due_at = now + initializing + code.timeout + CODE_GRACE
                 claimed = self.store.claim_runs(function, code.concurrency, now, due_at, most=min(room, BATCH))
         for request_id in discarded:
             self._notify(request_id, function, "DISCARD", settings, now)
         for request_id, body in claimed:
             self.runtime.submit(function, code, request_id, body, partial(self._settled, function, request_id))
-        return len(discarded) + len(claimed)
+        return requeued + len(discarded) + len(claimed)
 
     def _settled(self, function: str, request_id: str, outcome: Outcome) -> None:
         """A run of code ended: keep its output, end it or queue it again, tell its destination."""

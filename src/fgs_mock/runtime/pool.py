@@ -95,6 +95,11 @@ class Pool:
         with self._lock:
             return [request_id for request_id in self._running if request_id in self._submitted]
 
+    def in_flight(self) -> set[str]:
+        """The request_ids of the store's runs this process has taken and not ended yet."""
+        with self._lock:
+            return set(self._submitted)
+
     def cancel(self, request_ids: list[str]) -> None:
         """Kill the instances running these requests (their runs end as canceled)."""
         with self._lock:

@@ -7,7 +7,7 @@ settlements must not run a call twice when several processes share one store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -133,6 +133,7 @@ class InvocationStore(Protocol):
         self, function: str, limit: int, now: float, due_at: float, *, most: int
     ) -> list[tuple[str, bytes]]: ...
     def settle(self, request_id: str, ending: Ending, retries: int, now: float) -> str | None: ...
+    def requeue_overdue(self, function: str, now: float, running_here: Collection[str]) -> int: ...
     def put_output(self, request_id: str, result: str | None, error: str | None, logs: str) -> None: ...
     def output(self, request_id: str) -> tuple[str | None, str | None, str] | None: ...
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -455,6 +455,22 @@ class SqliteStore:
             ).rowcount
             _move(db, "RUNNING", ending.status, ended)
         return ending.status if ended else None
+
+    def requeue_overdue(self, function: str, now: float, running_here: Collection[str]) -> int:
+        """Runs of code still RUNNING past their due time and not `running_here`: a worker that ran them
+        died. They queue again (WAIT); as in `recover`, the cut-short run is not an attempt."""
+        with self._write() as db:
+            overdue = db.execute(
+                "SELECT request_id FROM invocation WHERE status = 'RUNNING' AND fn = ? AND due_at <= ?", (function, now)
+            ).fetchall()
+            orphans = [(row[0],) for row in overdue if row[0] not in running_here]
+            again = db.executemany(
+                "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL, "
+                "attempts = MAX(attempts - 1, 0) WHERE request_id = ? AND status = 'RUNNING'",
+                orphans,
+            ).rowcount
+            _move(db, "RUNNING", "WAIT", again)
+        return again
 
     def put_output(self, request_id: str, result: str | None, error: str | None, logs: str) -> None:
         """Keep what an attempt returned or raised (the latest attempt's) and its output (appended)."""
