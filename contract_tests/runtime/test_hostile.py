@@ -22,7 +22,7 @@ from fgs_mock.runtime import HandlerError
 from fgs_mock.testing import MockEndpoint
 
 HOSTILE = """
-import os, signal, sys, time
+import os, signal, sys, threading, time
 
 def fork_and_return(event, context):
     os.fork()  # parent and child both return: only the instance itself may answer
@@ -37,6 +37,11 @@ def breaks_its_end(event, context):
         os.close(int(sys.argv[2]))
         time.sleep(600)
     os.kill(os.getpid(), signal.SIGRTMIN + 3)
+
+def stops_itself(event, context):
+    if event.get("stop"):  # once it has answered, the instance stops reading: SIGSTOP from a thread
+        threading.Thread(target=lambda: (time.sleep(0.1), os.kill(os.getpid(), signal.SIGSTOP))).start()
+    return os.getpid()
 
 def slow_init(context):
     with open(os.path.join(os.environ["MARKS"], "init.pid"), "w") as mark:
@@ -172,6 +177,30 @@ def test_a_reset_stops_an_instance_in_its_initializer_and_starts_no_other(
     time.sleep(0.5)  # long enough for another instance to have started its initializer
     assert not (marks / "init.pid").exists()
     assert _workers() == []
+
+
+def test_an_instance_that_stopped_reading_cannot_hold_a_large_event_past_its_timeout(
+    fgs_mock: MockEndpoint, folder: Path
+) -> None:
+    urn = _register(fgs_mock, folder, "stops_itself", timeout=0.5)
+    pid = fgs_mock.run(urn, {"stop": True})
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
+        assert time.monotonic() < deadline, "the instance did not stop"
+        time.sleep(0.02)
+    ended: list[HandlerError] = []
+
+    def run() -> None:
+        try:
+            fgs_mock.run(urn, {"blob": "x" * 300_000})  # more than a pipe holds
+        except HandlerError as exc:
+            ended.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "the run did not end at its timeout"
+    assert ended[0].kind == "timeout"
 
 
 @pytest.mark.parametrize(

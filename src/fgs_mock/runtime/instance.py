@@ -17,16 +17,17 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fgs_mock.runtime.records import Kind, Outcome, system_error
 from fgs_mock.runtime.spec import FunctionCode
-from fgs_mock.runtime.worker import HEAD, MAX_FRAME, MAX_RESULT, write_frame
+from fgs_mock.runtime.worker import HEAD, MAX_FRAME, MAX_RESULT, frame
 
 WORKER = str(Path(__file__).resolve().parent / "worker.py")
 RUNTIME_ROOT = str(Path(__file__).resolve().parent)
 MAX_LOG = 64 * 1024  # bytes of output kept per run
 MAX_RESP_BODY_SIZE = 6_291_456
+CONFIG_WAIT = 30.0  # seconds a new instance may take to read its configuration
 POLL = 0.02  # seconds between memory and cancel checks while a run is in flight
 _PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -132,6 +133,7 @@ class Instance:
         Path(self.log_path).touch(0o600)
         config = function_config(function, code, credentials)
         request_r, self._request_w = os.pipe()
+        os.set_blocking(self._request_w, False)  # a stalled instance must not hold a run past its timeout
         self._reply_r, reply_w = os.pipe()
         try:
             self.process = subprocess.Popen(
@@ -150,14 +152,23 @@ class Instance:
         self.idle_since = time.monotonic()
         self.canceled = False
         self.initializer_logs = ""
-        self._send({"op": "config", "config": config})
+        if self._send({"op": "config", "config": config}, time.monotonic() + CONFIG_WAIT) == "late":
+            self.stop()  # half a frame sent: its first exchange hears an end of file
 
-    def _send(self, message: dict[str, Any]) -> bool:
-        try:
-            write_frame(self._request_w, message)
-        except OSError:  # the instance is gone: its reply is an end of file
-            return False
-        return True
+    def _send(self, message: dict[str, Any], deadline: float) -> Literal["sent", "gone", "late"]:
+        """Write a request; "gone" when the instance is (its reply is an end of file), "late" at the deadline."""
+        view = memoryview(frame(message))
+        while view:
+            try:
+                view = view[os.write(self._request_w, view) :]
+            except BlockingIOError:  # the instance is not reading: stopped, or its code holds it
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return "late"
+                select.select([], [self._request_w], [], min(left, POLL))
+            except OSError:
+                return "gone"
+        return "sent"
 
     def initialize(self, timeout: float) -> Outcome:
         return self._exchange({"op": "init", "log_cap": MAX_LOG}, timeout, "initializer")
@@ -173,7 +184,11 @@ class Instance:
     def _exchange(self, request: dict[str, Any], timeout: float, what: str = "run") -> Outcome:
         os.truncate(self.log_path, 0)
         deadline = time.monotonic() + timeout
-        reply = self._wait(deadline, timeout, what) if self._send(request) else self._ended(what)
+        sent = self._send(request, deadline)
+        if sent == "sent":
+            reply = self._wait(deadline, timeout, what)
+        else:
+            reply = self._ended(what) if sent == "gone" else self._timed_out(timeout, what)
         logs = self._logs()
         if isinstance(reply, Outcome):
             return Outcome(reply.kind, reply.result, reply.error, logs)
@@ -192,9 +207,7 @@ class Instance:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                self.stop()
-                kind: Kind = "initializer" if what == "initializer" else "timeout"
-                return system_error(kind, "TimeoutError", f"the {what} timed out after {timeout:g} s")
+                return self._timed_out(timeout, what)
             ready, _, _ = select.select([self._reply_r], [], [], min(left, POLL))
             if ready:
                 chunk = os.read(self._reply_r, 1 << 16)
@@ -205,7 +218,7 @@ class Instance:
                     reply = _frame(received)
                 except ValueError:
                     self.stop()
-                    kind = "initializer" if what == "initializer" else "crash"
+                    kind: Kind = "initializer" if what == "initializer" else "crash"
                     return system_error(kind, "Crash", "the instance wrote what is not a reply on its reply channel")
                 if reply is not None:
                     return reply
@@ -217,6 +230,11 @@ class Instance:
                 return system_error(
                     "oom", "MemoryError", f"the instance went over its memory of {self.memory >> 20} MB"
                 )
+
+    def _timed_out(self, timeout: float, what: str) -> Outcome:
+        self.stop()
+        kind: Kind = "initializer" if what == "initializer" else "timeout"
+        return system_error(kind, "TimeoutError", f"the {what} timed out after {timeout:g} s")
 
     def _ended(self, what: str) -> Outcome:
         if self.canceled:

@@ -32,9 +32,13 @@ MAX_FRAMES = 50
 HEAD = struct.Struct(">I")
 
 
-def write_frame(fd: int, message: dict[str, Any]) -> None:
+def frame(message: dict[str, Any]) -> bytes:
     data = json.dumps(message).encode()
-    view = memoryview(HEAD.pack(len(data)) + data)
+    return HEAD.pack(len(data)) + data
+
+
+def write_frame(fd: int, message: dict[str, Any]) -> None:
+    view = memoryview(frame(message))
     while view:
         view = view[os.write(fd, view) :]
 
