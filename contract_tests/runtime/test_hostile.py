@@ -21,6 +21,7 @@ from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 from fgs_mock.runtime import HandlerError
 from fgs_mock.testing import MockEndpoint
 
+WIDE = "\U0001f600" * 4000
 HOSTILE = """
 import os, signal, sys, threading, time
 
@@ -79,6 +80,12 @@ def uses_shadowed(event, context):
     raise ValueError("with a stack")
 """
 
+# Two functions calling each other, each on a line of 4,000 emoji: in JSON, their stack trace is > 1 MB.
+HOSTILE += "".join(
+    f"\ndef {name}(event, context, depth=0):\n"
+    f"    wide = '{WIDE}'; return {other}(event, context, depth + 1) if depth < 60 else wide[int(wide)]\n"
+    for name, other in (("deep_wide_error", "_other"), ("_other", "deep_wide_error"))
+)
 # Modules of the standard library that the instance's entry point relies on, shadowed by the code folder.
 SHADOWS = ("json", "traceback", "linecache", "tokenize", "datetime", "signal", "struct", "select")
 
@@ -87,7 +94,7 @@ SHADOWS = ("json", "traceback", "linecache", "tokenize", "datetime", "signal", "
 def folder(tmp_path: Path) -> Path:
     code = tmp_path / "code"
     code.mkdir()
-    (code / "hostile.py").write_text(HOSTILE)
+    (code / "hostile.py").write_text(HOSTILE, encoding="utf-8")
     return code
 
 
@@ -201,6 +208,17 @@ def test_an_instance_that_stopped_reading_cannot_hold_a_large_event_past_its_tim
     thread.join(30)
     assert not thread.is_alive(), "the run did not end at its timeout"
     assert ended[0].kind == "timeout"
+
+
+def test_an_error_with_a_deep_stack_of_long_non_ascii_lines_is_still_the_functions_error(
+    fgs_mock: MockEndpoint, folder: Path
+) -> None:
+    urn = _register(fgs_mock, folder, "deep_wide_error", timeout=10)
+    with pytest.raises(HandlerError) as raised:
+        fgs_mock.run(urn)
+    assert (raised.value.kind, raised.value.error_type) == ("error", "ValueError")
+    assert raised.value.stack_trace
+    assert "deep_wide_error" in raised.value.stack_trace[-1]  # the innermost frame is kept
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ MAX_REQUEST = 2**31  # the mock's own requests carry whole events: bounded by wh
 MAX_RESULT = 262_144  # the async docs: a larger return value is recorded empty
 MAX_MESSAGE = 4096
 MAX_FRAMES = 50
+MAX_TRACE = 65_536  # characters of stack trace kept, innermost frames first
 HEAD = struct.Struct(">I")
 
 
@@ -70,6 +71,15 @@ def error_record(exc: BaseException) -> dict[str, Any]:
     # The entry point's own frames are not the function's.
     own = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
     frames = traceback.format_list(own[-MAX_FRAMES:])
+    # JSON escapes a character in up to 12 bytes: a bound on characters keeps the reply under MAX_FRAME.
+    lines: list[str] = []
+    room = MAX_TRACE
+    for frame_text in reversed(frames):
+        line = frame_text.rstrip()[:MAX_MESSAGE]
+        if len(line) > room:
+            break
+        lines.insert(0, line)
+        room -= len(line)
     try:
         message = str(exc)
     except Exception:
@@ -77,7 +87,7 @@ def error_record(exc: BaseException) -> dict[str, Any]:
     return {
         "errorMessage": message[:MAX_MESSAGE],
         "errorType": type(exc).__name__,
-        "stackTrace": [line.rstrip()[:MAX_MESSAGE] for line in frames],
+        "stackTrace": lines,
     }
 
 
