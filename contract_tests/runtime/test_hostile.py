@@ -102,6 +102,26 @@ def _register(mock: MockEndpoint, folder: Path, handler: str, **options: Any) ->
     return mock.register(handler.replace("_", "-"), path=str(folder), handler=f"hostile.{handler}", **options)
 
 
+def _failure_within(mock: MockEndpoint, urn: str, event: dict[str, Any], seconds: float = 30) -> HandlerError:
+    """The HandlerError of a direct run, which must end within `seconds` (in a thread, so a hang fails)."""
+    ended: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            mock.run(urn, event)
+        except BaseException as exc:  # whatever it is, the test reports it
+            ended.append(exc)
+        else:
+            ended.append(None)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "the run did not end at its timeout"
+    assert isinstance(ended[0], HandlerError), ended
+    return ended[0]
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -122,20 +142,7 @@ def test_bytes_written_on_the_reply_channel_do_not_hold_the_run_past_its_timeout
     fgs_mock: MockEndpoint, folder: Path, written: str, kind: str
 ) -> None:
     urn = _register(fgs_mock, folder, "write_on_reply_channel", timeout=0.5)
-    ended: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            fgs_mock.run(urn, {"bytes": written})
-        except HandlerError as exc:
-            ended.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(30)
-    assert not thread.is_alive(), "the run did not end at its timeout"
-    assert isinstance(ended[0], HandlerError)
-    assert ended[0].kind == kind
+    assert _failure_within(fgs_mock, urn, {"bytes": written}).kind == kind
 
 
 def _in_slow_initializer(fgs_mock: MockEndpoint, folder: Path, marks: Path) -> tuple[str, str, int]:
@@ -195,19 +202,7 @@ def test_an_instance_that_stopped_reading_cannot_hold_a_large_event_past_its_tim
     while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
         assert time.monotonic() < deadline, "the instance did not stop"
         time.sleep(0.02)
-    ended: list[HandlerError] = []
-
-    def run() -> None:
-        try:
-            fgs_mock.run(urn, {"blob": "x" * 300_000})  # more than a pipe holds
-        except HandlerError as exc:
-            ended.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(30)
-    assert not thread.is_alive(), "the run did not end at its timeout"
-    assert ended[0].kind == "timeout"
+    assert _failure_within(fgs_mock, urn, {"blob": "x" * 300_000}).kind == "timeout"  # more than a pipe holds
 
 
 def test_an_error_with_a_deep_stack_of_long_non_ascii_lines_is_still_the_functions_error(
