@@ -44,6 +44,11 @@ def stops_itself(event, context):
         threading.Thread(target=lambda: (time.sleep(0.1), os.kill(os.getpid(), signal.SIGSTOP))).start()
     return os.getpid()
 
+def writes_bytes(event, context):
+    sys.stdout.buffer.write(b"raw bytes\\n")
+    sys.stderr.buffer.write("caf\\u00e9\\n".encode(sys.stderr.encoding))
+    return "ok"
+
 def slow_init(context):
     with open(os.path.join(os.environ["MARKS"], "init.pid"), "w") as mark:
         mark.write(str(os.getpid()))
@@ -230,6 +235,13 @@ def test_an_instance_that_closes_its_reply_pipe_or_dies_of_an_unnamed_signal_cra
     with pytest.raises(HandlerError) as raised:
         fgs_mock.run(urn, {"how": how})
     assert (raised.value.kind, raised.value.error_message) == ("crash", message)
+
+
+def test_bytes_written_to_stdout_buffer_are_kept_with_the_run(fgs_mock: MockEndpoint, folder: Path) -> None:
+    urn = _register(fgs_mock, folder, "writes_bytes", timeout=10)
+    call = fgs_mock.wait(invoke(fgs_mock, urn))
+    assert (call.run_status, call.result) == ("SUCCESS", "ok")
+    assert call.logs == "raw bytes\ncaf\u00e9\n"
 
 
 @pytest.mark.parametrize("what", ["exit", "interrupt"])

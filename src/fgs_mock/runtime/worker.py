@@ -98,21 +98,41 @@ class BoundedWriter(io.TextIOBase):
         self._fd = fd
         self.cap = 0
         self.used = 0
+        self.buffer = _Bytes(self)  # as sys.stdout.buffer: code that writes bytes works as on the service
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
 
     def writable(self) -> bool:
         return True
 
     def write(self, text: str) -> int:
-        data = str(text).encode("utf-8", "replace")
+        self.write_bytes(str(text).encode("utf-8", "replace"))
+        return len(text)
+
+    def write_bytes(self, data: bytes) -> None:
         if self.used < self.cap:
             room = self.cap - self.used
             chunk = data[:room] if len(data) <= room else data[:room] + b"\n[output truncated]\n"
             os.write(self._fd, chunk)
         self.used += len(data)
-        return len(text)
 
     def isatty(self) -> bool:
         return False
+
+
+class _Bytes(io.RawIOBase):
+    def __init__(self, text: BoundedWriter) -> None:
+        self._text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self._text.write_bytes(chunk)
+        return len(chunk)
 
 
 def _watch_parent(parent: int) -> None:
