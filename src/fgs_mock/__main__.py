@@ -15,6 +15,7 @@ default 4; the rest WAIT). Example: --function 'bad=fail,code=4001,concurrency=2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import signal
@@ -22,6 +23,7 @@ import socket
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -31,10 +33,12 @@ from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TO
 from fgs_mock.protocol import Limits
 from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
 from fgs_mock.server import HOST, bind, is_loopback, serve_forever
-from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, SqliteStore
+from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, SqliteStore, guard
+from fgs_mock.store.schema import UnusableStore
 
 DEFAULTS = Limits()
 DEFAULT_PROJECT_NAME = "eu-de"  # IAM names a region's default project after the region
+RESPAWN_PAUSE = 1.0  # seconds a replaced worker must have lived, or its replacement waits the rest
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,6 +80,12 @@ def parser() -> argparse.ArgumentParser:
         help="register another function, with its behaviour (see above)",
     )
     p.add_argument("--store", metavar="PATH", help="keep state in this SQLite file (default: in memory)")
+    p.add_argument(
+        "--max-store-bytes",
+        type=_bounded(int, 64 * 1024, 2**47),
+        metavar="B",
+        help="let the --store file grow to B bytes at most; calls past it get 503, as on a full disk",
+    )
     p.add_argument(
         "--workers", type=_bounded(int, 1, 64), default=1, metavar="N", help="N processes; needs --store (default 1)"
     )
@@ -160,10 +170,15 @@ def main(argv: list[str] | None = None) -> None:
         max_headers=args.max_headers,
         max_connections=args.max_connections or _default_max_connections(),
     )
+    if args.max_store_bytes is not None and args.store is None:
+        p.error("--max-store-bytes needs --store")
     try:
-        store = SqliteStore(args.max_invocations, args.max_invocation_bytes, path=args.store)
-    except sqlite3.Error as exc:
-        p.error(f"--store {args.store}: {exc}")
+        if args.store is not None:
+            # Held until this process and every worker it forks have ended.
+            guard.hold(args.store)
+        store = _open(args)
+    except (sqlite3.Error, OSError, UnusableStore) as exc:
+        p.error(f"--store {args.store}: {_one_line(exc)}")
     # Runs that were RUNNING when a previous process died queue again; done once, before any worker starts.
     store.recover()
     app = _app(p, args, store, control_token)
@@ -178,11 +193,28 @@ def main(argv: list[str] | None = None) -> None:
         serve_forever(app, sock, limits)
         return
     store.close()
-    _serve_workers(args.workers, sock, limits, lambda: _app(p, args, _open(args), control_token))
+    _serve_workers(args.workers, sock, limits, lambda: _app(p, args, _open(args), control_token), _recoverer(args))
 
 
 def _open(args: argparse.Namespace) -> SqliteStore:
-    return SqliteStore(args.max_invocations, args.max_invocation_bytes, path=args.store)
+    return SqliteStore(args.max_invocations, args.max_invocation_bytes, path=args.store, max_bytes=args.max_store_bytes)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _recoverer(args: argparse.Namespace) -> Callable[[int], int]:
+    def recover(pid: int) -> int:
+        store = _open(args)
+        try:
+            return store.recover(owner=pid)
+        finally:
+            store.close()
+
+    return recover
 
 
 def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStore, token: str | None) -> MockApp:
@@ -214,14 +246,20 @@ def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStor
         p.error(f"control token: {exc}")
 
 
-def _serve_workers(count: int, sock: socket.socket, limits: Limits, build: Callable[[], MockApp]) -> None:
+def _serve_workers(
+    count: int, sock: socket.socket, limits: Limits, build: Callable[[], MockApp], recover: Callable[[int], int]
+) -> None:
     """Pre-fork: each worker accepts on the one listening socket, with its own store connection and engine.
 
-    State is in the shared file, so any worker answers alike. SIGTERM or SIGINT to this process ends them.
+    State is in the shared file, so any worker answers alike. A worker that dies of a signal is replaced,
+    and the runs it was running queue again (at least once: a run cut short runs again). SIGTERM or
+    SIGINT to this process ends them all.
     """
     parent = os.getpid()
-    children = []
-    for _ in range(count):
+    children: dict[int, float] = {}  # pid -> when it started
+    stopping = False
+
+    def start() -> None:
         pid = os.fork()
         if pid == 0:
             try:
@@ -229,16 +267,39 @@ def _serve_workers(count: int, sock: socket.socket, limits: Limits, build: Calla
                 serve_forever(build(), sock, limits)
             finally:
                 os._exit(0)
-        children.append(pid)
+        children[pid] = time.monotonic()
 
     def stop(signum: int, _frame: object) -> None:
-        for child in children:
-            os.kill(child, signal.SIGTERM)
+        nonlocal stopping
+        stopping = True
+        for child in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for child in children:
-        os.waitpid(child, 0)
+    for _ in range(count):
+        start()
+    while children:
+        pid, status = os.wait()
+        started = children.pop(pid, None)
+        if started is None or stopping or not os.WIFSIGNALED(status):
+            continue  # a worker that exits on its own (an error at start, say) is not restarted in a loop
+        try:
+            again = recover(pid)
+        except Exception as exc:  # the store may be unusable now; the replacement will say so too
+            again, note = 0, f" (its runs stay RUNNING until a restart: {_one_line(exc)})"
+        else:
+            note = ""
+        name = signal.Signals(os.WTERMSIG(status)).name
+        print(
+            f"fgs-mock: worker {pid} ended by {name}; {again} of its runs queued again{note}; starting another",
+            file=sys.stderr,
+            flush=True,
+        )
+        time.sleep(max(0.0, started + RESPAWN_PAUSE - time.monotonic()))  # a worker dying at once: no busy loop
+        if not stopping:
+            start()
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -10,19 +10,21 @@ and age: at speed 10 a one-second run takes 0.1 s.
 from __future__ import annotations
 
 import json
+import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour
-from fgs_mock.store import DISCARD_BATCH, Ending, InvocationStore, Notification, Status
+from fgs_mock.clock import STEADY
+from fgs_mock.store import DISCARD_BATCH, Ending, InvocationStore, Notification, Status, StoreUnavailable
 
 DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function has no async config
 DEFAULT_RETRIES = 1
 BATCH = 200  # runs started per function and pass: a larger one holds the store long enough to show in p99
 CANCELED_CODE = 4208
+log = logging.getLogger("fgs_mock")
 
 # (project, function URN, body) -> the request_id of the invocation it made, or None when refused
 Deliver = Callable[[str, str, bytes], str | None]
@@ -58,7 +60,7 @@ class Engine:
         deliver: Deliver | None = None,
         *,
         speed: float = 1.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = STEADY,
         tick: float = 0.01,
     ) -> None:
         if not speed > 0:
@@ -160,8 +162,19 @@ class Engine:
             self.stop()
 
     def _loop(self) -> None:
+        failing = False
         while not self._stop.is_set():
-            self.step()
+            try:
+                self.step()
+            except StoreUnavailable as exc:
+                # A full disk: nothing moved, and every run is where it was; the next pass tries again.
+                if not failing:
+                    log.error("the engine cannot write to the store (%s); retrying every pass", exc)
+                failing = True
+            else:
+                if failing:
+                    log.warning("the engine writes to the store again")
+                failing = False
             self._stop.wait(self.tick)
 
 

@@ -12,10 +12,12 @@ import math
 import random
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from fgs_mock.auth import KeyRing, TokenIssuer
 from fgs_mock.behaviour import Behaviour
+from fgs_mock.clock import STEADY
 from fgs_mock.engine import Engine
 from fgs_mock.refusal import Refusal
 from fgs_mock.store import InMemoryInvocationStore, Invocation, InvocationStore
@@ -184,17 +186,19 @@ class FaultPlan:
 class Backend:
     """Tenants (token -> project), their functions, and what they have had accepted."""
 
-    def __init__(self, store: InvocationStore | None = None, *, speed: float = 1.0) -> None:
+    def __init__(
+        self, store: InvocationStore | None = None, *, speed: float = 1.0, clock: Callable[[], float] = STEADY
+    ) -> None:
         self._projects_by_token: dict[str, str] = {}
         # (project, package, name) -> qualifiers (versions, and aliases with their "!")
         self._functions: dict[tuple[str, str, str], set[str]] = {}
         self.invocations: InvocationStore = store if store is not None else InMemoryInvocationStore()
         self.faults = FaultPlan(shared=self.invocations if self.invocations.fault_signal is not None else None)
         self._staged: list[Invocation] = []
-        self.engine = Engine(self.invocations, self._deliver, speed=speed)
+        self.engine = Engine(self.invocations, self._deliver, speed=speed, clock=clock)
         self.region = "eu-de"  # for the full URNs of answers; with_defaults takes it from the function URN
         self.keys = KeyRing()  # access key pairs whose signatures are accepted
-        self.iam = TokenIssuer()  # users who may log in at /v3/auth/tokens, and the tokens issued
+        self.iam = TokenIssuer(clock=clock)  # users who may log in at /v3/auth/tokens, and the tokens issued
 
     @classmethod
     def with_defaults(
@@ -205,8 +209,9 @@ class Backend:
         function_urn: str = DEFAULT_FUNCTION_URN,
         store: InvocationStore | None = None,
         speed: float = 1.0,
+        clock: Callable[[], float] = STEADY,
     ) -> Backend:
-        backend = cls(store, speed=speed)
+        backend = cls(store, speed=speed, clock=clock)
         if function_urn.startswith("urn:"):
             backend.region = function_urn.split(":")[2]
         backend.add_token(token, project_id)

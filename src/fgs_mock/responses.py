@@ -21,6 +21,7 @@ from fgs_mock.control import MAX_CONTROL_BODY, Control
 from fgs_mock.control import error as control_error
 from fgs_mock.lifecycle import METHODS, Lifecycle
 from fgs_mock.models import Backend, Fault, Refusal
+from fgs_mock.store import StoreUnavailable
 from fgs_mock.urn import FunctionRef
 
 Scope = MutableMapping[str, Any]
@@ -29,6 +30,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 6 * 1024 * 1024
+STORE_RETRY_AFTER = b"1"  # seconds: space may come back any time, and a retry costs the client little
 log = logging.getLogger("fgs_mock")
 _JSON = b"application/json"
 
@@ -86,6 +88,7 @@ class MockApp:
         self.control = Control(backend, control_token)
         self.lifecycle = Lifecycle(backend, backend.region)
         self._commit: asyncio.Future[bool] | None = None
+        self._refusing = False  # the last commit failed
         self._headers = [(b"content-type", dialect.content_type)]
         self._error_bodies = {code: self._error_body(code) for code in ERROR_CODES}
         # The error-code table has no 405 row; this code is the mock's own, outside the contract.
@@ -118,7 +121,7 @@ class MockApp:
                     return
                 status, payload, extra = self._invoke(scope, found.params, body, fault)
                 if status == 202 and not await self._committed():
-                    status, payload, extra = 503, self._error_bodies["FSS.0503"], []
+                    status, payload, extra = self._unavailable()
                 self.control.answered[status] = self.control.answered.get(status, 0) + 1
             elif found.route in METHODS:
                 status, payload, extra = self._lifecycle(scope, found.route, found.params, body)
@@ -128,7 +131,13 @@ class MockApp:
                 status, payload, extra = 404, self._error_bodies["FSS.0404"], []
         except _HungUp:
             return
+        except StoreUnavailable:
+            status, payload, extra = self._unavailable()
         await self._send(send, scope["method"], status, payload, extra)
+
+    def _unavailable(self) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """A call the store could not keep (a full disk): never a 202, but a documented 503 to retry."""
+        return 503, self._error_bodies["FSS.0503"], [(b"retry-after", STORE_RETRY_AFTER)]
 
     async def _control(self, scope: Scope, name: str, receive: Receive, send: Send) -> None:
         """Test hooks under /_mock/: not part of the contract."""
@@ -227,10 +236,16 @@ class MockApp:
         assert future is not None
         try:
             self.backend.commit_staged()
-        except Exception:
-            log.exception("the store refused a batch of accepted invocations; they were answered 503")
+        except Exception as exc:
+            # Once per outage, not per batch: under load a full disk refuses thousands of batches.
+            if not self._refusing:
+                log.error("the store cannot record calls (%s); answering 503 until it can", exc)
+            self._refusing = True
             future.set_result(False)
         else:
+            if self._refusing:
+                log.warning("the store records calls again")
+            self._refusing = False
             future.set_result(True)
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes], body: bytes | None) -> str:

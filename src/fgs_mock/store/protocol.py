@@ -25,6 +25,10 @@ STATUSES: tuple[Status, ...] = ("WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD")
 TERMINAL: frozenset[str] = frozenset({"SUCCESS", "FAIL", "DISCARD"})
 
 
+class StoreUnavailable(Exception):
+    """A write the store cannot make now (a full disk, say): nothing of it was kept; it may succeed later."""
+
+
 @dataclass(frozen=True, slots=True)
 class Invocation:
     request_id: str
@@ -125,7 +129,7 @@ class InvocationStore(Protocol):
     def finish(self, function: str, ending: Ending, retries: int, now: float) -> list[str]: ...
     def discard_older(self, function: str, accepted_before: float, now: float) -> list[str]: ...
     def cancel(self, function: str, request_id: str, now: float) -> list[str] | None: ...
-    def recover(self) -> int: ...
+    def recover(self, owner: int | None = None) -> int: ...
 
     # The fault plan: a JSON document with a version, and a count of "next" failures claimed one by one.
     # `fault_signal` is None when no other process can share the store (in memory): the plan stays local.

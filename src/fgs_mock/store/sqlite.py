@@ -10,6 +10,7 @@ bytes: SQLite keeps them, so CPython's collector has nothing to walk however muc
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import weakref
@@ -17,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from fgs_mock.store import schema
 from fgs_mock.store.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INVOCATIONS,
@@ -30,6 +32,7 @@ from fgs_mock.store.protocol import (
     Query,
     Run,
     RunPage,
+    StoreUnavailable,
 )
 from fgs_mock.store.signal import VersionCell
 from fgs_mock.urn import FunctionRef
@@ -80,6 +83,11 @@ _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
 MAX_NOTIFICATIONS = 10_000
 CHECKPOINT_EVERY = 0.1  # seconds
+PAGE_SIZE = 1024
+# Primary result codes of a write the file cannot take now; anything else is a bug and stays one.
+_UNAVAILABLE = frozenset(
+    {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_CANTOPEN}
+)
 WAL_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a reset WAL is truncated to
 
 
@@ -92,33 +100,48 @@ class SqliteStore:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         *,
         path: str | Path | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         if max_invocations < 1 or max_body_bytes < 1:
             raise ValueError("retention bounds must be positive")
+        if max_bytes is not None and max_bytes < 64 * PAGE_SIZE:
+            raise ValueError(f"a store needs at least {64 * PAGE_SIZE} bytes")
         self.max_invocations = max_invocations
         self.max_body_bytes = max_body_bytes
         self.path = None if path is None else str(path)
+        if self.path is not None:
+            schema.check_header(self.path)
         # One connection per store, shared by the server's thread and the engine's, under a lock.
         self._db = sqlite3.connect(self.path or ":memory:", isolation_level=None, check_same_thread=False, timeout=30)
         self._lock = threading.RLock()
         self._closed = threading.Event()
+        try:
+            schema.version(self._db)  # reads only: a file this code must not use is refused as it was
+            if self.path is not None:
+                # Small pages: each commit rewrites a handful of pages (row, indexes, counters) into the WAL.
+                self._db.execute(f"PRAGMA page_size={PAGE_SIZE}")
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                # A checkpoint fsyncs the database: done by this connection, it stalled a commit now and then
+                # for 10-25 ms (p99 8 ms). A thread of its own checkpoints instead, without blocking writers.
+                self._db.execute("PRAGMA wal_autocheckpoint=0")
+                self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+            self.migrated_from = schema.migrate(self._db, SCHEMA)
+            if max_bytes is not None:
+                # A full disk, on purpose: past it every write fails with SQLITE_FULL, as on a full filesystem.
+                size = self._db.execute("PRAGMA page_size").fetchone()[0]
+                self._db.execute(f"PRAGMA max_page_count={max_bytes // size}")
+            # Set only for a file: other processes may share it, and must hear of a new fault plan.
+            self.fault_signal = None if self.path is None else VersionCell(self.path + "-faults")
+        except BaseException:
+            self._db.close()
+            raise
         if self.path is not None:
-            # Small pages: each commit rewrites a handful of pages (row, indexes, counters) into the WAL.
-            self._db.execute("PRAGMA page_size=1024")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            # A checkpoint fsyncs the database: done by this connection, it stalled a commit now and then
-            # for 10-25 ms (p99 8 ms). A thread of its own checkpoints instead, without blocking writers.
-            self._db.execute("PRAGMA wal_autocheckpoint=0")
-            self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             threading.Thread(
                 target=_checkpoints, args=(self.path, self._closed), name="fgs-mock-checkpoint", daemon=True
             ).start()
             # The thread holds no reference to the store: a store dropped without close() still ends it.
             weakref.finalize(self, self._closed.set)
-        self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
-        # Set only for a file: other processes may share it, and must hear of a new fault plan.
-        self.fault_signal = None if self.path is None else VersionCell(self.path + "-faults")
 
     def close(self) -> None:
         self._closed.set()
@@ -134,13 +157,19 @@ class SqliteStore:
             if self._db.in_transaction:  # inside transaction(): its commit covers this too
                 yield self._db
                 return
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    self._db.execute("COMMIT")
+                finally:
+                    if self._db.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                        self._db.execute("ROLLBACK")
+            except sqlite3.OperationalError as exc:
+                # A full disk, a read-only file, a lock held too long: this write cannot be made now.
+                if exc.sqlite_errorcode & 0xFF in _UNAVAILABLE:
+                    raise StoreUnavailable(str(exc)) from exc
                 raise
-            self._db.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -293,9 +322,10 @@ class SqliteStore:
             if free <= 0:
                 return 0
             started = db.execute(
-                "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ? "
+                "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ?, "
+                "owner = ? "
                 "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?)",
-                (now, due_at, function, free),
+                (now, due_at, os.getpid(), function, free),
             ).rowcount
             _move(db, "WAIT", "RUNNING", started)
             return started
@@ -305,18 +335,20 @@ class SqliteStore:
 
         Returns the request_ids that reached `ending.status`.
         """
-        due = "WHERE status = 'RUNNING' AND fn = ? AND due_at <= ?"
+        # Only this process's runs: another worker's may still be running there, and a dead one's queue again.
+        due = "WHERE status = 'RUNNING' AND fn = ? AND due_at <= ? AND (owner = ? OR owner IS NULL)"
+        me = os.getpid()
         with self._write() as db:
             if ending.status != "SUCCESS":
                 again = db.execute(
                     f"UPDATE invocation SET status = 'WAIT', due_at = NULL {due} AND attempts <= ?",
-                    (function, now, retries),
+                    (function, now, me, retries),
                 ).rowcount
                 _move(db, "RUNNING", "WAIT", again)
             rows = db.execute(
                 "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL "
                 f"{due} RETURNING request_id",
-                (ending.status, now, ending.error_code, ending.error_message, function, now),
+                (ending.status, now, ending.error_code, ending.error_message, function, now, me),
             ).fetchall()
             _move(db, "RUNNING", ending.status, len(rows))
         return [r[0] for r in rows]
@@ -370,11 +402,15 @@ class SqliteStore:
             _move(db, "RUNNING", "FAIL", len(rows))
         return [r[0] for r in rows]
 
-    def recover(self) -> int:
-        """After a restart, runs that were RUNNING when the process died queue again (WAIT)."""
+    def recover(self, owner: int | None = None) -> int:
+        """Runs that were RUNNING in a process that died queue again (WAIT): every one after a restart,
+        or those of the worker process `owner`."""
+        which = "" if owner is None else " AND owner = ?"
         with self._write() as db:
             again = db.execute(
-                "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL WHERE status = 'RUNNING'"
+                "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL, owner = NULL "
+                f"WHERE status = 'RUNNING'{which}",
+                () if owner is None else (owner,),
             ).rowcount
             _move(db, "RUNNING", "WAIT", again)
             return again
@@ -490,6 +526,9 @@ def _checkpoints(path: str, closed: threading.Event) -> None:
             # the WAL only grows; past the limit, RESTART (writers wait for it, a few ms to tens of ms)
             # lets the next writer start the log from its beginning.
             big = wal.exists() and wal.stat().st_size > WAL_SIZE_LIMIT
-            db.execute("PRAGMA wal_checkpoint(RESTART)" if big else "PRAGMA wal_checkpoint(PASSIVE)")
+            try:
+                db.execute("PRAGMA wal_checkpoint(RESTART)" if big else "PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.OperationalError:
+                continue  # a full disk: the WAL keeps every commit meanwhile, and the next pass tries again
     finally:
         db.close()
