@@ -1,0 +1,60 @@
+"""A worker killed under load: the other serves on, the dead one is replaced, and its runs run again.
+
+At least once: a run cut short by the kill runs again from the start, so it ran twice. The test counts
+those runs and checks that they are exactly the ones the dead worker was running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+from contract_tests.reliability.harness import HELLO, KEEP_ALL, Load, all_final, listing, mock, wait_for
+
+
+def _children(pid: int) -> set[int]:
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def test_a_worker_killed_under_load_is_replaced_and_loses_nothing(tmp_path: Path) -> None:
+    db = str(tmp_path / "mock.db")
+    # Runs last long enough that each worker has some RUNNING when one is killed.
+    runs = ("--function", f"{HELLO}=succeed,duration=0.5,concurrency=100000")
+    with mock("--store", db, "--workers", "2", *KEEP_ALL, *runs) as running:
+        parent = running.process.pid
+        wait_for(lambda: len(_children(parent)) == 2, 30, "two workers")
+        load = Load(running.url).start(seconds=30)
+        wait_for(lambda: len(load.acked) >= 1500, 30, "1,500 calls accepted under load")
+        victim = min(_children(parent))
+        os.kill(victim, signal.SIGSTOP)  # frozen: what it is running now is what it will have been running
+        with sqlite3.connect(db) as store:
+            cut_short = {
+                r[0]
+                for r in store.execute(
+                    "SELECT request_id FROM invocation WHERE status = 'RUNNING' AND owner = ?", (victim,)
+                )
+            }
+        os.kill(victim, signal.SIGKILL)
+        killed_at = time.monotonic()
+        assert cut_short, "the killed worker was running nothing: the test shows nothing"
+        wait_for(lambda: len(_children(parent) - {victim}) == 2, 30, "a worker started in place of the dead one")
+        wait_for(lambda: sum(t > killed_at for t in load.acked_at) >= 1000, 30, "1,000 more calls accepted")
+        load.join()
+        assert set(load.answers) == {202}, load.answers
+        acked = set(load.acked)
+        wait_for(lambda: all_final(running.url), 30, "every run reached a final status")
+        counters, ids = listing(running.url)
+        assert acked <= set(ids), f"{len(acked - set(ids))} calls answered 202 were lost"
+        assert len(ids) == len(set(ids)) == counters["accepted"]
+        assert counters["statuses"] == {"SUCCESS": len(ids)}
+        assert f"fgs-mock: worker {victim} ended by SIGKILL; {len(cut_short)} of its runs queued again" in "\n".join(
+            running.lines
+        )
+    with sqlite3.connect(db) as store:
+        ran_twice = {r[0] for r in store.execute("SELECT request_id FROM invocation WHERE attempts > 1")}
+        assert store.execute("SELECT MAX(attempts) FROM invocation").fetchone()[0] == 2
+    # At least once, and no more than needed: exactly the runs the dead worker had started ran twice.
+    assert ran_twice == cut_short
