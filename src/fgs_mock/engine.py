@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ DEFAULT_RETRIES = 1
 BATCH = 200  # runs started per function and pass: a larger one holds the store long enough to show in p99
 CANCELED_CODE = 4208
 log = logging.getLogger("fgs_mock")
+LOG_EVERY = 10.0  # seconds between two log lines about one ongoing store failure
 
 # (project, function URN, body) -> the request_id of the invocation it made, or None when refused
 Deliver = Callable[[str, str, bytes], str | None]
@@ -162,19 +164,15 @@ class Engine:
             self.stop()
 
     def _loop(self) -> None:
-        failing = False
+        quiet_until = 0.0
         while not self._stop.is_set():
             try:
                 self.step()
             except StoreUnavailable as exc:
                 # A full disk: nothing moved, and every run is where it was; the next pass tries again.
-                if not failing:
+                if time.monotonic() >= quiet_until:
                     log.error("the engine cannot write to the store (%s); retrying every pass", exc)
-                failing = True
-            else:
-                if failing:
-                    log.warning("the engine writes to the store again")
-                failing = False
+                    quiet_until = time.monotonic() + LOG_EVERY
             self._stop.wait(self.tick)
 
 

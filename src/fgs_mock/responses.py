@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 6 * 1024 * 1024
+LOG_EVERY = 10.0  # seconds between two log lines about one ongoing store failure
 STORE_RETRY_AFTER = b"1"  # seconds: space may come back any time, and a retry costs the client little
 log = logging.getLogger("fgs_mock")
 _JSON = b"application/json"
@@ -88,7 +90,7 @@ class MockApp:
         self.control = Control(backend, control_token)
         self.lifecycle = Lifecycle(backend, backend.region)
         self._commit: asyncio.Future[bool] | None = None
-        self._refusing = False  # the last commit failed
+        self._quiet_until = 0.0  # when a refused commit may be logged again
         self._headers = [(b"content-type", dialect.content_type)]
         self._error_bodies = {code: self._error_body(code) for code in ERROR_CODES}
         # The error-code table has no 405 row; this code is the mock's own, outside the contract.
@@ -237,15 +239,13 @@ class MockApp:
         try:
             self.backend.commit_staged()
         except Exception as exc:
-            # Once per outage, not per batch: under load a full disk refuses thousands of batches.
-            if not self._refusing:
-                log.error("the store cannot record calls (%s); answering 503 until it can", exc)
-            self._refusing = True
+            # Not a line per batch: under load a full disk refuses thousands, and near the edge some fit.
+            now = time.monotonic()
+            if now >= self._quiet_until:
+                log.error("the store cannot record calls (%s); answering 503 with Retry-After until it can", exc)
+                self._quiet_until = now + LOG_EVERY
             future.set_result(False)
         else:
-            if self._refusing:
-                log.warning("the store records calls again")
-            self._refusing = False
             future.set_result(True)
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes], body: bytes | None) -> str:
