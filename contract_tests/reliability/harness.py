@@ -102,7 +102,7 @@ class Load:
     answers: Counter[int] = field(default_factory=Counter)
     failures: int = 0  # connections refused or cut: no answer, so nothing promised
     first_503: tuple[dict[str, str], Any] | None = None
-    acked_at: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)  # when each acked call was sent (monotonic)
     stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -110,6 +110,10 @@ class Load:
         self._thread = threading.Thread(target=asyncio.run, args=(self._run(seconds),), daemon=True)
         self._thread.start()
         return self
+
+    def acked_since(self, moment: float) -> set[str]:
+        """The calls answered 202 that were sent after `moment`."""
+        return {i for i, t in zip(list(self.acked), list(self.sent_at), strict=False) if t > moment}
 
     def join(self) -> None:
         self.stop.set()
@@ -127,13 +131,14 @@ class Load:
 
     async def _client(self, session: aiohttp.ClientSession, deadline: float) -> None:
         while not self.stop.is_set() and time.monotonic() < deadline:
+            sent = time.monotonic()
             try:
                 async with session.post(INVOKE, data=self.body) as answer:
                     data = await answer.read()
                     self.answers[answer.status] += 1
                     if answer.status == 202:
                         self.acked.append(json.loads(data)["request_id"])
-                        self.acked_at.append(time.monotonic())
+                        self.sent_at.append(sent)
                     elif answer.status == 503 and self.first_503 is None:
                         self.first_503 = (dict(answer.headers), json.loads(data))
             except (aiohttp.ClientError, TimeoutError):
