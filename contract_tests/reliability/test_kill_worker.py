@@ -10,6 +10,7 @@ import os
 import signal
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 from contract_tests.reliability.harness import HELLO, KEEP_ALL, Load, all_final, listing, mock, wait_for
@@ -30,7 +31,7 @@ def test_a_worker_killed_under_load_is_replaced_and_loses_nothing(tmp_path: Path
         wait_for(lambda: len(load.acked) >= 1500, 30, "1,500 calls accepted under load")
         victim = min(_children(parent))
         os.kill(victim, signal.SIGSTOP)  # frozen: what it is running now is what it will have been running
-        with sqlite3.connect(db) as store:
+        with closing(sqlite3.connect(db)) as store:
             cut_short = {
                 r[0]
                 for r in store.execute(
@@ -53,7 +54,7 @@ def test_a_worker_killed_under_load_is_replaced_and_loses_nothing(tmp_path: Path
         assert f"fgs-mock: worker {victim} ended by SIGKILL; {len(cut_short)} of its runs queued again" in "\n".join(
             running.lines
         )
-    with sqlite3.connect(db) as store:
+    with closing(sqlite3.connect(db)) as store:
         ran_twice = {r[0] for r in store.execute("SELECT request_id FROM invocation WHERE attempts > 1")}
         assert store.execute("SELECT MAX(attempts) FROM invocation").fetchone()[0] == 2
     # At least once, and no more than needed: exactly the runs the dead worker had started ran twice.
