@@ -63,6 +63,15 @@ def _queries_answer(url: str) -> None:
         answer = client.get(f"/v2/{P}/fgs/functions/hello/async-invocations", params={"limit": 1})
         assert answer.status_code == 200
         assert answer.json()["count"] > 0
+        # A write the lifecycle pages document no 503 for gets their server error, or, if it still fit
+        # (a small update may, in a page the file already has), a 200 that is true.
+        path = f"/v2/{P}/fgs/functions/hello/async-invoke-config"
+        config = client.put(path, json={"max_async_retry_attempts": 2})
+        if config.status_code == 200:
+            assert client.get(path).json()["max_async_retry_attempts"] == 2
+        else:
+            assert (config.status_code, config.json()["error_code"]) == (500, "FSS.0500")
+            assert config.headers["Retry-After"].isdigit()
 
 
 def _through_a_full_disk(running: Mock, load: Load, fill: Callable[[], None], free: Callable[[], None]) -> float:

@@ -134,12 +134,16 @@ class MockApp:
         except _HungUp:
             return
         except StoreUnavailable:
-            status, payload, extra = self._unavailable()
+            status, payload, extra = self._unavailable(found.route)
         await self._send(send, scope["method"], status, payload, extra)
 
-    def _unavailable(self) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-        """A call the store could not keep (a full disk): never a 202, but a documented 503 to retry."""
-        return 503, self._error_bodies["FSS.0503"], [(b"retry-after", STORE_RETRY_AFTER)]
+    def _unavailable(self, route: str = "invoke") -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """A write the store could not make (a full disk): never a success, but an error to retry.
+
+        The invocation documents 503; the lifecycle pages document no 503, and 500 is their server error.
+        """
+        status = 500 if route in METHODS else 503
+        return status, self._error_bodies[f"FSS.0{status}"], [(b"retry-after", STORE_RETRY_AFTER)]
 
     async def _control(self, scope: Scope, name: str, receive: Receive, send: Send) -> None:
         """Test hooks under /_mock/: not part of the contract."""
