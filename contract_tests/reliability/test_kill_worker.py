@@ -13,7 +13,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from contract_tests.reliability.harness import HELLO, KEEP_ALL, Load, all_final, listing, mock, wait_for
+from contract_tests.reliability.harness import HELLO, KEEP_ALL, Load, all_final, listing, mock, statuses, wait_for
 
 
 def _children(pid: int) -> set[int]:
@@ -59,3 +59,27 @@ def test_a_worker_killed_under_load_is_replaced_and_loses_nothing(tmp_path: Path
         assert store.execute("SELECT MAX(attempts) FROM invocation").fetchone()[0] == 2
     # At least once, and no more than needed: exactly the runs the dead worker had started ran twice.
     assert ran_twice == cut_short
+
+
+def test_a_worker_that_exits_on_its_own_is_not_replaced_but_its_runs_run_again(tmp_path: Path) -> None:
+    db = str(tmp_path / "mock.db")
+    runs = ("--function", f"{HELLO}=succeed,duration=60,concurrency=10000")
+    with mock("--store", db, "--workers", "2", *runs) as running:
+        parent = running.process.pid
+        wait_for(lambda: len(_children(parent)) == 2, 30, "two workers")
+        load = Load(running.url, connections=8).start(seconds=30)
+        wait_for(lambda: len(load.acked) >= 40, 30, "40 calls accepted")
+        load.join()
+        calls = len(load.acked)
+        wait_for(lambda: statuses(running.url).get("RUNNING") == calls, 30, "every run started")
+        with closing(sqlite3.connect(db)) as store:
+            owners = dict(store.execute("SELECT owner, COUNT(*) FROM invocation GROUP BY owner").fetchall())
+        victim = next(pid for pid in _children(parent) if owners.get(pid))
+        os.kill(victim, signal.SIGTERM)  # handled: the worker shuts down and exits 0, as after an error at start
+        said = f"fgs-mock: worker {victim} exited; {owners[victim]} of its runs queued again; not replaced"
+        wait_for(lambda: said in running.lines, 30, "the parent's line about the worker")
+        assert _children(parent) == set(owners) - {victim, None}
+        # The survivor started the dead worker's runs again; none is left with a worker that is gone.
+        wait_for(lambda: statuses(running.url).get("RUNNING") == calls, 30, "every run running again")
+        with closing(sqlite3.connect(db)) as store:
+            assert store.execute("SELECT COUNT(*) FROM invocation WHERE owner = ?", (victim,)).fetchone()[0] == 0

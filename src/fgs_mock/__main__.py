@@ -283,23 +283,28 @@ def _serve_workers(
     while children:
         pid, status = os.wait()
         started = children.pop(pid, None)
-        if started is None or stopping or not os.WIFSIGNALED(status):
-            continue  # a worker that exits on its own (an error at start, say) is not restarted in a loop
+        if started is None or stopping:
+            continue
         try:
             again = recover(pid)
         except Exception as exc:  # the store may be unusable now; the replacement will say so too
             again, note = 0, f" (its runs stay RUNNING until a restart: {_one_line(exc)})"
         else:
             note = ""
-        name = signal.Signals(os.WTERMSIG(status)).name
+        # Only a worker killed by a signal is replaced: one that exits on its own (an error at start, a
+        # SIGTERM it handled) would otherwise be restarted in a loop.
+        killed = os.WIFSIGNALED(status)
+        how = f"ended by {signal.Signals(os.WTERMSIG(status)).name}" if killed else "exited"
         print(
-            f"fgs-mock: worker {pid} ended by {name}; {again} of its runs queued again{note}; starting another",
+            f"fgs-mock: worker {pid} {how}; {again} of its runs queued again{note}; "
+            + ("starting another" if killed else "not replaced"),
             file=sys.stderr,
             flush=True,
         )
-        time.sleep(max(0.0, started + RESPAWN_PAUSE - time.monotonic()))  # a worker dying at once: no busy loop
-        if not stopping:
-            start()
+        if killed:
+            time.sleep(max(0.0, started + RESPAWN_PAUSE - time.monotonic()))  # dying at once: no busy loop
+            if not stopping:
+                start()
 
 
 def _exit_with_parent(parent: int) -> None:
