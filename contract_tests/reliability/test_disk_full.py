@@ -20,6 +20,7 @@ import pytest
 
 from contract_tests.reliability.harness import KEEP_ALL, QUICK, Load, Mock, P, listing, mock, wait_for
 from fgs_mock import DEFAULT_TOKEN
+from fgs_mock.store.signal import VersionCell
 
 BODY = b'{"pad": "' + b"x" * 4000 + b'"}'  # fills the disk within a second or so of load
 
@@ -104,7 +105,14 @@ def test_a_full_tmpfs_answers_503_and_loses_no_202(tmp_path: Path) -> None:
             assert os.stat(db + "-faults").st_blocks > 0
             load = Load(running.url, BODY).start(seconds=60)
             filler = disk / "filler"
-            _through_a_full_disk(running, load, lambda: _fill(filler), filler.unlink)
+
+            def fill() -> None:
+                _fill(filler)
+                # A cell made now cannot be allocated: refused at once with ENOSPC, not a SIGBUS later.
+                with pytest.raises(OSError, match="No space left"):
+                    VersionCell(str(disk / "another-faults"))
+
+            _through_a_full_disk(running, load, fill, filler.unlink)
             load.join()
             os.kill(running.process.pid, signal.SIGKILL)
         _logged_once_per_outage(running, load)
@@ -134,3 +142,13 @@ def test_a_store_at_its_size_cap_answers_503_and_loses_no_202(tmp_path: Path) ->
         counters, ids = listing(again.url)
     assert after <= set(ids)
     assert len(ids) == len(set(ids)) == counters["retained"]
+
+
+def test_the_fault_plan_cell_is_allocated_before_anything_is_written_to_it(tmp_path: Path) -> None:
+    """A mapped page the filesystem has not allocated yet is what a full disk turns into SIGBUS."""
+    cell = VersionCell(str(tmp_path / "mock.db-faults"))
+    try:
+        assert os.stat(tmp_path / "mock.db-faults").st_blocks > 0
+        assert cell.read() == 0
+    finally:
+        cell.close()
