@@ -83,11 +83,14 @@ def refused(*flags: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+def wait_for(
+    condition: Callable[[], bool], seconds: float, what: str, seen: Callable[[], object] | None = None
+) -> None:
+    """Poll `condition`; on timeout, fail saying what was awaited and, from `seen`, what there was instead."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds} s: {what}")
+            raise AssertionError(f"not within {seconds} s: {what}" + ("" if seen is None else f"; found {seen()}"))
         time.sleep(0.02)
 
 

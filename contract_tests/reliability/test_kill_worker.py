@@ -71,6 +71,13 @@ def _running(url: str) -> int | None:
         return None
 
 
+def _counts(url: str) -> dict[str, int] | str:
+    try:
+        return statuses(url)
+    except httpx.TransportError as exc:
+        return repr(exc)
+
+
 def test_a_worker_that_exits_on_its_own_is_not_replaced_but_its_runs_run_again(tmp_path: Path) -> None:
     db = str(tmp_path / "mock.db")
     runs = ("--function", f"{HELLO}=succeed,duration=60,concurrency=10000")
@@ -91,6 +98,11 @@ def test_a_worker_that_exits_on_its_own_is_not_replaced_but_its_runs_run_again(t
         wait_for(lambda: said in running.lines, 30, "the parent's line about the worker")
         assert _children(parent) == workers - {victim}
         # The survivor started the dead worker's runs again; none is left with a worker that is gone.
-        wait_for(lambda: _running(running.url) == calls, 30, "every run running again")
+        wait_for(
+            lambda: _running(running.url) == calls,
+            30,
+            f"all {calls} runs running again",
+            lambda: (_counts(running.url), running.lines, _children(parent)),
+        )
         with closing(sqlite3.connect(db)) as store:
             assert store.execute("SELECT COUNT(*) FROM invocation WHERE owner = ?", (victim,)).fetchone()[0] == 0
