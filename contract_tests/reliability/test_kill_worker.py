@@ -7,6 +7,7 @@ those runs and checks that they are exactly the ones the dead worker was running
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -15,7 +16,19 @@ from pathlib import Path
 
 import httpx
 
-from contract_tests.reliability.harness import HELLO, KEEP_ALL, Load, all_final, listing, mock, statuses, wait_for
+from contract_tests.reliability.harness import (
+    HELLO,
+    INVOKE,
+    KEEP_ALL,
+    Load,
+    all_final,
+    listing,
+    mock,
+    statuses,
+    wait_for,
+)
+from fgs_mock import DEFAULT_TOKEN
+from fgs_mock.engine import BATCH
 
 
 def _children(pid: int) -> set[int]:
@@ -53,14 +66,26 @@ def test_a_worker_killed_under_load_is_replaced_and_loses_nothing(tmp_path: Path
         assert acked <= set(ids), f"{len(acked - set(ids))} calls answered 202 were lost"
         assert len(ids) == len(set(ids)) == counters["accepted"]
         assert counters["statuses"] == {"SUCCESS": len(ids)}
-        assert f"fgs-mock: worker {victim} ended by SIGKILL; {len(cut_short)} of its runs queued again" in "\n".join(
-            running.lines
-        )
+        line = rf"fgs-mock: worker {victim} ended by SIGKILL; (\d+) of its runs queued again; starting another"
+        said = re.search(line, "\n".join(running.lines))
+        assert said is not None, running.lines
     with closing(sqlite3.connect(db)) as store:
         ran_twice = {r[0] for r in store.execute("SELECT request_id FROM invocation WHERE attempts > 1")}
         assert store.execute("SELECT MAX(attempts) FROM invocation").fetchone()[0] == 2
-    # At least once, and no more than needed: exactly the runs the dead worker had started ran twice.
-    assert ran_twice == cut_short
+    # At least once, and no more than needed: the runs the parent queued again ran twice, and no other.
+    # The frozen worker may have been inside a commit whose WAL frames were written but not yet indexed:
+    # the commit counts (it was written) though no reader saw it, so one claim batch more may be among them.
+    assert cut_short <= ran_twice
+    assert len(ran_twice) == int(said.group(1))
+    assert len(ran_twice - cut_short) <= BATCH
+
+
+def _owned(db: str, worker: int) -> int:
+    with closing(sqlite3.connect(db)) as store:
+        found: int = store.execute(
+            "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND owner = ?", (worker,)
+        ).fetchone()[0]
+    return found
 
 
 def _running(url: str) -> int | None:
@@ -84,17 +109,17 @@ def test_a_worker_that_exits_on_its_own_is_not_replaced_but_its_runs_run_again(t
     with mock("--store", db, "--workers", "2", *runs) as running:
         parent = running.process.pid
         wait_for(lambda: len(_children(parent)) == 2, 30, "two workers")
+        workers = _children(parent)
+        # The later one: it was forked knowing its sibling, so a parent's handler left in it would end both.
+        victim = max(workers)
         load = Load(running.url, connections=8).start(seconds=30)
-        wait_for(lambda: len(load.acked) >= 40, 30, "40 calls accepted")
+        wait_for(lambda: len(load.acked) >= 40 and _owned(db, victim) > 0, 30, "40 calls, some run by the victim")
         load.join()
         calls = len(load.acked)
         wait_for(lambda: statuses(running.url).get("RUNNING") == calls, 30, "every run started")
-        with closing(sqlite3.connect(db)) as store:
-            owners = dict(store.execute("SELECT owner, COUNT(*) FROM invocation GROUP BY owner").fetchall())
-        workers = _children(parent)
-        victim = next(pid for pid in workers if owners.get(pid))
+        owned = _owned(db, victim)
         os.kill(victim, signal.SIGTERM)  # handled: the worker shuts down and exits 0, as after an error at start
-        said = f"fgs-mock: worker {victim} exited; {owners[victim]} of its runs queued again; not replaced"
+        said = f"fgs-mock: worker {victim} exited; {owned} of its runs queued again; not replaced"
         wait_for(lambda: said in running.lines, 30, "the parent's line about the worker")
         assert _children(parent) == workers - {victim}
         # The survivor started the dead worker's runs again; none is left with a worker that is gone.
@@ -106,3 +131,8 @@ def test_a_worker_that_exits_on_its_own_is_not_replaced_but_its_runs_run_again(t
         )
         with closing(sqlite3.connect(db)) as store:
             assert store.execute("SELECT COUNT(*) FROM invocation WHERE owner = ?", (victim,)).fetchone()[0] == 0
+        # The other worker serves on: a worker's own shutdown ends no sibling.
+        for _ in range(10):
+            with httpx.Client(base_url=running.url, timeout=30) as client:
+                assert client.post(INVOKE, json={}, headers={"X-Auth-Token": DEFAULT_TOKEN}).status_code == 202
+        assert _children(parent) == workers - {victim}

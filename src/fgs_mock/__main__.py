@@ -262,6 +262,10 @@ def _serve_workers(
     def start() -> None:
         pid = os.fork()
         if pid == 0:
+            # Not the parent's `stop`, which would end the sibling workers too: uvicorn re-raises the SIGTERM
+            # it handled once it has shut down, and the worker then leaves normally (exit 0, not replaced).
+            signal.signal(signal.SIGTERM, _leave)
+            signal.signal(signal.SIGINT, _leave)
             try:
                 threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
                 serve_forever(build(), sock, limits)
@@ -305,6 +309,10 @@ def _serve_workers(
             time.sleep(max(0.0, started + RESPAWN_PAUSE - time.monotonic()))  # dying at once: no busy loop
             if not stopping:
                 start()
+
+
+def _leave(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -20,6 +20,7 @@ from fgs_mock import faults, iam, urls
 from fgs_mock.auth import FORBIDDEN, AuthRefusal
 from fgs_mock.control import MAX_CONTROL_BODY, Control
 from fgs_mock.control import error as control_error
+from fgs_mock.engine import LOG_EVERY
 from fgs_mock.lifecycle import METHODS, Lifecycle
 from fgs_mock.models import Backend, Fault, Refusal
 from fgs_mock.store import StoreUnavailable
@@ -31,7 +32,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 6 * 1024 * 1024
-LOG_EVERY = 10.0  # seconds between two log lines about one ongoing store failure
 STORE_RETRY_AFTER = b"1"  # seconds: space may come back any time, and a retry costs the client little
 log = logging.getLogger("fgs_mock")
 _JSON = b"application/json"
@@ -242,12 +242,15 @@ class MockApp:
         assert future is not None
         try:
             self.backend.commit_staged()
-        except Exception as exc:
+        except StoreUnavailable as exc:
             # Not a line per batch: under load a full disk refuses thousands, and near the edge some fit.
             now = time.monotonic()
             if now >= self._quiet_until:
                 log.error("the store cannot record calls (%s); answering 503 with Retry-After until it can", exc)
                 self._quiet_until = now + LOG_EVERY
+            future.set_result(False)
+        except Exception:
+            log.exception("the store refused a batch of accepted invocations; they were answered 503")
             future.set_result(False)
         else:
             future.set_result(True)
