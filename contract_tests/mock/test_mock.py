@@ -65,6 +65,25 @@ def test_every_documented_urn_form_parses(urn: str, expected: tuple[object, ...]
 
 
 @pytest.mark.parametrize(
+    ("urn", "full"),
+    [
+        ("p1:pkg:hello", "urn:fss:ap-1:p1:function:pkg:hello:latest"),
+        ("p1:pkg:hello:!blue", "urn:fss:ap-1:p1:function:pkg:hello:!blue"),
+        ("urn:fss:eu-de:p1:function:pkg:hello:1.2", "urn:fss:ap-1:p1:function:pkg:hello:1.2"),
+    ],
+)
+def test_a_full_urn_is_built_in_the_region_given_and_reads_back_the_same(urn: str, full: str) -> None:
+    ref = parse_urn(urn)
+    assert ref.full_urn("ap-1") == full
+    assert parse_urn(full) == ref
+
+
+def test_a_short_urn_without_a_project_has_no_full_form() -> None:
+    with pytest.raises(ValueError, match="project"):
+        parse_urn("pkg:hello").full_urn("eu-de")
+
+
+@pytest.mark.parametrize(
     "urn",
     [
         "",

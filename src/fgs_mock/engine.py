@@ -23,6 +23,8 @@ DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function 
 DEFAULT_RETRIES = 1
 BATCH = 200  # runs started per function and pass: a larger one holds the store long enough to show in p99
 CANCELED_CODE = 4208
+CANCELED = Ending("FAIL", CANCELED_CODE, "function invocation canceled")
+DISCARDED = Ending("DISCARD", -1, "event discarded: older than max_async_event_age_in_seconds")
 
 # (project, function URN, body) -> the request_id of the invocation it made, or None when refused
 Deliver = Callable[[str, str, bytes], str | None]
@@ -92,7 +94,7 @@ class Engine:
             due_at = now + behaviour.run_time / self.speed
             with self.store.transaction():
                 finished = self.store.finish(function, ending, settings.retries, now)
-                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
+                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now, DISCARDED)
                 # A full batch may have left older events waiting: they are discarded next, never started.
                 started = 0
                 if len(discarded) < DISCARD_BATCH:
@@ -100,19 +102,19 @@ class Engine:
             for request_id in finished:
                 self._notify(request_id, function, ending.status, settings, now)
             for request_id in discarded:
-                self._notify(request_id, function, "DISCARD", settings, now)
+                self._notify(request_id, function, DISCARDED.status, settings, now)
             changed += len(finished) + len(discarded) + started
         return changed
 
     def cancel(self, function: str, request_id: str) -> bool:
         """Stop a run as the stop page says; False when `function` has no run with this id."""
         now = self.clock()
-        stopped = self.store.cancel(function, request_id, now)
+        stopped = self.store.cancel(function, request_id, now, CANCELED)
         if stopped is None:
             return False
         settings = self.settings(function)
         for stopped_id in stopped:
-            self._notify(stopped_id, function, "FAIL", settings, now)
+            self._notify(stopped_id, function, CANCELED.status, settings, now)
         return True
 
     def _notify(self, request_id: str, function: str, status: Status, settings: Settings, now: float) -> None:

@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fgs_mock.answers import Answer, Invalid, error, integer, json_object
 from fgs_mock.engine import DEFAULT_EVENT_AGE, DEFAULT_RETRIES
 from fgs_mock.models import Backend
 from fgs_mock.store import STATUSES, Query, Run, Status
 from fgs_mock.urn import FunctionRef
-
-Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
 METHODS: dict[str, tuple[str, ...]] = {
     "async-invocations": ("GET",),
@@ -32,14 +31,6 @@ _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
 _MARKER = re.compile(r"[0-9]{1,18}")
 DESTINATIONS = ("OBS", "SMN", "FunctionGraph")
 NO_CONFIG = b'{"error_code": "FSS.0404", "error_msg": "The function has no asynchronous invocation config."}'
-
-
-class Invalid(Exception):
-    """400 with this error_msg."""
-
-
-def error(status: int, code: str, message: str) -> Answer:
-    return status, json.dumps({"error_code": code, "error_msg": message}).encode(), []
 
 
 def _time(value: float | None) -> str | None:
@@ -133,7 +124,7 @@ class Lifecycle:
         return 200, json.dumps(answer).encode(), []
 
     def _cancel(self, function: FunctionRef, body: bytes | None) -> Answer:
-        args = _json_object(body)
+        args = json_object(body)
         request_id, kind = args.get("request_id"), args.get("type")
         if kind is not None and kind not in ("force", "recursive"):
             raise Invalid("type must be force or recursive.")
@@ -142,7 +133,7 @@ class Lifecycle:
         return 200, b"null", []
 
     def _put_config(self, function: FunctionRef, body: bytes | None) -> Answer:
-        config = validate_config(_json_object(body))
+        config = validate_config(json_object(body))
         now = self.backend.engine.clock()
         stored = self.backend.invocations.put_config(function.short_urn, json.dumps(config), now)
         return 200, self._render(function, *stored), []
@@ -154,9 +145,8 @@ class Lifecycle:
         return 200, self._render(function, *stored), []
 
     def _render(self, function: FunctionRef, doc: str, created: float, modified: float) -> bytes:
-        f = function
         answer = {
-            "func_urn": f"urn:fss:{self.region}:{f.project_id}:function:{f.package}:{f.name}:{f.qualifier}",
+            "func_urn": function.full_urn(self.region),
             **json.loads(doc),
             # The two shapes of the page's own example.
             "created_time": datetime.fromtimestamp(created, UTC).isoformat(timespec="seconds"),
@@ -167,23 +157,6 @@ class Lifecycle:
 
 def _as_status(value: str | None) -> Status | None:
     return next((s for s in STATUSES if s == value), None)
-
-
-def _json_object(body: bytes | None) -> dict[str, Any]:
-    try:
-        value = json.loads(body or b"")
-    except (ValueError, RecursionError):
-        raise Invalid("The body must be a JSON object.") from None
-    if not isinstance(value, dict):
-        raise Invalid("The body must be a JSON object.")
-    return value
-
-
-def _integer(args: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
-    value = args.get(key, default)
-    if type(value) is not int or not low <= value <= high:
-        raise Invalid(f"{key} must be an integer within [{low}, {high}].")
-    return value
 
 
 def _destination(value: object, key: str) -> dict[str, str]:
@@ -198,8 +171,8 @@ def _destination(value: object, key: str) -> dict[str, str]:
 def validate_config(args: dict[str, Any]) -> dict[str, Any]:
     """The config to store, with the request table's defaults; keys the page does not list are dropped."""
     config: dict[str, Any] = {
-        "max_async_event_age_in_seconds": _integer(args, "max_async_event_age_in_seconds", DEFAULT_EVENT_AGE, 1, 86400),
-        "max_async_retry_attempts": _integer(args, "max_async_retry_attempts", DEFAULT_RETRIES, 0, 3),
+        "max_async_event_age_in_seconds": integer(args, "max_async_event_age_in_seconds", DEFAULT_EVENT_AGE, 1, 86400),
+        "max_async_retry_attempts": integer(args, "max_async_retry_attempts", DEFAULT_RETRIES, 0, 3),
         "enable_async_status_log": args.get("enable_async_status_log", False),
     }
     if type(config["enable_async_status_log"]) is not bool:

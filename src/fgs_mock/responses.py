@@ -16,9 +16,9 @@ from typing import Any
 
 from fgs.error_codes import ERROR_CODES
 from fgs_mock import faults, iam, urls
+from fgs_mock.answers import error as control_error
 from fgs_mock.auth import FORBIDDEN, AuthRefusal
 from fgs_mock.control import MAX_CONTROL_BODY, Control
-from fgs_mock.control import error as control_error
 from fgs_mock.lifecycle import METHODS, Lifecycle
 from fgs_mock.models import Backend, Fault, Refusal
 from fgs_mock.urn import FunctionRef

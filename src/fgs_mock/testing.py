@@ -215,7 +215,7 @@ class MockEndpoint:
         `behaviour` is how its runs end, e.g. `Behaviour.fail(code=4001)`; a new function succeeds.
         """
         ref = self.backend.register_function(urn, project_id=self.project_id, behaviour=behaviour)
-        return f"urn:fss:{self.backend.region}:{self.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
+        return ref.full_urn(self.backend.region)
 
     def add_access_key(self, access_key: str, secret_key: str) -> fgs.AccessKey:
         """Accept requests signed with this key pair as this tenant's; returns them as `client(credentials=)`."""

@@ -77,6 +77,8 @@ CREATE TABLE IF NOT EXISTS notification (
 
 _RUN = "request_id, fn, status, accepted_at, attempts, start_time, end_time, error_code, error_message"
 _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
+# How a run ends (status, end_time, error_code, error_message: an Ending and its time)
+_END = "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
 MAX_NOTIFICATIONS = 10_000
 CHECKPOINT_EVERY = 0.1  # seconds
@@ -314,15 +316,14 @@ class SqliteStore:
                 ).rowcount
                 _move(db, "RUNNING", "WAIT", again)
             rows = db.execute(
-                "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL "
-                f"{due} RETURNING request_id",
+                f"{_END} {due} RETURNING request_id",
                 (ending.status, now, ending.error_code, ending.error_message, function, now),
             ).fetchall()
             _move(db, "RUNNING", ending.status, len(rows))
         return [r[0] for r in rows]
 
-    def discard_older(self, function: str, accepted_before: float, now: float) -> list[str]:
-        """Discard waiting events older than `accepted_before`, oldest first, DISCARD_BATCH at most.
+    def discard_older(self, function: str, accepted_before: float, now: float, ending: Ending) -> list[str]:
+        """End waiting events older than `accepted_before` as `ending` says, oldest first, DISCARD_BATCH at most.
 
         Waiting runs are taken in the order they came, so when the oldest is young enough nothing is:
         one indexed row answers the common case. Walking every waiting run took 100 ms with 300k waiting.
@@ -335,23 +336,18 @@ class SqliteStore:
             if first is None or first[0] >= accepted_before:
                 return []
             rows = db.execute(
-                "UPDATE invocation SET status = 'DISCARD', end_time = ?, error_code = -1, "
-                "error_message = 'event discarded: older than max_async_event_age_in_seconds' "
-                f"WHERE seq IN ({oldest}) AND accepted_at < ? RETURNING request_id",
-                (now, function, DISCARD_BATCH, accepted_before),
+                f"{_END} WHERE seq IN ({oldest}) AND accepted_at < ? RETURNING request_id",
+                (ending.status, now, ending.error_code, ending.error_message, function, DISCARD_BATCH, accepted_before),
             ).fetchall()
-            _move(db, "WAIT", "DISCARD", len(rows))
+            _move(db, "WAIT", ending.status, len(rows))
         return [r[0] for r in rows]
 
-    def cancel(self, function: str, request_id: str, now: float) -> list[str] | None:
-        """End the run and, when it was running, the function's other running ones: FAIL 4208.
+    def cancel(self, function: str, request_id: str, now: float, ending: Ending) -> list[str] | None:
+        """End the run and, when it was running, the function's other running ones, as `ending` says.
 
         None when `function` has no such run; an empty list when it had already ended.
         """
-        stop = (
-            "UPDATE invocation SET status = 'FAIL', end_time = ?, error_code = 4208, "
-            "error_message = 'function invocation canceled', due_at = NULL "
-        )
+        stop = (ending.status, now, ending.error_code, ending.error_message)
         with self._write() as db:
             row = db.execute(
                 "SELECT status FROM invocation WHERE request_id = ? AND fn = ?", (request_id, function)
@@ -359,15 +355,15 @@ class SqliteStore:
             if row is None:
                 return None
             if row[0] == "WAIT":
-                db.execute(stop + "WHERE request_id = ?", (now, request_id))
-                _move(db, "WAIT", "FAIL", 1)
+                db.execute(f"{_END} WHERE request_id = ?", (*stop, request_id))
+                _move(db, "WAIT", ending.status, 1)
                 return [request_id]
             if row[0] != "RUNNING":
                 return []
             rows = db.execute(
-                stop + "WHERE status = 'RUNNING' AND fn = ? RETURNING request_id", (now, function)
+                f"{_END} WHERE status = 'RUNNING' AND fn = ? RETURNING request_id", (*stop, function)
             ).fetchall()
-            _move(db, "RUNNING", "FAIL", len(rows))
+            _move(db, "RUNNING", ending.status, len(rows))
         return [r[0] for r in rows]
 
     def recover(self) -> int:
