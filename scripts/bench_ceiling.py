@@ -13,6 +13,8 @@ from typing import Any
 
 import uvicorn
 
+from fgs_mock.server import UVICORN
+
 Message = MutableMapping[str, Any]
 # The same 53 bytes as the mock's 202.
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", b"53")]
@@ -31,16 +33,8 @@ async def app(
 
 
 def main() -> None:
-    # As fgs_mock.server configures its uvicorn: no access log, no lifespan, httptools.
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=int(sys.argv[1]),
-        http="httptools",
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
+    # Configured as fgs_mock.server configures its uvicorn, with uvicorn's own httptools protocol.
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), http="httptools", **UVICORN)
 
 
 if __name__ == "__main__":

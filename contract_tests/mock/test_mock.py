@@ -25,8 +25,9 @@ from fgs_mock import (
     MockApp,
     SqliteStore,
     create_app,
+    urls,
 )
-from fgs_mock.models import Refusal
+from fgs_mock.models import MAX_RESOLVED, Refusal
 from fgs_mock.urn import MalformedUrn, parse_urn
 
 JSON = (b"content-type", b"application/json")
@@ -316,3 +317,27 @@ def test_stored_rows_cost_the_garbage_collector_nothing() -> None:
 def test_connection_limits_must_be_positive(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"positive|at least 1"):
         Limits(**bad)
+
+
+def test_a_path_decoded_once_is_remembered_within_a_bound() -> None:
+    path = f"/v2/{DEFAULT_PROJECT_ID}/fgs/functions/{quote(DEFAULT_FUNCTION_URN, safe='')}/invocations-async".encode()
+    first = urls.match(path)
+    first.params["function_urn"] = "changed by a caller"
+    again = urls.match(path)
+    assert again == urls.Match("invoke", {"project_id": DEFAULT_PROJECT_ID, "function_urn": DEFAULT_FUNCTION_URN})
+    for n in range(urls.MAX_REMEMBERED + 10):
+        assert urls.match(b"/v2/p/fgs/functions/f%d/cancel" % n).params["function_urn"] == f"f{n}"
+    assert len(urls._remembered) <= urls.MAX_REMEMBERED
+
+
+def test_a_urn_resolved_once_is_remembered_within_a_bound() -> None:
+    backend = Backend.with_defaults()
+    p = DEFAULT_PROJECT_ID
+    assert backend.resolve(p, "hello") is backend.resolve(p, "hello")
+    with pytest.raises(Refusal):  # refusals are not remembered: the function may be registered later
+        backend.resolve(p, "later")
+    backend.register_function("later", project_id=p)
+    assert backend.resolve(p, "later").name == "later"
+    for n in range(MAX_RESOLVED + 10):  # as many spellings of one function, each region a new one
+        assert backend.resolve(p, f"urn:fss:r{n}:{p}:function:default:hello:latest").name == "hello"
+    assert len(backend._resolved) <= MAX_RESOLVED

@@ -97,8 +97,11 @@ class Engine:
                 discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now, DISCARDED)
                 # A full batch may have left older events waiting: they are discarded next, never started.
                 started = 0
-                if len(discarded) < DISCARD_BATCH:
+                if len(discarded) < DISCARD_BATCH and due_at > now:
                     started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
+                elif len(discarded) < DISCARD_BATCH:  # runs that take no time end as they start: one write each
+                    limit = behaviour.concurrency
+                    finished += self.store.claim_and_finish(function, limit, now, ending, settings.retries, most=BATCH)
             for request_id in finished:
                 self._notify(request_id, function, ending.status, settings, now)
             for request_id in discarded:

@@ -40,6 +40,7 @@ DEFAULT_TOKEN = "fgs-mock-token"  # noqa: S105 - a documented, public default of
 DEFAULT_FUNCTION_URN = f"urn:fss:eu-de:{DEFAULT_PROJECT_ID}:function:default:hello:latest"
 
 
+MAX_RESOLVED = 4096  # URNs remembered as resolved: any caller may send as many spellings as it likes
 MAX_FAULT_COUNT = 2**31 - 1
 MAX_FAULT_DELAY = 3600.0
 MAX_RETRY_AFTER = 86_400
@@ -124,6 +125,8 @@ class FaultPlan:
         """The fault this call meets, or None when it proceeds."""
         if self.shared is not None:
             self._sync()
+        if not self.next_count and not self.share:  # no plan: the common case takes no lock
+            return None
         with self._lock:
             if self.next_count > 0:
                 if self.shared is None:
@@ -218,6 +221,7 @@ class Backend:
         self._projects_by_token: dict[str, str] = {}
         # (project, package, name) -> qualifiers (versions, and aliases with their "!")
         self._functions: dict[tuple[str, str, str], set[str]] = {}
+        self._resolved: dict[tuple[str, str], FunctionRef] = {}  # (project, URN as the path gave it) -> function
         self.invocations: InvocationStore = store if store is not None else InMemoryInvocationStore()
         self.faults = FaultPlan(shared=self.invocations if self.invocations.fault_signal is not None else None)
         self._staged: list[Invocation] = []
@@ -309,6 +313,17 @@ class Backend:
 
     def resolve(self, project_id: str, urn: str) -> FunctionRef:
         """The function the URN names for a caller of `project_id`, or the Refusal that explains why not."""
+        # Functions are never removed, so a URN once resolved stays resolved: the 202 path skips parsing.
+        found = self._resolved.get((project_id, urn))
+        if found is not None:
+            return found
+        ref = self._resolve(project_id, urn)
+        if len(self._resolved) >= MAX_RESOLVED:
+            self._resolved.clear()
+        self._resolved[project_id, urn] = ref
+        return ref
+
+    def _resolve(self, project_id: str, urn: str) -> FunctionRef:
         try:
             ref = parse_urn(urn)
         except MalformedUrn:

@@ -65,6 +65,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# One decoder for every body: json.loads with an argument builds a new one per call.
+_EVENT = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _json(body: bytes) -> Any:
+    """The body's JSON value, in any encoding JSON allows, as json.loads reads bytes."""
+    return _EVENT.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+
+
 def _is_json_media_type(value: bytes | None) -> bool:
     if value is None:
         return False
@@ -85,7 +94,7 @@ class MockApp:
         self.max_body = max_body
         self.control = Control(backend, control_token)
         self.lifecycle = Lifecycle(backend, backend.region)
-        self._commit: asyncio.Future[bool] | None = None
+        self._waiting: list[asyncio.Future[bool]] = []  # the calls of this turn, until their commit
         self._headers = [(b"content-type", dialect.content_type)]
         self._error_bodies = {code: self._error_body(code) for code in ERROR_CODES}
         # The error-code table has no 405 row; this code is the mock's own, outside the contract.
@@ -206,7 +215,7 @@ class MockApp:
         if body is None or not body or not _is_json_media_type(headers.get(b"content-type")):
             raise Refusal("FSS.0400")
         try:
-            event = json.loads(body, parse_constant=_reject_constant)
+            event = _json(body)
         except (ValueError, RecursionError):
             raise Refusal("FSS.0400") from None
         if not isinstance(event, dict):
@@ -215,23 +224,28 @@ class MockApp:
 
     async def _committed(self) -> bool:
         """Group commit: the calls accepted in one turn of the event loop are recorded in one transaction,
-        before any of their 202s goes out. A file store's commit costs as much as dozens of rows."""
-        if self._commit is None:
-            loop = asyncio.get_running_loop()
-            self._commit = loop.create_future()
+        before any of their 202s goes out. A file store's commit costs as much as dozens of rows.
+
+        Each call waits on a future of its own, so that one cancelled call cancels no other."""
+        loop = asyncio.get_running_loop()
+        if not self._waiting:
             loop.call_soon(self._flush)
-        return await asyncio.shield(self._commit)
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiting.append(waiter)
+        return await waiter
 
     def _flush(self) -> None:
-        future, self._commit = self._commit, None
-        assert future is not None
+        waiting, self._waiting = self._waiting, []
         try:
             self.backend.commit_staged()
         except Exception:
             log.exception("the store refused a batch of accepted invocations; they were answered 503")
-            future.set_result(False)
+            stored = False
         else:
-            future.set_result(True)
+            stored = True
+        for waiter in waiting:
+            if not waiter.done():
+                waiter.set_result(stored)
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes], body: bytes | None) -> str:
         """The project the request's credential grants: its X-Auth-Token if it has one, else its signature.

@@ -302,6 +302,50 @@ class SqliteStore:
             _move(db, "WAIT", "RUNNING", started)
             return started
 
+    def claim_and_finish(
+        self, function: str, limit: int, now: float, ending: Ending, retries: int, *, most: int
+    ) -> list[str]:
+        """`claim` for runs that take no time: each ends as `finish` would end it, in the same write.
+
+        One UPDATE per run instead of two, and none of them passes through RUNNING (its start and end
+        are the same instant). A failing run with attempts left waits again. Returns the request_ids
+        that reached `ending.status`.
+        """
+        again = retries if ending.status != "SUCCESS" else -1  # attempts up to this wait again
+        with self._write() as db:
+            running = db.execute(
+                "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
+            ).fetchone()[0]
+            free = min(limit - running, most)
+            if free <= 0:
+                return []
+            retry = "attempts + 1 <= ?"
+            rows = db.execute(
+                f"UPDATE invocation SET attempts = attempts + 1, start_time = ?, "
+                f"status = CASE WHEN {retry} THEN 'WAIT' ELSE ? END, "
+                f"end_time = CASE WHEN {retry} THEN NULL ELSE ? END, "
+                f"error_code = CASE WHEN {retry} THEN NULL ELSE ? END, "
+                f"error_message = CASE WHEN {retry} THEN NULL ELSE ? END "
+                "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?) "
+                "RETURNING request_id, status",
+                (
+                    now,
+                    again,
+                    ending.status,
+                    again,
+                    now,
+                    again,
+                    ending.error_code,
+                    again,
+                    ending.error_message,
+                    function,
+                    free,
+                ),
+            ).fetchall()
+            ended = [request_id for request_id, status in rows if status != "WAIT"]
+            _move(db, "WAIT", ending.status, len(ended))
+        return ended
+
     def finish(self, function: str, ending: Ending, retries: int, now: float) -> list[str]:
         """End the function's runs that are due: failed ones with attempts left queue again (WAIT).
 
