@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +30,7 @@ from fgs_mock import (
     urls,
 )
 from fgs_mock.models import MAX_RESOLVED, Refusal
+from fgs_mock.responses import Message
 from fgs_mock.urn import MalformedUrn, parse_urn
 
 JSON = (b"content-type", b"application/json")
@@ -341,3 +344,63 @@ def test_a_urn_resolved_once_is_remembered_within_a_bound() -> None:
     for n in range(MAX_RESOLVED + 10):  # as many spellings of one function, each region a new one
         assert backend.resolve(p, f"urn:fss:r{n}:{p}:function:default:hello:latest").name == "hello"
     assert len(backend._resolved) <= MAX_RESOLVED
+
+
+class _BatchStore(SqliteStore):
+    """Records each batch it is given; refuses the batches numbered in `refuse`."""
+
+    def __init__(self, refuse: set[int]) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+        self.refuse = refuse
+
+    def add_many(self, invocations: Sequence[Invocation]) -> None:
+        self.batches.append(len(invocations))
+        if len(self.batches) in self.refuse:
+            raise sqlite3.OperationalError("database or disk is full")
+        super().add_many(invocations)
+
+
+async def _invoke_together(app: MockApp, count: int, cancel: int | None = None) -> list[int]:
+    """`count` calls started in one turn of the event loop; each one's status, 0 for a cancelled call."""
+    statuses = [0] * count
+
+    async def one(n: int) -> None:
+        sent: list[int] = []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                sent.append(message["status"])
+
+        raw = path(DEFAULT_FUNCTION_URN).encode()
+        scope = {"type": "http", "method": "POST", "path": raw.decode(), "raw_path": raw, "headers": [TOKEN, JSON]}
+        await app(scope, receive, send)
+        statuses[n] = sent[0]
+
+    tasks = [asyncio.create_task(one(n)) for n in range(count)]
+    if cancel is not None:
+        await asyncio.sleep(0)  # every call has staged and waits for the commit
+        tasks[cancel].cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return statuses
+
+
+def test_the_calls_of_one_turn_share_one_commit_and_a_refused_commit_answers_each_503() -> None:
+    store = _BatchStore(refuse={2})
+    app = create_app(Backend.with_defaults(store=store))
+    assert asyncio.run(_invoke_together(app, 5)) == [202] * 5
+    assert asyncio.run(_invoke_together(app, 3)) == [503] * 3  # not stored, so not accepted
+    assert asyncio.run(_invoke_together(app, 2)) == [202] * 2
+    assert store.batches == [5, 3, 2]
+    assert store.counters().accepted == 7
+    assert app.control.answered == {202: 7, 503: 3}
+
+
+def test_a_cancelled_call_cancels_no_other_call_of_its_turn() -> None:
+    store = _BatchStore(refuse=set())
+    app = create_app(Backend.with_defaults(store=store))
+    assert asyncio.run(_invoke_together(app, 4, cancel=1)) == [202, 0, 202, 202]
+    assert store.batches == [4]  # staged before it was cancelled: stored, though it got no answer
