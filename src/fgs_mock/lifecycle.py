@@ -29,7 +29,8 @@ DEFAULT_LIMIT = 100
 WINDOW = 3600.0  # the query's default window: the last hour
 _LIMIT = re.compile(r"0|[1-9][0-9]?|[1-4][0-9]{2}|500")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
-_MARKER = re.compile(r"[0-9]{1,18}")
+_MARKER = re.compile(r"[0-9]{1,64}")  # the page's 64 characters; past the last record, a page is empty
+_LAST_OFFSET = 2**63 - 1  # SQLite's largest integer
 DESTINATIONS = ("OBS", "SMN", "FunctionGraph")
 NO_CONFIG = b'{"error_code": "FSS.0404", "error_msg": "The function has no asynchronous invocation config."}'
 
@@ -124,7 +125,7 @@ class Lifecycle:
                 since=since if since is not None else (until if until is not None else now) - WINDOW,
                 until=until,
                 limit=int(limit) or DEFAULT_LIMIT,  # 0 reads as absent
-                marker=int(marker),
+                marker=min(int(marker), _LAST_OFFSET),
             )
         )
         answer: dict[str, Any] = {"invocations": [_run(r) for r in page.runs], "count": page.count}
@@ -186,13 +187,28 @@ def _integer(args: dict[str, Any], key: str, default: int, low: int, high: int) 
     return value
 
 
-def _destination(value: object, key: str) -> dict[str, str]:
-    if not isinstance(value, dict) or value.get("destination") not in DESTINATIONS:
-        raise Invalid(f"{key}.destination must be one of {', '.join(DESTINATIONS)}.")
-    param = value.get("param", "")
-    if not isinstance(param, str):
-        raise Invalid(f"{key}.param must be a JSON document in a string.")
-    return {"destination": value["destination"], "param": param}
+def _object(args: dict[str, Any], key: str, where: str = "") -> dict[str, Any] | None:
+    # No field of the request table is nullable: null is refused like any other wrong type.
+    if key not in args:
+        return None
+    value = args[key]
+    if not isinstance(value, dict):
+        raise Invalid(f"{where}{key} must be an object.")
+    return value
+
+
+def _destination(value: dict[str, Any], key: str) -> dict[str, str]:
+    # Both fields are optional on the page; what is given is stored as given.
+    stored: dict[str, str] = {}
+    if "destination" in value:
+        if value["destination"] not in DESTINATIONS:
+            raise Invalid(f"{key}.destination must be one of {', '.join(DESTINATIONS)}.")
+        stored["destination"] = value["destination"]
+    if "param" in value:
+        if not isinstance(value["param"], str):
+            raise Invalid(f"{key}.param must be a JSON document in a string.")
+        stored["param"] = value["param"]
+    return stored
 
 
 def validate_config(args: dict[str, Any]) -> dict[str, Any]:
@@ -204,13 +220,11 @@ def validate_config(args: dict[str, Any]) -> dict[str, Any]:
     }
     if type(config["enable_async_status_log"]) is not bool:
         raise Invalid("enable_async_status_log must be a boolean.")
-    destinations = args.get("destination_config")
+    destinations = _object(args, "destination_config")
     if destinations is not None:
-        if not isinstance(destinations, dict):
-            raise Invalid("destination_config must be an object.")
         config["destination_config"] = {
-            key: _destination(destinations[key], key)
+            key: _destination(target, key)
             for key in ("on_success", "on_failure")
-            if destinations.get(key) is not None
+            if (target := _object(destinations, key, "destination_config.")) is not None
         }
     return config
