@@ -14,7 +14,11 @@ from contract_tests.auth.keys import SK
 from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.broken_lifecycle import BROKEN_LIFECYCLE
 from contract_tests.conformance.gateway import API_GATEWAY
-from contract_tests.conformance.lifecycle_endpoint import OTHER_LIFECYCLE_READINGS
+from contract_tests.conformance.lifecycle_endpoint import (
+    EMPTY_STRING_READINGS,
+    OTHER_LIFECYCLE_READINGS,
+    PENDING_TIME_NOT_A_TIME,
+)
 from contract_tests.conformance.signed import CORRECT_SIGNED, SignedVariant, credentials_env
 from contract_tests.mock.harness import Job, SuiteRun, run_many
 from contract_tests.mock.mutants import (
@@ -31,7 +35,8 @@ KNOWN = Known(token="tok-" + "a1b2c3d4" * 4, project_id=DEFAULT_PROJECT_ID, func
 CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
-ALL_CORRECT = [*CORRECT, API_GATEWAY, OTHER_LIFECYCLE_READINGS, *CORRECT_SIGNED]
+ALL_CORRECT = [*CORRECT, API_GATEWAY, OTHER_LIFECYCLE_READINGS, EMPTY_STRING_READINGS, *CORRECT_SIGNED]
+ALL_BROKEN_LIFECYCLE = [*BROKEN_LIFECYCLE, PENDING_TIME_NOT_A_TIME]
 # Live, the config checks run only when asked; a lost run is waited for this long, not the default 30 s.
 LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
 
@@ -41,7 +46,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     jobs: dict[str, Job] = {
         **{v.name: (v, KNOWN, credentials_env(v) | LIFECYCLE_ENV) for v in ALL_CORRECT},
         **{v.name: (v, KNOWN, credentials_env(v)) for v in ALL_BROKEN},
-        **{v.name: (v, KNOWN, LIFECYCLE_ENV) for v in BROKEN_LIFECYCLE},
+        **{v.name: (v, KNOWN, LIFECYCLE_ENV) for v in ALL_BROKEN_LIFECYCLE},
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
         # invocation; a small one must hold, and say what it left out.
@@ -62,12 +67,23 @@ def test_suite_passes_a_correct_endpoint(runs: dict[str, SuiteRun], variant: str
     assert (run.reports / "junit.xml").is_file()
 
 
-@pytest.mark.parametrize("variant", [*ALL_BROKEN, *BROKEN_LIFECYCLE], ids=lambda v: v.name)
+@pytest.mark.parametrize("variant", [*ALL_BROKEN, *ALL_BROKEN_LIFECYCLE], ids=lambda v: v.name)
 def test_suite_fails_a_broken_endpoint(runs: dict[str, SuiteRun], variant: Variant) -> None:
     run = runs[variant.name]
     assert run.returncode == 1, run.output[-4000:]
     # The last check named is the one meant to catch it (earlier ones only produce the traffic).
     assert variant.caught_by[-1] in run.failed_checks, run.output[-4000:]
+
+
+def test_the_empty_string_dialect_was_seen_pending(runs: dict[str, SuiteRun]) -> None:
+    # Its pass means something only if the suite was shown "" where a run's time did not exist yet.
+    assert runs[EMPTY_STRING_READINGS.name].returncode == 0
+    assert EMPTY_STRING_READINGS.built[-1].pending_served > 0
+
+
+def test_an_empty_end_time_of_a_final_run_is_named(runs: dict[str, SuiteRun]) -> None:
+    output = runs["final-end-time-empty"].output
+    assert "A final run has ended, so its end_time is not the empty string" in output, output[-4000:]
 
 
 def test_an_endpoint_refusing_the_valid_token_cannot_be_tested(runs: dict[str, SuiteRun]) -> None:
