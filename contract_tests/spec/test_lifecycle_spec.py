@@ -12,6 +12,7 @@ from schemathesis.generation.stateful.state_machine import StepOutput
 from schemathesis.specs.openapi.stateful import OpenAPIStateMachine
 
 from contract_tests.conftest import SPEC_PATH
+from fgs_conformance.expectations import DOCUMENTED
 
 INVOKE = "/v2/{project_id}/fgs/functions/{function_urn}/invocations-async"
 LIST = "/v2/{project_id}/fgs/functions/{function_urn}/async-invocations"
@@ -178,3 +179,8 @@ def test_links_from_the_202_reach_query_and_cancel() -> None:
     path = {"path_parameters.project_id": "p-1", "path_parameters.function_urn": "f-1"}
     assert _extracted(links["QueryByRequestId"].extract(output)) == {**path, "query.request_id": "r-1"}
     assert _extracted(links["CancelByRequestId"].extract(output)) == {**path, "body": {"request_id": "r-1"}}
+
+
+def test_the_suites_documented_statuses_are_the_invocations(spec: dict[str, Any]) -> None:
+    documented = spec["paths"][INVOKE]["post"]["responses"]
+    assert {int(status) for status in documented} == DOCUMENTED
