@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
 
 from contract_tests.conftest import ROOT, SPEC_PATH
@@ -61,7 +62,7 @@ class Finding:
         return f"{self.code} {self.check} on {self.operation}: {sent} -> {self.status} {self.answer!r:.300}"
 
 
-def _not_a_date(finding: Finding) -> bool:
+def _not_a_date(finding: Finding, accepted: frozenset[str]) -> bool:
     """A query time of the spec's shape that names no date (month 00, day 31 of April): the page's 400."""
     times = [v for k, v in finding.query().items() if k in ("query_begin_time", "query_end_time")]
     return (
@@ -80,25 +81,28 @@ def _real(text: str) -> bool:
     return True
 
 
-def _no_run_to_stop(finding: Finding) -> bool:
-    """A cancel naming no run that can still be stopped (the page's "xxxx", or one that ended): the page's 400."""
+def _no_such_run(finding: Finding, accepted: frozenset[str]) -> bool:
+    """A cancel naming no run the mock ever accepted (the page's "xxxx", or a made-up id): the page's 400."""
+    request_id = finding.body.get("request_id") if isinstance(finding.body, dict) else None
     return (
         finding.operation == CANCEL
         and finding.check == "positive_data_acceptance"
         and finding.status == 400
         and finding.answer == {"error_code": "FSS.0400", "error_msg": "Invalid RequestId"}
+        and request_id not in accepted
     )
 
 
 # The argued false positives, each explained in docs/contract-choices.md under the same name.
-ARGUED: dict[str, Callable[[Finding], bool]] = {
+ARGUED: dict[str, Callable[[Finding, frozenset[str]], bool]] = {
     "a query time that names no date": _not_a_date,
-    "a cancel of no run that can be stopped": _no_run_to_stop,
+    "a cancel of a run that does not exist": _no_such_run,
 }
 
 
-def unargued(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if not any(argued(f) for argued in ARGUED.values())]
+def unargued(findings: list[Finding], accepted: frozenset[str]) -> list[Finding]:
+    """The findings no argument covers; `accepted` holds the request_id of every run the mock accepted."""
+    return [f for f in findings if not any(argued(f, accepted) for argued in ARGUED.values())]
 
 
 def _decoded(payload: dict[str, Any] | None) -> Any:
@@ -184,6 +188,19 @@ class Run:
     returncode: int
     output: str
     reports: Path
+    accepted: frozenset[str]  # request_ids of the runs the mock accepted during it
+
+
+def _accepted(base_url: str) -> frozenset[str]:
+    found: set[str] = set()
+    marker: object = None
+    while True:
+        params = {"limit": "1000", **({"marker": str(marker)} if marker is not None else {})}
+        page = httpx.get(f"{base_url}/_mock/invocations", params=params, timeout=10).json()
+        found.update(call["request_id"] for call in page["invocations"])
+        marker = page.get("next_marker")
+        if marker is None or not page["invocations"]:
+            return frozenset(found)
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +230,7 @@ def run(fgs_mock: str, tenant: dict[str, str], tmp_path_factory: pytest.TempPath
     except subprocess.TimeoutExpired as expired:
         tail = (expired.stdout or b"").decode(errors="replace")[-3000:]
         pytest.fail(f"schemathesis did not finish within {BOUND:g} s and was stopped; its output ended:\n{tail}")
-    return Run(done.returncode, done.stdout + done.stderr, home / "reports")
+    return Run(done.returncode, done.stdout + done.stderr, home / "reports", _accepted(fgs_mock))
 
 
 def test_every_finding_of_the_cli_is_an_argued_false_positive(run: Run) -> None:
@@ -223,7 +240,8 @@ def test_every_finding_of_the_cli_is_an_argued_false_positive(run: Run) -> None:
     findings, phases, errors = read_report(ndjson)
     assert phases == PHASES, f"phases that ran a scenario: {sorted(phases)}\n{run.output[-3000:]}"
     assert errors == [], errors
-    left = unargued(findings)
+    assert run.accepted  # the cancel argument below rests on this list
+    left = unargued(findings, run.accepted)
     assert left == [], "findings no argument covers:\n" + "\n".join(str(f) for f in left)
     assert (run.returncode == 1) == bool(findings), run.output[-3000:]
 
@@ -239,12 +257,16 @@ def test_the_token_is_in_no_output_or_report(run: Run, tenant: dict[str, str]) -
         assert token not in text
 
 
-def _finding(operation: str, uri: str, status: int, answer: Any, check: str = "positive_data_acceptance") -> Finding:
+def _finding(
+    operation: str, uri: str, status: int, answer: Any, check: str = "positive_data_acceptance", body: Any = None
+) -> Finding:
     method = operation.split()[0]
-    return Finding(check, "ST202", operation, method, uri, None, status, answer)
+    return Finding(check, "ST202", operation, method, uri, body, status, answer)
 
 
 INVALID_ID = {"error_code": "FSS.0400", "error_msg": "Invalid RequestId"}
+ACCEPTED = frozenset({"1167bf8c-87b0-43ab-8f5f-26b16c64f252"})
+XXXX, REAL = {"request_id": "xxxx"}, {"request_id": "1167bf8c-87b0-43ab-8f5f-26b16c64f252"}
 
 
 @pytest.mark.parametrize(
@@ -252,11 +274,11 @@ INVALID_ID = {"error_code": "FSS.0400", "error_msg": "Invalid RequestId"}
     [
         _finding(LIST, "http://h/p?query_begin_time=0000-00-00T00%3A00%3A00", 400, {}),
         _finding(LIST, "http://h/p?limit=5&query_end_time=2026-04-31T10%3A00%3A00", 400, {}),
-        _finding(CANCEL, "http://h/p", 400, INVALID_ID),
+        _finding(CANCEL, "http://h/p", 400, INVALID_ID, body=XXXX),
     ],
 )
 def test_the_argued_findings_are_recognised(finding: Finding) -> None:
-    assert unargued([finding]) == []
+    assert unargued([finding], ACCEPTED) == []
 
 
 @pytest.mark.parametrize(
@@ -266,11 +288,12 @@ def test_the_argued_findings_are_recognised(finding: Finding) -> None:
         _finding(LIST, "http://h/p?query_begin_time=2026-04-30T10%3A00%3A00", 400, {}),
         _finding(LIST, "http://h/p?query_begin_time=0000-00-00T00%3A00%3A00", 500, {}),
         _finding(LIST, "http://h/p?query_begin_time=0000-00-00T00%3A00%3A00", 400, {}, check="not_a_server_error"),
-        _finding(CANCEL, "http://h/p", 400, {"error_code": "FSS.0400", "error_msg": "Invalid parameter."}),
-        _finding(CANCEL, "http://h/p", 404, INVALID_ID),
+        _finding(CANCEL, "http://h/p", 400, INVALID_ID, body=REAL),  # a run the mock accepted
+        _finding(CANCEL, "http://h/p", 400, {"error_code": "FSS.0400", "error_msg": "Invalid parameter."}, body=XXXX),
+        _finding(CANCEL, "http://h/p", 404, INVALID_ID, body=XXXX),
         _finding("PUT /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config", "http://h/p", 400, {}),
-        _finding(CANCEL, "http://h/p", 200, None, check="negative_data_rejection"),
+        _finding(CANCEL, "http://h/p", 200, None, check="negative_data_rejection", body=XXXX),
     ],
 )
 def test_anything_else_is_a_finding(finding: Finding) -> None:
-    assert unargued([finding]) == [finding]
+    assert unargued([finding], ACCEPTED) == [finding]
