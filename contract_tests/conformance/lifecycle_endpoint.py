@@ -7,7 +7,8 @@ and error_message are null until a run ends. Each run is WAIT for 0.1 s, RUNNING
 
 The empty-string dialect writes a value that is not there as the pages' example does, "": the times a
 pending run does not have yet and every error_message without an error; times in the rows' own form.
-Its runs wait and run longer, so that the suite sees them pending.
+Its runs wait and run longer, so that the suite sees them pending. One more build of the same layer is
+broken: it writes a pending run's missing times as a string of the right shape that names no time.
 """
 
 from __future__ import annotations
