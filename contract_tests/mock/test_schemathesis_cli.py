@@ -33,8 +33,9 @@ from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID
 BIN = Path(sys.executable).parent  # the environment running the tests has both commands
 CONFIG = ROOT / "contract_tests" / "schemathesis.toml"
 SEED = 20261206
-# A quiet machine runs it in about 30 s; this bound is for a loaded one. Past it the run is stopped.
-BOUND = 150.0
+# About 20 s on a quiet machine, 60 to 115 s while six other test runs share its two cores. Past this
+# bound it is taken to hang, and is stopped.
+BOUND = 180.0
 PHASES = {"examples", "coverage", "fuzzing", "stateful"}
 LIST = "GET /v2/{project_id}/fgs/functions/{function_urn}/async-invocations"
 CANCEL = "POST /v2/{project_id}/fgs/functions/{function_urn}/cancel"
