@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from contract_tests.conformance.lifecycle_endpoint import PENDING_TIME_NOT_A_TIME
 from contract_tests.mock.mutants import Edit, Exchange, Known, Variant, answer_with
 
 FINAL = ("SUCCESS", "FAIL", "DISCARD")
@@ -147,6 +148,7 @@ BROKEN_LIFECYCLE = [
     Variant("lists-under-another-key", after=_on_page(_lists_under_another_key), caught_by=("lifecycle-shapes",)),
     Variant("final-end-time-empty", after=_on_page(_final_end_time_empty), caught_by=("lifecycle-shapes",)),
     Variant("error-code-empty", after=_on_page(_error_code_empty), caught_by=("lifecycle-shapes",)),
+    PENDING_TIME_NOT_A_TIME,
     Variant("config-does-not-round-trip", after=_config_does_not_round_trip, caught_by=("async-config",)),
     Variant("delete-leaves-the-config", before=delete_leaves_the_config, caught_by=("async-config",)),
     Variant("crashes-querying-a-known-run", after=_crashes_on_a_known_run, caught_by=("stateful",)),
