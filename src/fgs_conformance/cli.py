@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -55,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report")
     parser.add_argument("--report", type=Path, metavar="PATH", help="write a Markdown report")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="PATH",
+        help="after the checks, write the dialect profile observed (JSON; fgs-mock --dialect PATH serves it)",
+    )
     parser.add_argument("--seed", type=int, help="seed for the generated cases, to repeat a run")
     parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     parser.add_argument("--check", action="append", default=[], metavar="NAME", help="run only this check (repeat)")
@@ -153,7 +160,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return CANNOT_TEST
         with _without_plugin_autoload():
             code = pytest.main(_pytest_args(selected, options.junit_xml))
-    return _finish(run, int(code), header, options.report, options.junit_xml)
+    code = _finish(run, int(code), header, options.report, options.junit_xml)
+    if options.profile is not None:
+        _write_profile(run, options.profile)
+    return code
+
+
+def _write_profile(run: context.Run, path: Path) -> None:
+    # Named by the host alone: a URL may carry credentials in its user part.
+    host = urlsplit(run.base_url).hostname or "endpoint"
+    name = f"recorded from {host}" if run.settings.live else "recorded from the embedded mock"
+    try:
+        run.profile.write(path, name, run.secrets)
+    except OSError as exc:
+        print(f"{PROG}: cannot write the profile {path}: {exc.strerror or exc}", file=sys.stderr)
+        return
+    print(f"profile: {path}")
 
 
 def _verdict(pytest_code: int, failed: int) -> int:

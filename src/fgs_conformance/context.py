@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from fgs_conformance.budget import Budget
+from fgs_conformance.profile import ProfileRecorder
 from fgs_conformance.report import Recorder
 from fgs_conformance.settings import Settings
 from fgs_mock import Backend
@@ -22,6 +23,7 @@ class Run:
     seed: int | None = None
     budget: Budget = field(init=False)
     recorder: Recorder = field(default_factory=Recorder)
+    profile: ProfileRecorder = field(default_factory=ProfileRecorder)  # the choices observed, for --profile
     # The secret key, and every token this run sent that derives from the real one: blanked in all output.
     secrets: set[str] = field(default_factory=set)
     reflections: list[str] = field(default_factory=list)  # where an answer quoted a token

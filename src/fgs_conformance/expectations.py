@@ -63,6 +63,7 @@ def observe(response: httpx.Response, sent_tokens: Iterable[str]) -> None:
     """
     run = current()
     run.recorder.saw(response.status_code)
+    run.profile.saw(response)
     _reflections(run, response, sent_tokens)
     if response.status_code == 202:
         run.budget.caused()

@@ -33,6 +33,7 @@ POLL_MAX = 2.0
 # A closed window ends this long after the last own run was accepted (by the server's Date header).
 WINDOW_SLACK = timedelta(seconds=2)
 Record = dict[str, Any]
+CONFIG_ANSWERS = frozenset({"updateFunctionAsyncInvokeConfig", "showFunctionAsyncInvokeConfig"})
 
 
 def parse_time(value: object) -> datetime | None:
@@ -90,7 +91,10 @@ class Lifecycle:
             headers["X-Auth-Token"] = token
         response = self.target.client.request(method, url, content=content, headers=headers)
         observe(response, [headers["X-Auth-Token"]] if "X-Auth-Token" in headers else [])
-        return response, check_shape(operation_id, response)
+        shaped = check_shape(operation_id, response)
+        if operation_id in CONFIG_ANSWERS and response.status_code == 200:
+            self.target.run.profile.config_answer(shaped)
+        return response, shaped
 
     def query(self, **params: str) -> Record:
         response, body = self.call("listAsyncInvocations", params=params)
@@ -99,6 +103,7 @@ class Lifecycle:
         answer: Record = body
         for record in answer["invocations"]:
             parse_time(record.get("start_time")), parse_time(record.get("end_time"))
+            self.target.run.profile.run_record(record)
         return answer
 
     def find(self, request_id: str) -> Record | None:

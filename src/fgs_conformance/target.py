@@ -38,13 +38,22 @@ class Target:
         return self.settings.token
 
     def url(
-        self, project_id: str | None = None, function_urn: str | None = None, params: dict[str, str] | None = None
+        self,
+        project_id: str | None = None,
+        function_urn: str | None = None,
+        params: dict[str, str] | None = None,
+        operation: str | None = None,
     ) -> str:
-        """The operation's absolute URL, the query as a signature expects it: pairs sorted and encoded."""
+        """The operation's absolute URL, the query as a signature expects it: pairs sorted and encoded.
+
+        `operation` replaces the path's last segment (`invocations-async`), for a route beside it.
+        """
         path = operation_path(
             self.settings.project_id if project_id is None else project_id,
             self.settings.function_urn if function_urn is None else function_urn,
         )
+        if operation is not None:
+            path = path.rsplit("/", 1)[0] + "/" + operation
         query = canonical_query(params.items()) if params else ""
         return f"{self.base_url}{path}" + (f"?{query}" if query else "")
 
@@ -60,6 +69,7 @@ class Target:
         extra_headers: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
         costs_invocation: bool = False,
+        operation: str | None = None,
     ) -> httpx.Response:
         """One request to the operation. token="valid" sends the run's credential (the token, or a signature
         with the access key); another string is sent as X-Auth-Token; None sends no credential.
@@ -73,7 +83,7 @@ class Target:
         if content_type is not None:
             headers["Content-Type"] = content_type
         headers.update(extra_headers or {})
-        url = self.url(project_id, function_urn, params)
+        url = self.url(project_id, function_urn, params, operation)
         if token == "valid":
             headers.update(credential_headers(self.settings, method, url, headers, content or b""))
         elif token is not None:

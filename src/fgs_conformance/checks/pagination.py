@@ -25,6 +25,7 @@ def test_pages_list_the_filtered_set_once_each(lifecycle: Lifecycle) -> None:
     window = lifecycle.window()
     whole = _ids(lifecycle.pages(64, **window))
     _no_repeats(whole, "in pages of 64")
+    lifecycle.target.run.profile.listed(lifecycle.own, whole)
     missing = [request_id for request_id in own if request_id not in whole]
     if missing:
         raise ContractBreak(f"in pages of 64, {len(missing)} of the suite's own runs were left out: {missing[:3]}")
@@ -51,7 +52,18 @@ def test_count_is_the_size_of_the_filtered_set(lifecycle: Lifecycle) -> None:
 
 def test_limit_is_read_as_the_page_allows(lifecycle: Lifecycle) -> None:
     # The page gives two maximums, 500 and 64: 64 must be served; above it, a 400 is one allowed reading.
-    lifecycle.query(limit="64")
+    profile = lifecycle.target.run.profile
+    response, _ = lifecycle.call("listAsyncInvocations", params={"limit": "64"})
+    profile.limit(64, response)
+    if response.status_code != 200:
+        raise ContractBreak(f"limit=64 was answered {response.status_code}: {response.text[:200]!r}")
     response, _ = lifecycle.call("listAsyncInvocations", params={"limit": "500"})
+    profile.limit(500, response)
     if response.status_code not in (200, 400):
         raise ContractBreak(f"limit=500 was answered {response.status_code}, neither a page nor a 400")
+    # One above the highest served: refused, or served capped; the page allows no more than 500 either way.
+    above = (profile.max_limit() or 64) + 1
+    response, _ = lifecycle.call("listAsyncInvocations", params={"limit": str(above)})
+    profile.answer("limit-above-maximum", response)
+    if response.status_code not in (200, 400):
+        raise ContractBreak(f"limit={above} was answered {response.status_code}, neither a page nor a 400")
