@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+import httpx
+
 from fgs_conformance.budget import Budget
 from fgs_conformance.profile import ProfileRecorder
 from fgs_conformance.report import Recorder
@@ -30,6 +32,8 @@ class Run:
     request_ids: set[str] = field(default_factory=set)  # from every 202 of the run, whichever check caused it
     repeats: list[str] = field(default_factory=list)  # where a request_id came a second time
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The battery keeps every answer, by the test that caused it; the suite keeps none.
+    exchanges: list[tuple[str, httpx.Response]] | None = None
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.settings.max_invocations)
@@ -42,6 +46,13 @@ _current: Run | None = None
 def begin(run: Run) -> None:
     global _current
     _current = run
+
+
+def swap(run: Run | None) -> Run | None:
+    """Make `run` the current one (None: none); returns the one it replaces."""
+    global _current
+    previous, _current = _current, run
+    return previous
 
 
 def current() -> Run:
