@@ -21,7 +21,8 @@ from fgs_mock.store import STATUSES, Query, Run, Status
 from fgs_mock.urn import FunctionRef
 
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
-ErrorAnswer = Callable[[int, str, str], Answer]
+# An error answer: status, code, message, and the body's keys (empty: the dialect's usual ones).
+ErrorAnswer = Callable[[int, str, str, tuple[str, ...]], Answer]
 
 METHODS: dict[str, tuple[str, ...]] = {
     "async-invocations": ("GET",),
@@ -93,7 +94,7 @@ def _epoch(text: str | None, name: str) -> float | None:
         raise Invalid(f"{name} is not a date.") from None
 
 
-def _plain_error(status: int, code: str, message: str) -> Answer:
+def _plain_error(status: int, code: str, message: str, keys: tuple[str, ...] = ()) -> Answer:
     return error(status, code, message)
 
 
@@ -108,7 +109,7 @@ class Lifecycle:
         self.backend = backend
         self.region = region
         self.dialect = dialect if dialect is not None else builtin("documented")
-        self.error = errors
+        self._error = errors
 
     def handle(self, route: str, method: str, function: FunctionRef, query: bytes, body: bytes | None) -> Answer:
         try:
@@ -123,19 +124,20 @@ class Lifecycle:
             self.backend.invocations.delete_config(function.short_urn)
             return 204, b"", []
         except Invalid as refused:
-            return self.error(400, "FSS.0400", str(refused))
+            return self._error(400, "FSS.0400", str(refused), ())
 
     def _list(self, function: FunctionRef, query_string: bytes) -> Answer:
         params = _query_params(query_string)
         request_id = params.get("request_id") or None
         if request_id is not None and len(request_id) > 64:
             raise Invalid("request_id is at most 64 characters.")
-        limit = params.get("limit", str(DEFAULT_LIMIT))
+        # Absent, the limit is the default, within the dialect's maximum.
+        limit = params.get("limit", str(min(DEFAULT_LIMIT, self.dialect.max_limit)))
         if limit.isdigit() and int(limit) > self.dialect.max_limit:
             above = self.dialect.answers["limit-above-maximum"]
             if not above.accepts:
                 message = f"limit is at most {self.dialect.max_limit}."
-                return self.error(above.status, above.error_code or "FSS.0400", message)
+                return self._error(above.status, above.error_code or "FSS.0400", message, above.keys)
             limit = str(min(int(limit), 500))  # a dialect that serves a page caps it
         if not _LIMIT.fullmatch(limit):
             raise Invalid("limit must be an integer within [0, 500].")
@@ -155,7 +157,7 @@ class Lifecycle:
                 status=_as_status(status),
                 since=since if since is not None else (until if until is not None else now) - WINDOW,
                 until=until,
-                limit=int(limit) or DEFAULT_LIMIT,  # 0 reads as absent
+                limit=int(limit) or min(DEFAULT_LIMIT, self.dialect.max_limit),  # 0 reads as absent
                 marker=int(marker),
                 newest_first=self.dialect.newest_first,
             )
@@ -171,13 +173,14 @@ class Lifecycle:
         if kind is not None and kind not in ("force", "recursive"):
             raise Invalid("type must be force or recursive.")
         if not isinstance(request_id, str):
-            return self.error(400, "FSS.0400", "Invalid RequestId")
+            return self._error(400, "FSS.0400", "Invalid RequestId", ())
         request_id = self.dialect.internal_id(request_id)
         finished = self.dialect.answers["cancel-finished"]
         if not finished.accepts and self._ended(function, request_id):
-            return self.error(finished.status, finished.error_code or "FSS.0400", "The invocation has already ended.")
+            message = "The invocation has already ended."
+            return self._error(finished.status, finished.error_code or "FSS.0400", message, finished.keys)
         if not self.backend.engine.cancel(function.short_urn, request_id):
-            return self.error(400, "FSS.0400", "Invalid RequestId")
+            return self._error(400, "FSS.0400", "Invalid RequestId", ())
         return 200, b"null", []
 
     def _ended(self, function: FunctionRef, request_id: str) -> bool:
@@ -193,7 +196,7 @@ class Lifecycle:
     def _show_config(self, function: FunctionRef) -> Answer:
         stored = self.backend.invocations.config(function.short_urn)
         if stored is None:
-            return self.error(404, "FSS.0404", NO_CONFIG)
+            return self._error(404, "FSS.0404", NO_CONFIG, ())
         return 200, self._render(function, *stored), []
 
     def _render(self, function: FunctionRef, doc: str, created: float, modified: float) -> bytes:

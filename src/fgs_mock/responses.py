@@ -108,10 +108,10 @@ class MockApp:
         request_id = self.dialect.new_id()
         return answer.status, self.dialect.error_body(answer, request_id), [*extra, *self._request_id(request_id)]
 
-    def _error(self, status: int, code: str, message: str | None = None) -> Answered:
-        """Any other error: its code and status, with the keys this dialect puts in error bodies."""
+    def _error(self, status: int, code: str, message: str | None = None, keys: tuple[str, ...] = ()) -> Answered:
+        """Any other error: its code and status, with these keys, else those this dialect puts in error bodies."""
         template = self.dialect.answers["cancel-unknown"]
-        answer = Answer(status, code, template.keys or ("error_code", "error_msg"))
+        answer = Answer(status, code, keys or template.keys or ("error_code", "error_msg"))
         request_id = self.dialect.new_id() if "request_id" in answer.keys else None
         extra = self._request_id(request_id) if request_id is not None else []
         return status, self.dialect.error_body(answer, request_id, message=message), extra
