@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,7 +207,10 @@ class ProfileRecorder:
         """The profile, valid against the schema, with anything that holds a secret left unknown."""
         with self._lock:
             ids = self.request_ids
-            x_ids = set(self.x_request_ids)
+            # Some refusals come from the HTTP server before the application: the endpoint's choice is
+            # what most answers carry, and "absent" only when none carried one.
+            carried = Counter(seen for seen in self.x_request_ids if seen != "absent")
+            x_request_id = carried.most_common(1)[0][0] if carried else "absent" if self.x_request_ids else None
             profile: dict[str, Any] = {
                 "format": FORMAT,
                 "version": VERSION,
@@ -215,8 +219,8 @@ class ProfileRecorder:
                 "answers": {s: self.answers.get(s) for s in SITUATIONS},
                 "request_id": next(iter(ids)) if len(ids) == 1 and "other" not in ids else None,
                 "headers": {
-                    "content_type": self.content_types[0] if len(set(self.content_types)) == 1 else None,
-                    "x_request_id": next(iter(x_ids)) if len(x_ids) == 1 and "other" not in x_ids else None,
+                    "content_type": Counter(self.content_types).most_common(1)[0][0] if self.content_types else None,
+                    "x_request_id": None if x_request_id == "other" else x_request_id,
                 },
                 "query": {
                     "max_limit": self.max_limit(),
