@@ -175,6 +175,9 @@ def _write_profile(run: context.Run, path: Path) -> None:
     except OSError as exc:
         print(f"{PROG}: cannot write the profile {path}: {exc.strerror or exc}", file=sys.stderr)
         return
+    except ValueError as exc:  # it would hold a secret: nothing is written
+        print(f"{PROG}: the profile was not written: {exc}", file=sys.stderr)
+        return
     print(f"profile: {path}")
 
 

@@ -83,7 +83,7 @@ def servable(situation: str, answer: dict[str, Any]) -> bool:
         return 200 <= status <= 599
     if situation in TOLERATED:
         return status == 202 or 400 <= status <= 499
-    return 400 <= status <= 501
+    return 400 <= status <= 499 or status == 501
 
 
 @dataclass
