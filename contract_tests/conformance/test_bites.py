@@ -32,8 +32,9 @@ CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
 ALL_CORRECT = [*CORRECT, API_GATEWAY, OTHER_LIFECYCLE_READINGS, *CORRECT_SIGNED]
-# Live, the config checks run only when asked; a lost run is waited for this long, not the default 30 s.
-LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
+# Live, the config checks and the cancel of an ended run run only when asked; a lost run is waited for
+# this long, not the default 30 s.
+LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_ALLOW_CANCEL": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
         # invocation; a small one must hold, and say what it left out.
-        "default-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": ""}),
+        "default-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": "", "FGS_ALLOW_CANCEL": "1"}),
         "small-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": str(SMALL_BUDGET)}),
         # Quotes a recognisable token in its answers, which failure reports would quote in turn.
         "canary": (CANARY_ENDPOINT, KNOWN._replace(token=CANARY), {}),
