@@ -1,8 +1,9 @@
 """The mock's HTTP layer: a plain ASGI app that turns requests into questions for the Backend.
 
-Every answer is a status the spec documents with an `{error_code, error_msg}` JSON body, except 405 (with
-Allow) for methods the operation does not declare and the `/_mock/` control routes, which are not part
-of the contract.
+Where the docs leave a choice, the dialect (`fgs_mock.dialects`) decides: each refusal is a situation,
+and the dialect gives its status, code, body keys and headers. In the documented dialect every answer is
+a status the spec documents with an `{error_code, error_msg}` JSON body, except 405 (with Allow) for
+methods the operation does not declare. The `/_mock/` control routes are not part of the contract.
 """
 
 from __future__ import annotations
