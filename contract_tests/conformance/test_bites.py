@@ -13,6 +13,7 @@ import pytest
 from contract_tests.auth.keys import SK
 from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.broken_lifecycle import BROKEN_LIFECYCLE
+from contract_tests.conformance.broken_tenant import BROKEN_TENANT, MEANT_FOR
 from contract_tests.conformance.gateway import API_GATEWAY
 from contract_tests.conformance.lifecycle_endpoint import OTHER_LIFECYCLE_READINGS
 from contract_tests.conformance.signed import CORRECT_SIGNED, SignedVariant, credentials_env
@@ -32,8 +33,8 @@ CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
 ALL_CORRECT = [*CORRECT, API_GATEWAY, OTHER_LIFECYCLE_READINGS, *CORRECT_SIGNED]
-# Live, the config checks run only when asked; a lost run is waited for this long, not the default 30 s.
-LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
+# Live, the config and cancel checks run only when asked; a lost run is waited for this long, not the default 30 s.
+LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_ALLOW_CANCEL": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +42,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     jobs: dict[str, Job] = {
         **{v.name: (v, KNOWN, credentials_env(v) | LIFECYCLE_ENV) for v in ALL_CORRECT},
         **{v.name: (v, KNOWN, credentials_env(v)) for v in ALL_BROKEN},
-        **{v.name: (v, KNOWN, LIFECYCLE_ENV) for v in BROKEN_LIFECYCLE},
+        **{v.name: (v, KNOWN, LIFECYCLE_ENV) for v in (*BROKEN_LIFECYCLE, *BROKEN_TENANT)},
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
-        # invocation; a small one must hold, and say what it left out.
-        "default-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": ""}),
+        # invocation, the opt-in ones included; a small one must hold, and say what it left out.
+        "default-budget": (CORRECT[0], KNOWN, {**LIFECYCLE_ENV, "FGS_MAX_INVOCATIONS": ""}),
         "small-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": str(SMALL_BUDGET)}),
         # Quotes a recognisable token in its answers, which failure reports would quote in turn.
         "canary": (CANARY_ENDPOINT, KNOWN._replace(token=CANARY), {}),
@@ -62,12 +63,23 @@ def test_suite_passes_a_correct_endpoint(runs: dict[str, SuiteRun], variant: str
     assert (run.reports / "junit.xml").is_file()
 
 
-@pytest.mark.parametrize("variant", [*ALL_BROKEN, *BROKEN_LIFECYCLE], ids=lambda v: v.name)
+@pytest.mark.parametrize("variant", [*ALL_BROKEN, *BROKEN_LIFECYCLE, *BROKEN_TENANT], ids=lambda v: v.name)
 def test_suite_fails_a_broken_endpoint(runs: dict[str, SuiteRun], variant: Variant) -> None:
     run = runs[variant.name]
     assert run.returncode == 1, run.output[-4000:]
     # The last check named is the one meant to catch it (earlier ones only produce the traffic).
     assert variant.caught_by[-1] in run.failed_checks, run.output[-4000:]
+
+
+@pytest.mark.parametrize("variant", BROKEN_TENANT, ids=lambda v: v.name)
+def test_a_tenant_break_fails_the_isolation_tests_meant_for_it_only(
+    runs: dict[str, SuiteRun], variant: Variant
+) -> None:
+    output = runs[variant.name].output
+    failed = {name.split(" [")[0] for name in re.findall(r"^  FAIL  isolation +(.+)$", output, re.MULTILINE)}
+    meant = MEANT_FOR[variant.name]
+    assert meant[0] in failed, output[-4000:]
+    assert failed <= set(meant), output[-4000:]
 
 
 def test_an_endpoint_refusing_the_valid_token_cannot_be_tested(runs: dict[str, SuiteRun]) -> None:
@@ -84,7 +96,7 @@ def test_the_default_live_budget_covers_every_check_that_needs_an_invocation(run
     assert "(0 for the invocation budget)" in run.output, run.output[-4000:]
     assert "left out for the budget" not in run.output
     # The lifecycle checks follow runs of their own, and the stateful run starts some: all of them ran.
-    for check in ("lifecycle", "pagination", "filters", "lifecycle-shapes", "stateful"):
+    for check in ("isolation", "lifecycle", "pagination", "filters", "lifecycle-shapes", "async-config", "stateful"):
         assert re.search(rf"^  ok    {check} ", run.output, re.MULTILINE), run.output[-4000:]
         assert not re.search(rf"^  skip  {check} ", run.output, re.MULTILINE), run.output[-4000:]
 

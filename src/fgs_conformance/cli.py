@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         help="live: let the async-config checks change the function's async settings, then restore them "
         "(FGS_ALLOW_CONFIG_CHANGES=1); the embedded mock always allows it",
     )
+    parser.add_argument(
+        "--allow-cancel",
+        action="store_const",
+        const="1",
+        help="live: let the checks send cancels, which may stop the function's running requests even when "
+        "refused (FGS_ALLOW_CANCEL=1); the embedded mock always allows it",
+    )
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report")
     parser.add_argument("--report", type=Path, metavar="PATH", help="write a Markdown report")
     parser.add_argument("--seed", type=int, help="seed for the generated cases, to repeat a run")
@@ -129,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "FGS_MAX_INVOCATIONS": options.max_invocations,
                 "FGS_LIFECYCLE_TIMEOUT": options.lifecycle_timeout,
                 "FGS_ALLOW_CONFIG_CHANGES": options.allow_config_changes,
+                "FGS_ALLOW_CANCEL": options.allow_cancel,
             },
         )
     except ConfigError as exc:

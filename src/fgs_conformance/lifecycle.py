@@ -66,6 +66,7 @@ class Lifecycle:
         params: dict[str, str] | None = None,
         body: object = None,
         token: str | None = "valid",
+        project_id: str | None = None,
         function_urn: str | None = None,
     ) -> tuple[httpx.Response, Any]:
         """One request to a lifecycle operation; the answer must be documented. Returns it with its body.
@@ -76,7 +77,7 @@ class Lifecycle:
         settings = self.target.settings
         method, template = route(operation_id)
         path = template.format(
-            project_id=quote(settings.project_id, safe=""),
+            project_id=quote(project_id or settings.project_id, safe=""),
             function_urn=quote(function_urn or settings.function_urn, safe=""),
         )
         # The query as a signature covers it: pairs sorted and encoded, and sent exactly so.

@@ -34,6 +34,8 @@ class Settings:
     lifecycle_timeout: float = DEFAULT_LIFECYCLE_TIMEOUT
     # Live, the async-config checks change the function's settings (and restore them): only when asked.
     allow_config_changes: bool = False
+    # Live, a cancel may stop the function's running requests, even one the endpoint refuses: only when asked.
+    allow_cancel: bool = False
     access_key: str | None = None
     secret_key: str | None = field(default=None, repr=False)
 
@@ -54,7 +56,8 @@ class Settings:
         raw_budget = merged.get("FGS_MAX_INVOCATIONS", "").strip()
         budget = _budget(raw_budget) if raw_budget else None
         timeout = _seconds(merged.get("FGS_LIFECYCLE_TIMEOUT", "").strip())
-        allow_changes = _flag(merged.get("FGS_ALLOW_CONFIG_CHANGES", ""))
+        allow_changes = _flag(merged, "FGS_ALLOW_CONFIG_CHANGES")
+        allow_cancel = _flag(merged, "FGS_ALLOW_CANCEL")
         access_key, secret_key = _key_pair(merged)
         token = merged.get("FGS_AUTH_TOKEN") or None
         if endpoint is None:
@@ -66,6 +69,7 @@ class Settings:
                 max_invocations=budget,
                 lifecycle_timeout=timeout,
                 allow_config_changes=allow_changes,
+                allow_cancel=allow_cancel,
                 access_key=access_key,
                 secret_key=secret_key,
             )
@@ -87,6 +91,7 @@ class Settings:
             max_invocations=DEFAULT_MAX_INVOCATIONS if budget is None else budget,
             lifecycle_timeout=timeout,
             allow_config_changes=allow_changes,
+            allow_cancel=allow_cancel,
             access_key=access_key,
             secret_key=secret_key,
         )
@@ -124,10 +129,11 @@ def _seconds(raw: str) -> float:
     return seconds
 
 
-def _flag(raw: str) -> bool:
+def _flag(merged: Mapping[str, str], name: str) -> bool:
+    raw = merged.get(name, "")
     value = raw.strip().lower()
     if value in ("", "0", "false", "no"):
         return False
     if value in ("1", "true", "yes"):
         return True
-    raise ConfigError(f"FGS_ALLOW_CONFIG_CHANGES must be 1/true/yes or 0/false/no, not {raw!r}")
+    raise ConfigError(f"{name} must be 1/true/yes or 0/false/no, not {raw!r}")

@@ -37,6 +37,17 @@ class Target:
             pytest.skip("the run signs with an access key: there is no token to vary (see the signatures check)")
         return self.settings.token
 
+    def cancels_or_skip(self) -> None:
+        """Live, a check that sends a cancel runs only when asked: a cancel, even a refused one, may stop
+        the function's running requests (the stop page)."""
+        if self.settings.live and not self.settings.allow_cancel:
+            pytest.skip("may stop the function's running requests: pass --allow-cancel (FGS_ALLOW_CANCEL=1)")
+
+    def config_changes_or_skip(self) -> None:
+        """Live, a check that may change the function's async config runs only when asked."""
+        if self.settings.live and not self.settings.allow_config_changes:
+            pytest.skip("changes the function's async config: pass --allow-config-changes (FGS_ALLOW_CONFIG_CHANGES=1)")
+
     def url(
         self, project_id: str | None = None, function_urn: str | None = None, params: dict[str, str] | None = None
     ) -> str:
