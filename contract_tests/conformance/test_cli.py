@@ -23,7 +23,7 @@ LIVE_AND_BUDGET = ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_AUTH_TOKEN", "FGS_FUNC
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in (*LIVE_AND_BUDGET, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES"):
+    for name in (*LIVE_AND_BUDGET, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES", "FGS_ALLOW_CANCEL"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -135,7 +135,7 @@ def test_the_readme_documents_every_check_exit_code_and_variable() -> None:
     for code in range(4):
         assert f"\n| {code} | " in ci
     variables = ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_FUNCTION_URN", "FGS_AUTH_TOKEN", "FGS_MAX_INVOCATIONS")
-    for variable in (*variables, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES"):
+    for variable in (*variables, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES", "FGS_ALLOW_CANCEL"):
         assert f"| `{variable}` |" in ci
     for name in checks.NAMES:
         assert f"\n| `{name}` | " in readme
