@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -20,23 +22,35 @@ from contract_tests.conftest import ROOT
 from contract_tests.mock.harness import live_env, run_conformance
 from contract_tests.mock.mutants import Exchange, Known, wrap
 from fgs_mock import Backend, create_app, serve_in_thread
+from fgs_mock.urn import parse_urn
 
-CHECKS = ("--check", "isolation", "--check", "lifecycle")
+CHECKS = tuple(a for check in ("isolation", "lifecycle", "lifecycle-shapes", "stateful") for a in ("--check", check))
 CANCEL_SKIP = "may stop the function's running requests: pass --allow-cancel (FGS_ALLOW_CANCEL=1)"
 CONFIG_SKIP = "changes the function's async config: pass --allow-config-changes (FGS_ALLOW_CONFIG_CHANGES=1)"
 # The tests that send a cancel, and those that change the config, as the tool prints them.
-CANCEL_TESTS = 5  # the isolation check's three places and the run it follows, and the lifecycle check's one
+# The isolation check's three places and the run it follows, the lifecycle check's one, lifecycle-shapes' three.
+CANCEL_TESTS = 8
 CONFIG_TESTS = 6  # a PUT and a DELETE, in three places each
 
 
+class Seen(NamedTuple):
+    method: str
+    operation: str
+    reaches_the_function: bool  # with the token, to the known function's name in whichever project
+
+
 @contextmanager
-def recorded() -> Iterator[tuple[str, httpx.Client, list[tuple[str, str]]]]:
-    """A correct mock that notes each request's method and operation, and a client on the same state."""
+def recorded() -> Iterator[tuple[str, httpx.Client, list[Seen]]]:
+    """A correct mock that notes each request it is sent, and a client on the same state."""
     backend = Backend.with_defaults(token=KNOWN.token, project_id=KNOWN.project_id, function_urn=KNOWN.function_urn)
-    seen: list[tuple[str, str]] = []
+    seen: list[Seen] = []
+    name = parse_urn(KNOWN.function_urn).name
 
     def note(exchange: Exchange, known: Known) -> None:
-        seen.append((exchange.scope["method"], exchange.scope["raw_path"].decode().rsplit("/", 1)[-1]))
+        segments = exchange.scope["raw_path"].decode().split("/")
+        urn = unquote(segments[5]) if len(segments) == 7 else ""
+        reaches = exchange.header(b"x-auth-token") == known.token.encode() and urn.split(":")[-2:-1] == [name]
+        seen.append(Seen(exchange.scope["method"], segments[-1], reaches))
 
     with (
         backend.engine.running(),
@@ -47,8 +61,12 @@ def recorded() -> Iterator[tuple[str, httpx.Client, list[tuple[str, str]]]]:
         yield url, client, seen
 
 
+def cancels(seen: list[Seen]) -> int:
+    return sum(request[:2] == ("POST", "cancel") for request in seen)
+
+
 def lines(output: str, mark: str, reason: str) -> list[str]:
-    return re.findall(rf"^  {mark}  (?:isolation|lifecycle) +(.+)\n        {re.escape(reason)}$", output, re.MULTILINE)
+    return re.findall(rf"^  {mark}  \S+ +(.+)\n        {re.escape(reason)}$", output, re.MULTILINE)
 
 
 def test_without_the_opt_ins_no_cancel_or_config_change_is_sent_and_the_skips_say_why() -> None:
@@ -60,9 +78,12 @@ def test_without_the_opt_ins_no_cancel_or_config_change_is_sent_and_the_skips_sa
     assert result.returncode == 0, output
     assert len(lines(output, "skip", CANCEL_SKIP)) == CANCEL_TESTS, output
     assert len(lines(output, "skip", CONFIG_SKIP)) == CONFIG_TESTS, output
-    changes = {("POST", "cancel"), ("PUT", "async-invoke-config"), ("DELETE", "async-invoke-config")}
     assert seen
-    assert not [request for request in seen if request in changes]
+    assert cancels(seen) == 0
+    # Config writes only where they change nothing: without the token, or to a function that does not exist.
+    writes = [r for r in seen if r.operation == "async-invoke-config" and r.method in ("PUT", "DELETE")]
+    assert writes
+    assert not [r for r in writes if r.reaches_the_function]
     # The config is only read, and a read for another project is still checked.
     assert re.findall(r"^  ok    isolation +a config read naming another project is refused", output, re.MULTILINE)
 
@@ -97,8 +118,19 @@ def test_with_the_opt_ins_every_cancel_and_config_check_runs_and_the_config_is_r
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "  skip  " not in output, output
-    assert seen.count(("POST", "cancel")) >= 1 + 3 + 3  # the lifecycle check's, one per place, three on one run
-    assert seen.count(("DELETE", "async-invoke-config")) >= 3
+    assert cancels(seen) >= 1 + 3 + 3  # the lifecycle check's, one per place, three on one run
+    assert sum(r[:2] == ("DELETE", "async-invoke-config") and r.reaches_the_function for r in seen) >= 3
+
+
+def test_the_stateful_check_follows_the_cancel_link_live_only_when_allowed() -> None:
+    sent = []
+    for flags in ((), ("--allow-cancel",)):
+        with recorded() as (url, _, seen):
+            result = run_conformance(live_env(url, KNOWN), "--check", "stateful", "--seed", "1", *flags)
+        assert result.returncode == 0, result.stdout + result.stderr
+        sent.append(cancels(seen))
+    assert sent[0] == 0
+    assert sent[1] > 0
 
 
 def test_the_embedded_mock_runs_every_cancel_and_config_check() -> None:
