@@ -1,4 +1,4 @@
-"""A token reaches its own project only on the query, the cancel and the async config too.
+"""The query, the cancel and the async config refuse another project, in the path or the URN, and change nothing.
 
 Each operation is sent naming another project in the path and the URN, in the path only (the URN is
 the caller's own function), and in the URN only (under the caller's own path, where the function
