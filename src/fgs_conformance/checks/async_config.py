@@ -14,6 +14,7 @@ import pytest
 
 from fgs_conformance.expectations import ContractBreak
 from fgs_conformance.lifecycle import Lifecycle
+from fgs_conformance.report import NOT_APPLICABLE
 
 # What a PUT may set; the rest of a read config (func_urn, times) is the server's.
 WRITABLE = (
@@ -27,7 +28,10 @@ WRITABLE = (
 @pytest.fixture
 def config(lifecycle: Lifecycle) -> Iterator[Lifecycle]:
     if lifecycle.target.settings.live and not lifecycle.target.settings.allow_config_changes:
-        pytest.skip("changes the function's async config: pass --allow-config-changes (FGS_ALLOW_CONFIG_CHANGES=1)")
+        pytest.skip(
+            f"{NOT_APPLICABLE}: changes the function's async config: "
+            "pass --allow-config-changes (FGS_ALLOW_CONFIG_CHANGES=1)"
+        )
     with _restoring(lifecycle):
         yield lifecycle
 
