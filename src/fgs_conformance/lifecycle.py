@@ -113,11 +113,14 @@ class Lifecycle:
 
     def query(self, **params: str) -> Record:
         """One page of the query, waiting out 429s for at most the lifecycle timeout."""
-        return self._page(params, time.monotonic() + self.target.settings.lifecycle_timeout)
+        try:
+            return self._page(params, time.monotonic() + self.target.settings.lifecycle_timeout)
+        except TooBusy as busy:
+            pytest.skip(str(busy))
 
     def _page(self, params: dict[str, str], deadline: float) -> Record:
         """One page of the query. A 429 is waited out (Retry-After, capped) until `deadline` (monotonic);
-        past it, the test is skipped as too busy."""
+        past it, TooBusy."""
         backoff = BACKOFF
         while (response := self._send("listAsyncInvocations", params=params)).status_code == 429:
             asked = parse_retry_after(response.headers.get("retry-after"))
@@ -213,27 +216,26 @@ class Lifecycle:
         marker: str | None = None
         for number in range(1, settings.max_pages + 1):
             if number > 1 and time.monotonic() > deadline:
-                took = time.monotonic() - started
-                return Listing(listed, f"{TOO_BUSY}: {number - 1} pages of {limit} runs in {took:.0f} s, still listing")
+                took = f"{time.monotonic() - started:.0f} s"
+                return Listing(listed, f"{TOO_BUSY}: {_pages(number - 1)} of {limit} runs in {took}, still listing")
             try:
                 at_marker = {} if marker is None else {"marker": marker}
                 answer = self._page({**params, "limit": str(limit), **at_marker}, deadline)
             except TooBusy as busy:
-                return Listing(listed, str(busy.msg))
+                return Listing(listed, str(busy))
             page, following = answer["invocations"], answer.get("next_marker")
             if len(page) > limit:
                 raise ContractBreak(f"a page asked for at most {limit} records and held {len(page)}")
             fresh = {str(r["request_id"]) for r in page} - seen
+            at = marker or "0"
+            if page and not fresh:
+                raise ContractBreak(
+                    f"the page at marker {at} holds only runs listed before: the pages make no progress"
+                )
             seen |= fresh
             listed += page
             if following is None or not page or following == answer.get("count"):
                 return Listing(listed)
-            at = marker or "0"
-            if not fresh:
-                raise ContractBreak(
-                    f"the page at marker {at} lists only runs already listed, and next_marker {following} "
-                    "asks for more: the pages make no progress"
-                )
             if str(following) == at:
                 raise ContractBreak(f"next_marker {following} repeats the marker asked for: the pages never end")
             if str(following) in asked:
@@ -243,10 +245,10 @@ class Lifecycle:
                 )
             marker = str(following)
             asked.add(marker)
-        return Listing(listed, f"{TOO_BUSY}: {settings.max_pages} pages of {limit} runs, still listing")
+        return Listing(listed, f"{TOO_BUSY}: {_pages(settings.max_pages)} of {limit} runs, still listing")
 
 
-class TooBusy(pytest.skip.Exception):  # type: ignore[name-defined,misc]
+class TooBusy(Exception):
     """The endpoint was too busy for a check to conclude within the run's budget: a skip, never a failure."""
 
 
@@ -258,8 +260,12 @@ class Listing:
     def complete(self) -> list[Record]:
         """Every record; a check that needs them all is skipped when the listing was cut short."""
         if self.cut_short is not None:
-            raise TooBusy(self.cut_short)
+            pytest.skip(self.cut_short)
         return self.records
+
+
+def _pages(count: int) -> str:
+    return f"{count} page" if count == 1 else f"{count} pages"
 
 
 def _pauses() -> Iterator[float]:
