@@ -258,3 +258,14 @@ def test_a_selection_that_tests_nothing_exits_3_and_its_reports_say_why(tmp_path
     error = suite.find("testcase[@name='verdict']/error")
     assert error is not None
     assert said in (error.get("message") or "")
+
+
+def test_the_live_guide_documents_every_exit_code_and_the_paging_options() -> None:
+    guide = (ROOT / "docs" / "conformance-live.md").read_text()
+    codes = guide[guide.index("## Exit codes") :]
+    for code in (cli.CONFORMANT, cli.BROKEN, cli.USAGE, cli.CANNOT_TEST, cli.INCOMPLETE):
+        assert f"\n| {code} | " in codes
+    for option in ("--max-pages", "FGS_MAX_PAGES", "--fail-on-skip", "FGS_FAIL_ON_SKIP", "Retry-After"):
+        assert option in guide
+    readme = (ROOT / "README.md").read_text()
+    assert f"\n| {cli.INCOMPLETE} | " in readme[readme.index("## Run the conformance suite in your CI") :]
