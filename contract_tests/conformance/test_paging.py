@@ -211,3 +211,21 @@ def test_the_exit_code_weighs_breaks_then_emptiness_then_skips(
 ) -> None:
     verdict, line = cli._verdict(_run(outcomes, **env), pytest.ExitCode.OK if outcomes else 5)
     assert (verdict, line.startswith(says)) == (code, True), line
+
+
+def _shifted_back(page: dict[str, object], marker: str) -> None:
+    # As if ten runs entered the status between two pages: the second page repeats the first's, shifted.
+    if marker == "10":
+        page["invocations"] = RECORDS[1:10] + RECORDS[:1]
+
+
+def test_under_a_status_filter_only_a_page_seen_before_is_no_progress(
+    endpoint: Callable[..., Lifecycle], clock: Clock
+) -> None:
+    lifecycle = endpoint(_edited(_shifted_back), FGS_MAX_PAGES="1000")
+    # Runs moving into the status can push listed ones onto the next page: not a break, the listing goes on.
+    assert len(lifecycle.pages(10, status="SUCCESS").complete()) == len(RECORDS)
+    with pytest.raises(ContractBreak, match="the pages make no progress"):
+        lifecycle.pages(10)  # without a filter the set in the window is fixed: it is
+    with pytest.raises(ContractBreak, match="the pages make no progress"):
+        endpoint(_edited(_first_page_again), FGS_MAX_PAGES="1000").pages(10, status="SUCCESS")
