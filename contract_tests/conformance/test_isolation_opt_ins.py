@@ -25,8 +25,10 @@ from fgs_mock import Backend, create_app, serve_in_thread
 from fgs_mock.urn import parse_urn
 
 CHECKS = tuple(a for check in ("isolation", "lifecycle", "lifecycle-shapes", "stateful") for a in ("--check", check))
-CANCEL_SKIP = "may stop the function's running requests: pass --allow-cancel (FGS_ALLOW_CANCEL=1)"
-CONFIG_SKIP = "changes the function's async config: pass --allow-config-changes (FGS_ALLOW_CONFIG_CHANGES=1)"
+CANCEL_SKIP = "does not apply: may stop the function's running requests: pass --allow-cancel (FGS_ALLOW_CANCEL=1)"
+CONFIG_SKIP = (
+    "does not apply: changes the function's async config: pass --allow-config-changes (FGS_ALLOW_CONFIG_CHANGES=1)"
+)
 # The tests that send a cancel, and those that change the config, as the tool prints them.
 # The isolation check's three places and the run it follows, the lifecycle check's one, lifecycle-shapes' three.
 CANCEL_TESTS = 8
