@@ -166,7 +166,7 @@ def battery(base_url: str, settings: Settings) -> tuple[list[Seen], dict[str, An
         # Live, the config changes only when the settings allow it, as in the suite.
         if not settings.live or settings.allow_config_changes:
             for name, test, _ in _config_steps():
-                with suppress(ContractBreak), async_config._restoring(follow):
+                with suppress(ContractBreak), async_config.restoring(follow):
                     _run_step(run, name, partial(test, follow))
     secrets = [s for s in run.secrets if s]
     seen = [Seen.of(test, response) for test, response in run.exchanges]
