@@ -63,6 +63,9 @@ def observe(response: httpx.Response, sent_tokens: Iterable[str]) -> None:
     """
     run = current()
     run.recorder.saw(response.status_code)
+    run.profile.saw(response)
+    if run.exchanges is not None:
+        run.exchanges.append((run.recorder.current, response))
     _reflections(run, response, sent_tokens)
     if response.status_code == 202:
         run.budget.caused()

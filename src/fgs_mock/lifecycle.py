@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fgs_mock.dialects import Dialect, builtin
 from fgs_mock.engine import DEFAULT_EVENT_AGE, DEFAULT_RETRIES
 from fgs_mock.models import Backend
 from fgs_mock.store import STATUSES, Query, Run, Status
 from fgs_mock.urn import FunctionRef
 
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+# An error answer: status, code, message, and the body's keys (empty: the dialect's usual ones).
+ErrorAnswer = Callable[[int, str, str, tuple[str, ...]], Answer]
 
 METHODS: dict[str, tuple[str, ...]] = {
     "async-invocations": ("GET",),
@@ -32,7 +36,7 @@ _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
 _MARKER = re.compile(r"[0-9]{1,64}")  # the page's 64 characters; past the last record, a page is empty
 _LAST_OFFSET = 2**63 - 1  # SQLite's largest integer
 DESTINATIONS = ("OBS", "SMN", "FunctionGraph")
-NO_CONFIG = b'{"error_code": "FSS.0404", "error_msg": "The function has no asynchronous invocation config."}'
+NO_CONFIG = "The function has no asynchronous invocation config."
 
 
 class Invalid(Exception):
@@ -47,15 +51,26 @@ def _time(value: float | None) -> str | None:
     return None if value is None else datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _run(run: Run) -> dict[str, Any]:
-    return {
-        "request_id": run.request_id,
+_MISSING: dict[str, object] = {"null": None, "empty": ""}
+
+
+def _run(run: Run, dialect: Dialect) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "request_id": dialect.external_id(run.request_id),
         "status": run.status,
         "error_code": run.error_code,
         "error_message": run.error_message,
         "start_time": _time(run.start_time),
         "end_time": _time(run.end_time),
     }
+    # A run that has not ended writes its missing values as the dialect does: null, "" or not at all.
+    for name, way in dialect.pending.items():
+        if record[name] is None:
+            if way == "absent":
+                del record[name]
+            else:
+                record[name] = _MISSING[way]
+    return record
 
 
 def _query_params(query_string: bytes) -> dict[str, str]:
@@ -80,10 +95,22 @@ def _epoch(text: str | None, name: str) -> float | None:
         raise Invalid(f"{name} is not a date.") from None
 
 
+def _plain_error(status: int, code: str, message: str, keys: tuple[str, ...] = ()) -> Answer:
+    return error(status, code, message)
+
+
 class Lifecycle:
-    def __init__(self, backend: Backend, region: str = "eu-de") -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        region: str = "eu-de",
+        dialect: Dialect | None = None,
+        errors: ErrorAnswer = _plain_error,
+    ) -> None:
         self.backend = backend
         self.region = region
+        self.dialect = dialect if dialect is not None else builtin("documented")
+        self._error = errors
 
     def handle(self, route: str, method: str, function: FunctionRef, query: bytes, body: bytes | None) -> Answer:
         try:
@@ -98,14 +125,21 @@ class Lifecycle:
             self.backend.invocations.delete_config(function.short_urn)
             return 204, b"", []
         except Invalid as refused:
-            return error(400, "FSS.0400", str(refused))
+            return self._error(400, "FSS.0400", str(refused), ())
 
     def _list(self, function: FunctionRef, query_string: bytes) -> Answer:
         params = _query_params(query_string)
         request_id = params.get("request_id") or None
         if request_id is not None and len(request_id) > 64:
             raise Invalid("request_id is at most 64 characters.")
-        limit = params.get("limit", str(DEFAULT_LIMIT))
+        # Absent, the limit is the default, within the dialect's maximum.
+        limit = params.get("limit", str(min(DEFAULT_LIMIT, self.dialect.max_limit)))
+        if limit.isdigit() and int(limit) > self.dialect.max_limit:
+            above = self.dialect.answers["limit-above-maximum"]
+            if not above.accepts:
+                message = f"limit is at most {self.dialect.max_limit}."
+                return self._error(above.status, above.error_code or "FSS.0400", message, above.keys)
+            limit = str(min(int(limit), 500))  # a dialect that serves a page caps it
         if not _LIMIT.fullmatch(limit):
             raise Invalid("limit must be an integer within [0, 500].")
         marker = params.get("marker") or "0"
@@ -120,15 +154,16 @@ class Lifecycle:
         page = self.backend.invocations.query(
             Query(
                 function.short_urn,
-                request_id=request_id,
+                request_id=None if request_id is None else self.dialect.internal_id(request_id),
                 status=_as_status(status),
                 since=since if since is not None else (until if until is not None else now) - WINDOW,
                 until=until,
-                limit=int(limit) or DEFAULT_LIMIT,  # 0 reads as absent
+                limit=int(limit) or min(DEFAULT_LIMIT, self.dialect.max_limit),  # 0 reads as absent
                 marker=min(int(marker), _LAST_OFFSET),
+                newest_first=self.dialect.newest_first,
             )
         )
-        answer: dict[str, Any] = {"invocations": [_run(r) for r in page.runs], "count": page.count}
+        answer: dict[str, Any] = {"invocations": [_run(r, self.dialect) for r in page.runs], "count": page.count}
         if page.next_marker is not None:
             answer["next_marker"] = page.next_marker
         return 200, json.dumps(answer).encode(), []
@@ -138,9 +173,20 @@ class Lifecycle:
         request_id, kind = args.get("request_id"), args.get("type")
         if kind is not None and kind not in ("force", "recursive"):
             raise Invalid("type must be force or recursive.")
-        if not isinstance(request_id, str) or not self.backend.engine.cancel(function.short_urn, request_id):
-            return error(400, "FSS.0400", "Invalid RequestId")
+        if not isinstance(request_id, str):
+            return self._error(400, "FSS.0400", "Invalid RequestId", ())
+        request_id = self.dialect.internal_id(request_id)
+        finished = self.dialect.answers["cancel-finished"]
+        if not finished.accepts and self._ended(function, request_id):
+            message = "The invocation has already ended."
+            return self._error(finished.status, finished.error_code or "FSS.0400", message, finished.keys)
+        if not self.backend.engine.cancel(function.short_urn, request_id):
+            return self._error(400, "FSS.0400", "Invalid RequestId", ())
         return 200, b"null", []
+
+    def _ended(self, function: FunctionRef, request_id: str) -> bool:
+        page = self.backend.invocations.query(Query(function.short_urn, request_id=request_id, limit=1))
+        return bool(page.runs) and page.runs[0].status in ("SUCCESS", "FAIL", "DISCARD")
 
     def _put_config(self, function: FunctionRef, body: bytes | None) -> Answer:
         config = validate_config(_json_object(body))
@@ -151,7 +197,7 @@ class Lifecycle:
     def _show_config(self, function: FunctionRef) -> Answer:
         stored = self.backend.invocations.config(function.short_urn)
         if stored is None:
-            return 404, NO_CONFIG, []
+            return self._error(404, "FSS.0404", NO_CONFIG, ())
         return 200, self._render(function, *stored), []
 
     def _render(self, function: FunctionRef, doc: str, created: float, modified: float) -> bytes:
@@ -159,9 +205,9 @@ class Lifecycle:
         answer = {
             "func_urn": f"urn:fss:{self.region}:{f.project_id}:function:{f.package}:{f.name}:{f.qualifier}",
             **json.loads(doc),
-            # The two shapes of the page's own example.
-            "created_time": datetime.fromtimestamp(created, UTC).isoformat(timespec="seconds"),
-            "last_modified": datetime.fromtimestamp(modified, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            # Documented: the two shapes of the page's own example.
+            "created_time": datetime.fromtimestamp(created, UTC).strftime(self.dialect.time_formats["created_time"]),
+            "last_modified": datetime.fromtimestamp(modified, UTC).strftime(self.dialect.time_formats["last_modified"]),
         }
         return json.dumps(answer).encode()
 
