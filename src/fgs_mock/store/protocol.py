@@ -90,6 +90,7 @@ class Query:
     # How many matching runs to skip, newest first. An offset, as the safe client and the page's `count`
     # read it: a run accepted meanwhile shifts the rest by one, so a page may repeat one, never skip one.
     marker: int = 0
+    newest_first: bool = True  # the order of the listing (a dialect may list oldest first)
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,7 +267,8 @@ class SqliteStore:
         with self._lock:
             count = self._db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
             rows = self._db.execute(
-                f"SELECT {_RUN} FROM invocation WHERE {condition} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                f"SELECT {_RUN} FROM invocation WHERE {condition} "
+                f"ORDER BY seq {'DESC' if query.newest_first else 'ASC'} LIMIT ? OFFSET ?",
                 [*args, query.limit + 1, query.marker],
             ).fetchall()
         more = len(rows) > query.limit
