@@ -29,9 +29,10 @@ from typing import NoReturn
 
 from fgs_mock.auth import DEFAULT_TOKEN_LIFETIME, parse_key_option, parse_user_option
 from fgs_mock.behaviour import split_function_option
+from fgs_mock.dialects import BUILT_IN, Dialect, DialectError, load
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
 from fgs_mock.protocol import Limits
-from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
+from fgs_mock.responses import MockApp, create_app
 from fgs_mock.server import HOST, bind, is_loopback, serve_forever
 from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, SqliteStore, guard
 from fgs_mock.store.schema import UnusableStore
@@ -97,7 +98,13 @@ def parser() -> argparse.ArgumentParser:
         "--fail-next", type=_bounded(int, 0, 2**31 - 1), default=0, metavar="N", help="the first N calls fail"
     )
     p.add_argument("--fail-share", type=_bounded(float, 0, 1), default=0.0, metavar="P", help="then a share P fails")
-    p.add_argument("--lenient", action="store_true", help="403 for bad tokens, extra error fields, charset")
+    p.add_argument(
+        "--dialect",
+        metavar="NAME|PATH",
+        help=f"answer as this dialect: {', '.join(BUILT_IN)} (default documented), or a profile "
+        "that fgs-conformance --profile wrote",
+    )
+    p.add_argument("--lenient", action="store_true", help="the same as --dialect lenient")
     p.add_argument("--control-token", metavar="TOKEN", help="required on /_mock/ routes (X-Mock-Control-Token)")
     p.add_argument("--access-key", action="append", default=[], metavar="AK:SK", help="accept calls signed with it")
     p.add_argument(
@@ -163,6 +170,12 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"--host {args.host} is not loopback: set --control-token or FGS_MOCK_CONTROL_TOKEN")
     if args.workers > 1 and args.store is None:
         p.error("--workers needs --store: the workers share their state through the file")
+    if args.lenient and args.dialect not in (None, "lenient"):
+        p.error("--lenient is --dialect lenient: give one of them")
+    try:
+        dialect = load("lenient" if args.lenient else args.dialect or "documented")
+    except DialectError as exc:
+        p.error(f"--dialect: {exc}")
     limits = Limits(
         head_timeout=args.head_timeout,
         body_timeout=args.body_timeout,
@@ -181,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"--store {args.store}: {_one_line(exc)}")
     # Runs that were RUNNING when a previous process died queue again; done once, before any worker starts.
     store.recover()
-    app = _app(p, args, store, control_token)
+    app = _app(p, args, store, control_token, dialect)
     try:
         sock = bind(args.host, port)
     except OSError as exc:
@@ -193,7 +206,9 @@ def main(argv: list[str] | None = None) -> None:
         serve_forever(app, sock, limits)
         return
     store.close()
-    _serve_workers(args.workers, sock, limits, lambda: _app(p, args, _open(args), control_token), _recoverer(args))
+    _serve_workers(
+        args.workers, sock, limits, lambda: _app(p, args, _open(args), control_token, dialect), _recoverer(args)
+    )
 
 
 def _open(args: argparse.Namespace) -> SqliteStore:
@@ -217,7 +232,9 @@ def _recoverer(args: argparse.Namespace) -> Callable[[int], int]:
     return recover
 
 
-def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStore, token: str | None) -> MockApp:
+def _app(
+    p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStore, token: str | None, dialect: Dialect
+) -> MockApp:
     project = os.environ.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
     try:
         backend = Backend.with_defaults(
@@ -241,7 +258,7 @@ def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStor
             p.error(f"--function {option}: {exc}")
     backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
     try:
-        return create_app(backend, LENIENT if args.lenient else Dialect(), control_token=token)
+        return create_app(backend, dialect, control_token=token)
     except ValueError as exc:
         p.error(f"control token: {exc}")
 

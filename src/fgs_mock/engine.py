@@ -27,6 +27,8 @@ BATCH = 200  # runs started per function and pass: a larger one holds the store 
 CANCELED_CODE = 4208
 log = logging.getLogger("fgs_mock")
 LOG_EVERY = 10.0  # seconds between two log lines about one ongoing store failure
+CANCELED = Ending("FAIL", CANCELED_CODE, "function invocation canceled")
+DISCARDED = Ending("DISCARD", -1, "event discarded: older than max_async_event_age_in_seconds")
 
 # (project, function URN, body) -> the request_id of the invocation it made, or None when refused
 Deliver = Callable[[str, str, bytes], str | None]
@@ -96,27 +98,30 @@ class Engine:
             due_at = now + behaviour.run_time / self.speed
             with self.store.transaction():
                 finished = self.store.finish(function, ending, settings.retries, now)
-                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
+                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now, DISCARDED)
                 # A full batch may have left older events waiting: they are discarded next, never started.
                 started = 0
-                if len(discarded) < DISCARD_BATCH:
+                if len(discarded) < DISCARD_BATCH and due_at > now:
                     started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
+                elif len(discarded) < DISCARD_BATCH:  # runs that take no time end as they start: one write each
+                    limit = behaviour.concurrency
+                    finished += self.store.claim_and_finish(function, limit, now, ending, settings.retries, most=BATCH)
             for request_id in finished:
                 self._notify(request_id, function, ending.status, settings, now)
             for request_id in discarded:
-                self._notify(request_id, function, "DISCARD", settings, now)
+                self._notify(request_id, function, DISCARDED.status, settings, now)
             changed += len(finished) + len(discarded) + started
         return changed
 
     def cancel(self, function: str, request_id: str) -> bool:
         """Stop a run as the stop page says; False when `function` has no run with this id."""
         now = self.clock()
-        stopped = self.store.cancel(function, request_id, now)
+        stopped = self.store.cancel(function, request_id, now, CANCELED)
         if stopped is None:
             return False
         settings = self.settings(function)
         for stopped_id in stopped:
-            self._notify(stopped_id, function, "FAIL", settings, now)
+            self._notify(stopped_id, function, CANCELED.status, settings, now)
         return True
 
     def _notify(self, request_id: str, function: str, status: Status, settings: Settings, now: float) -> None:

@@ -80,6 +80,8 @@ CREATE TABLE IF NOT EXISTS notification (
 
 _RUN = "request_id, fn, status, accepted_at, attempts, start_time, end_time, error_code, error_message"
 _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
+# How a run ends (status, end_time, error_code, error_message: an Ending and its time)
+_END = "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
 MAX_NOTIFICATIONS = 10_000
 CHECKPOINT_EVERY = 0.1  # seconds
@@ -294,7 +296,8 @@ class SqliteStore:
         with self._lock:
             count = self._db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
             rows = self._db.execute(
-                f"SELECT {_RUN} FROM invocation WHERE {condition} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                f"SELECT {_RUN} FROM invocation WHERE {condition} "
+                f"ORDER BY seq {'DESC' if query.newest_first else 'ASC'} LIMIT ? OFFSET ?",
                 [*args, query.limit + 1, query.marker],
             ).fetchall()
         more = len(rows) > query.limit
@@ -330,6 +333,50 @@ class SqliteStore:
             _move(db, "WAIT", "RUNNING", started)
             return started
 
+    def claim_and_finish(
+        self, function: str, limit: int, now: float, ending: Ending, retries: int, *, most: int
+    ) -> list[str]:
+        """`claim` for runs that take no time: each ends as `finish` would end it, in the same write.
+
+        One UPDATE per run instead of two, and none of them passes through RUNNING (its start and end
+        are the same instant). A failing run with attempts left waits again. Returns the request_ids
+        that reached `ending.status`.
+        """
+        again = retries if ending.status != "SUCCESS" else -1  # attempts up to this wait again
+        with self._write() as db:
+            running = db.execute(
+                "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
+            ).fetchone()[0]
+            free = min(limit - running, most)
+            if free <= 0:
+                return []
+            retry = "attempts + 1 <= ?"
+            rows = db.execute(
+                f"UPDATE invocation SET attempts = attempts + 1, start_time = ?, "
+                f"status = CASE WHEN {retry} THEN 'WAIT' ELSE ? END, "
+                f"end_time = CASE WHEN {retry} THEN NULL ELSE ? END, "
+                f"error_code = CASE WHEN {retry} THEN NULL ELSE ? END, "
+                f"error_message = CASE WHEN {retry} THEN NULL ELSE ? END "
+                "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?) "
+                "RETURNING request_id, status",
+                (
+                    now,
+                    again,
+                    ending.status,
+                    again,
+                    now,
+                    again,
+                    ending.error_code,
+                    again,
+                    ending.error_message,
+                    function,
+                    free,
+                ),
+            ).fetchall()
+            ended = [request_id for request_id, status in rows if status != "WAIT"]
+            _move(db, "WAIT", ending.status, len(ended))
+        return ended
+
     def finish(self, function: str, ending: Ending, retries: int, now: float) -> list[str]:
         """End the function's runs that are due: failed ones with attempts left queue again (WAIT).
 
@@ -346,15 +393,14 @@ class SqliteStore:
                 ).rowcount
                 _move(db, "RUNNING", "WAIT", again)
             rows = db.execute(
-                "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL "
-                f"{due} RETURNING request_id",
+                f"{_END} {due} RETURNING request_id",
                 (ending.status, now, ending.error_code, ending.error_message, function, now, me),
             ).fetchall()
             _move(db, "RUNNING", ending.status, len(rows))
         return [r[0] for r in rows]
 
-    def discard_older(self, function: str, accepted_before: float, now: float) -> list[str]:
-        """Discard waiting events older than `accepted_before`, oldest first, DISCARD_BATCH at most.
+    def discard_older(self, function: str, accepted_before: float, now: float, ending: Ending) -> list[str]:
+        """End waiting events older than `accepted_before` as `ending` says, oldest first, DISCARD_BATCH at most.
 
         Waiting runs are taken in the order they came, so when the oldest is young enough nothing is:
         one indexed row answers the common case. Walking every waiting run took 100 ms with 300k waiting.
@@ -367,23 +413,18 @@ class SqliteStore:
             if first is None or first[0] >= accepted_before:
                 return []
             rows = db.execute(
-                "UPDATE invocation SET status = 'DISCARD', end_time = ?, error_code = -1, "
-                "error_message = 'event discarded: older than max_async_event_age_in_seconds' "
-                f"WHERE seq IN ({oldest}) AND accepted_at < ? RETURNING request_id",
-                (now, function, DISCARD_BATCH, accepted_before),
+                f"{_END} WHERE seq IN ({oldest}) AND accepted_at < ? RETURNING request_id",
+                (ending.status, now, ending.error_code, ending.error_message, function, DISCARD_BATCH, accepted_before),
             ).fetchall()
-            _move(db, "WAIT", "DISCARD", len(rows))
+            _move(db, "WAIT", ending.status, len(rows))
         return [r[0] for r in rows]
 
-    def cancel(self, function: str, request_id: str, now: float) -> list[str] | None:
-        """End the run and, when it was running, the function's other running ones: FAIL 4208.
+    def cancel(self, function: str, request_id: str, now: float, ending: Ending) -> list[str] | None:
+        """End the run and, when it was running, the function's other running ones, as `ending` says.
 
         None when `function` has no such run; an empty list when it had already ended.
         """
-        stop = (
-            "UPDATE invocation SET status = 'FAIL', end_time = ?, error_code = 4208, "
-            "error_message = 'function invocation canceled', due_at = NULL "
-        )
+        stop = (ending.status, now, ending.error_code, ending.error_message)
         with self._write() as db:
             row = db.execute(
                 "SELECT status FROM invocation WHERE request_id = ? AND fn = ?", (request_id, function)
@@ -391,15 +432,15 @@ class SqliteStore:
             if row is None:
                 return None
             if row[0] == "WAIT":
-                db.execute(stop + "WHERE request_id = ?", (now, request_id))
-                _move(db, "WAIT", "FAIL", 1)
+                db.execute(f"{_END} WHERE request_id = ?", (*stop, request_id))
+                _move(db, "WAIT", ending.status, 1)
                 return [request_id]
             if row[0] != "RUNNING":
                 return []
             rows = db.execute(
-                stop + "WHERE status = 'RUNNING' AND fn = ? RETURNING request_id", (now, function)
+                f"{_END} WHERE status = 'RUNNING' AND fn = ? RETURNING request_id", (*stop, function)
             ).fetchall()
-            _move(db, "RUNNING", "FAIL", len(rows))
+            _move(db, "RUNNING", ending.status, len(rows))
         return [r[0] for r in rows]
 
     def recover(self, owner: int | None = None) -> int:
