@@ -158,4 +158,5 @@ if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     # beside this script: the mock in a child process, as make bench runs it (bench imports this module)
     bench = importlib.import_module("bench")
-    print("\n".join(report(measure(bench.mock_with), bench.verdict)))
+    servers = importlib.import_module("bench_servers")
+    print("\n".join(report(measure(servers.mock_with), bench.verdict)))

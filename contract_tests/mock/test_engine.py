@@ -94,6 +94,57 @@ def test_a_failing_function_is_retried_as_configured_then_fails(
     assert _run(backend, rid) == run  # terminal: nothing changes it
 
 
+def test_a_run_that_takes_no_time_ends_in_the_pass_that_starts_it(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, now=Behaviour(duration=0, concurrency=2))
+    ids = _invoke(backend, "now", 3)
+    assert backend.engine.step() == 2  # two end, within the concurrency; the third waits its turn
+    assert _status(backend, ids) == ["SUCCESS", "SUCCESS", "WAIT"]
+    run = _run(backend, ids[0])
+    assert (run.error_code, run.error_message, run.attempts) == (0, "", 1)
+    assert run.start_time == run.end_time == clock.now
+    clock.now += 0.5
+    backend.engine.step()
+    assert _status(backend, ids) == ["SUCCESS"] * 3
+    assert store.status_counts() == {"SUCCESS": 3}
+
+
+@pytest.mark.parametrize(("retries", "runs"), [(0, 1), (2, 3)])
+def test_a_failing_run_that_takes_no_time_is_retried_pass_by_pass_then_fails(
+    store: SqliteStore, clock: Clock, retries: int, runs: int
+) -> None:
+    backend = _backend(store, clock, bad=Behaviour("fail", duration=0, code=4001))
+    store.put_config(f"{P}:default:bad:latest", json.dumps({"max_async_retry_attempts": retries}), clock.now)
+    [rid] = _invoke(backend, "bad")
+    for attempt in range(1, runs):
+        backend.engine.step()
+        waiting = _run(backend, rid)
+        assert (waiting.status, waiting.attempts, waiting.end_time, waiting.error_code) == ("WAIT", attempt, None, None)
+        assert store.status_counts() == {"WAIT": 1}
+        clock.now += 1
+    backend.engine.step()
+    run = _run(backend, rid)
+    assert (run.status, run.error_code, run.error_message, run.attempts) == (
+        "FAIL",
+        4001,
+        "function invocation failed",
+        runs,
+    )
+    assert run.end_time == clock.now
+    assert store.status_counts() == {"FAIL": 1}
+
+
+def test_runs_that_take_no_time_count_those_still_running_against_the_concurrency(
+    store: SqliteStore, clock: Clock
+) -> None:
+    backend = _backend(store, clock, fn=Behaviour(duration=5, concurrency=2))
+    slow = _invoke(backend, "fn", 2)
+    backend.engine.step()  # both run for 5 s
+    backend.register_function(f"{P}:default:fn:latest", behaviour=Behaviour(duration=0, concurrency=3))
+    quick = _invoke(backend, "fn", 2)
+    backend.engine.step()
+    assert _status(backend, slow + quick) == ["RUNNING", "RUNNING", "SUCCESS", "WAIT"]  # one slot was free
+
+
 def test_a_run_past_its_timeout_fails_with_the_timeout_code(store: SqliteStore, clock: Clock) -> None:
     backend = _backend(store, clock, slow=Behaviour("timeout", timeout=3))
     store.put_config(f"{P}:default:slow:latest", json.dumps({"max_async_retry_attempts": 0}), clock.now)

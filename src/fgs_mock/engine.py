@@ -21,10 +21,11 @@ from functools import partial
 from typing import Any
 
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour
+from fgs_mock.clock import STEADY
 from fgs_mock.runtime import FunctionCode, Outcome, Pool, code_of
 from fgs_mock.runtime.pool import INITIALIZER_TRIES
 from fgs_mock.runtime.records import destination_record
-from fgs_mock.store import DISCARD_BATCH, TERMINAL, Ending, InvocationStore, Notification, Status
+from fgs_mock.store import DISCARD_BATCH, TERMINAL, Ending, InvocationStore, Notification, Status, StoreUnavailable
 
 DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function has no async config
 DEFAULT_RETRIES = 1  # the config request's default; with no config at all, a failure is not retried
@@ -37,6 +38,9 @@ REAP_EVERY = 1.0
 # With --workers a cancel may reach another process than the one running the run: each looks this often.
 ENDED_ELSEWHERE_EVERY = 0.25
 log = logging.getLogger("fgs_mock")
+LOG_EVERY = 10.0  # seconds between two log lines about one ongoing store failure
+CANCELED = Ending("FAIL", CANCELED_CODE, "function invocation canceled")
+DISCARDED = Ending("DISCARD", -1, "event discarded: older than max_async_event_age_in_seconds")
 
 # (project, function URN, body) -> the request_id of the invocation it made, or None when refused
 Deliver = Callable[[str, str, bytes], str | None]
@@ -72,7 +76,7 @@ class Engine:
         deliver: Deliver | None = None,
         *,
         speed: float = 1.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = STEADY,
         tick: float = 0.01,
     ) -> None:
         if not speed > 0:
@@ -113,15 +117,18 @@ class Engine:
             due_at = now + behaviour.run_time / self.speed
             with self.store.transaction():
                 finished = self.store.finish(function, ending, settings.retries, now)
-                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
+                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now, DISCARDED)
                 # A full batch may have left older events waiting: they are discarded next, never started.
                 started = 0
-                if len(discarded) < DISCARD_BATCH:
+                if len(discarded) < DISCARD_BATCH and due_at > now:
                     started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
+                elif len(discarded) < DISCARD_BATCH:  # runs that take no time end as they start: one write each
+                    limit = behaviour.concurrency
+                    finished += self.store.claim_and_finish(function, limit, now, ending, settings.retries, most=BATCH)
             for request_id in finished:
                 self._notify(request_id, function, ending.status, settings, now)
             for request_id in discarded:
-                self._notify(request_id, function, "DISCARD", settings, now)
+                self._notify(request_id, function, DISCARDED.status, settings, now)
             changed += len(finished) + len(discarded) + started
         return changed
 
@@ -130,14 +137,14 @@ class Engine:
         claimed: list[tuple[str, bytes]] = []
         with self.store.transaction():
             requeued = self.store.requeue_overdue(function, now, self.runtime.in_flight())
-            discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
+            discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now, DISCARDED)
             room = self.runtime.room(function, code.concurrency)
             if len(discarded) < DISCARD_BATCH and room > 0:
                 initializing = INITIALIZER_TRIES * code.initializer_timeout if code.initializer else 0.0
                 due_at = now + initializing + code.timeout + CODE_GRACE
                 claimed = self.store.claim_runs(function, code.concurrency, now, due_at, most=min(room, BATCH))
         for request_id in discarded:
-            self._notify(request_id, function, "DISCARD", settings, now)
+            self._notify(request_id, function, DISCARDED.status, settings, now)
         for request_id, body in claimed:
             self.runtime.submit(function, code, request_id, body, partial(self._settled, function, request_id))
         return requeued + len(discarded) + len(claimed)
@@ -161,7 +168,7 @@ class Engine:
     def cancel(self, function: str, request_id: str) -> bool:
         """Stop a run as the stop page says; False when `function` has no run with this id."""
         now = self.clock()
-        stopped = self.store.cancel(function, request_id, now)
+        stopped = self.store.cancel(function, request_id, now, CANCELED)
         if stopped is None:
             return False
         canceled = json.dumps(
@@ -172,7 +179,7 @@ class Engine:
         self.runtime.cancel(stopped)
         settings = self.settings(function)
         for stopped_id in stopped:
-            self._notify(stopped_id, function, "FAIL", settings, now)
+            self._notify(stopped_id, function, CANCELED.status, settings, now)
         return True
 
     def _notify(self, request_id: str, function: str, status: Status, settings: Settings, now: float) -> None:
@@ -248,11 +255,18 @@ class Engine:
 
     def _loop(self) -> None:
         reaped = looked = time.monotonic()
+        quiet_until = 0.0
         while not self._stop.is_set():
-            self.step()
-            if time.monotonic() - looked > ENDED_ELSEWHERE_EVERY:
-                self.stop_ended_elsewhere()
-                looked = time.monotonic()
+            try:
+                self.step()
+                if time.monotonic() - looked > ENDED_ELSEWHERE_EVERY:
+                    self.stop_ended_elsewhere()
+                    looked = time.monotonic()
+            except StoreUnavailable as exc:
+                # A full disk: nothing moved, and every run is where it was; the next pass tries again.
+                if time.monotonic() >= quiet_until:
+                    log.error("the engine cannot write to the store (%s); retrying every pass", exc)
+                    quiet_until = time.monotonic() + LOG_EVERY
             if time.monotonic() - reaped > REAP_EVERY:
                 self.runtime.reap()
                 reaped = time.monotonic()

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,6 +31,7 @@ import httpx
 import fgs
 from fgs_mock import urls
 from fgs_mock.behaviour import Behaviour
+from fgs_mock.dialects import Dialect, load
 from fgs_mock.inprocess import InProcessTransport
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
 from fgs_mock.responses import MAX_BODY, MockApp, Receive, Scope, Send, create_app
@@ -203,7 +205,8 @@ class MockEndpoint:
         return [self._with_run(call) for call in self._recorder.calls()]
 
     def _with_run(self, call: Call) -> Call:
-        run = None if call.request_id is None else self.backend.invocations.run(call.request_id)
+        request_id = None if call.request_id is None else self.app.dialect.internal_id(call.request_id)
+        run = None if request_id is None else self.backend.invocations.run(request_id)
         if run is None:
             return call
         output = self.backend.invocations.output(run.request_id)
@@ -223,8 +226,9 @@ class MockEndpoint:
         An invocation a destination made has no HTTP call: its `status` is None.
         """
         deadline = time.monotonic() + timeout
+        internal = self.app.dialect.internal_id(request_id)
         while True:
-            run = self.backend.invocations.run(request_id)
+            run = self.backend.invocations.run(internal)
             if run is None:
                 raise KeyError(f"no accepted invocation has request_id {request_id!r}")
             if run.status in TERMINAL:
@@ -237,10 +241,9 @@ class MockEndpoint:
         for call in reversed(self._recorder.calls()):
             if call.request_id == request_id:
                 return call
-        accepted = self.backend.invocations.get(request_id)
+        accepted = self.backend.invocations.get(self.app.dialect.internal_id(request_id))
         assert accepted is not None
-        ref = accepted.function
-        urn = f"urn:fss:{self.backend.region}:{ref.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
+        urn = accepted.function.full_urn(self.backend.region)
         return Call(accepted.project_id, urn, accepted.body, _json(accepted.body), None, request_id, None)
 
     def run(self, urn: str, event: Any = None) -> Any:
@@ -309,7 +312,7 @@ class MockEndpoint:
         ref = self.backend.register_function(
             urn, project_id=self.project_id, behaviour=behaviour, code=code, credentials=credentials
         )
-        return f"urn:fss:{self.backend.region}:{self.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
+        return ref.full_urn(self.backend.region)
 
     def add_access_key(self, access_key: str, secret_key: str) -> fgs.AccessKey:
         """Accept requests signed with this key pair as this tenant's; returns them as `client(credentials=)`."""
@@ -353,9 +356,17 @@ class MockEndpoint:
         every = next_count is None and share is None
         self.backend.faults.set(next_count=next_count or 0, share=1.0 if every else share or 0.0, **fault)
 
-    def reset(self) -> None:
-        """A fresh mock behind the same address: the default tenant and function, no calls, no faults."""
-        fresh = _mock_app(self._token, self.project_id, self.function_urn)
+    @property
+    def dialect(self) -> Dialect:
+        return self.app.dialect
+
+    def reset(self, *, dialect: Dialect | str | Path | None = None) -> None:
+        """A fresh mock behind the same address: the default tenant and function, no calls, no faults.
+
+        It keeps its dialect unless given another (a built-in name, a profile's path, or a Dialect).
+        """
+        chosen = self.app.dialect if dialect is None else _dialect(dialect)
+        fresh = _mock_app(self._token, self.project_id, self.function_urn, chosen)
         fresh.backend.engine.start()
         old, self._recorder.app = self._recorder.app, fresh
         old.backend.engine.stop()
@@ -385,18 +396,28 @@ def _importable(handler: Callable[..., Any]) -> str:
     return f"{module}:{qualname}"
 
 
-def _mock_app(token: str, project_id: str, function_urn: str) -> MockApp:
-    return create_app(Backend.with_defaults(token=token, project_id=project_id, function_urn=function_urn))
+def _mock_app(token: str, project_id: str, function_urn: str, dialect: Dialect | None = None) -> MockApp:
+    backend = Backend.with_defaults(token=token, project_id=project_id, function_urn=function_urn)
+    return create_app(backend, dialect)
+
+
+def _dialect(dialect: Dialect | str | Path | None) -> Dialect | None:
+    """A Dialect as given, a built-in one by name, or a profile from its path (DialectError if unusable)."""
+    return dialect if dialect is None or isinstance(dialect, Dialect) else load(dialect)
 
 
 def asgi_app(
-    *, token: str = DEFAULT_TOKEN, project_id: str = DEFAULT_PROJECT_ID, function_urn: str = DEFAULT_FUNCTION_URN
+    *,
+    token: str = DEFAULT_TOKEN,
+    project_id: str = DEFAULT_PROJECT_ID,
+    function_urn: str = DEFAULT_FUNCTION_URN,
+    dialect: Dialect | str | Path | None = None,
 ) -> MockApp:
     """The mock as a plain ASGI app, for an ASGI server or transport of your own.
 
     Planned drops need the server to offer the `fgs_mock.drop` scope extension (see fgs_mock.faults).
     """
-    return _mock_app(token, project_id, function_urn)
+    return _mock_app(token, project_id, function_urn, _dialect(dialect))
 
 
 @contextmanager
@@ -406,9 +427,14 @@ def running(
     project_id: str = DEFAULT_PROJECT_ID,
     function_urn: str = DEFAULT_FUNCTION_URN,
     in_process: bool = False,
+    dialect: Dialect | str | Path | None = None,
 ) -> Iterator[MockEndpoint]:
-    """A fresh mock for the block: on a free loopback port, or in process (no socket)."""
-    recorder = _Recorder(_mock_app(token, project_id, function_urn))
+    """A fresh mock for the block: on a free loopback port, or in process (no socket).
+
+    `dialect`: how it answers where the docs leave a choice: "documented" (the default), "gateway",
+    "lenient", a profile's path (from `fgs-conformance --profile`), or a `fgs_mock.dialects.Dialect`.
+    """
+    recorder = _Recorder(_mock_app(token, project_id, function_urn, _dialect(dialect)))
     tenant = {"token": token, "project_id": project_id, "function_urn": function_urn}
     if in_process:
         mock = MockEndpoint(recorder, IN_PROCESS_ENDPOINT, in_process=True, **tenant)

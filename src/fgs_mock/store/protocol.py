@@ -25,6 +25,10 @@ STATUSES: tuple[Status, ...] = ("WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD")
 TERMINAL: frozenset[str] = frozenset({"SUCCESS", "FAIL", "DISCARD"})
 
 
+class StoreUnavailable(Exception):
+    """A write the store cannot make now (a full disk, say): nothing of it was kept; it may succeed later."""
+
+
 @dataclass(frozen=True, slots=True)
 class Invocation:
     request_id: str
@@ -51,7 +55,8 @@ class Run:
 
 @dataclass(frozen=True, slots=True)
 class Ending:
-    """How a function's runs end when their time is up: SUCCESS, or FAIL once no retry is left."""
+    """How runs end: as their function's behaviour says when their time is up (SUCCESS, or FAIL once no
+    retry is left), or as the engine says when it cancels or discards them."""
 
     status: Status
     error_code: int
@@ -89,6 +94,7 @@ class Query:
     # How many matching runs to skip, newest first. An offset, as the safe client and the page's `count`
     # read it: a run accepted meanwhile shifts the rest by one, so a page may repeat one, never skip one.
     marker: int = 0
+    newest_first: bool = True  # the order of the listing (a dialect may list oldest first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +129,13 @@ class InvocationStore(Protocol):
     def query(self, query: Query) -> RunPage: ...
     def status_counts(self) -> dict[str, int]: ...
     def claim(self, function: str, limit: int, now: float, due_at: float, *, most: int) -> int: ...
+    def claim_and_finish(
+        self, function: str, limit: int, now: float, ending: Ending, retries: int, *, most: int
+    ) -> list[str]: ...
     def finish(self, function: str, ending: Ending, retries: int, now: float) -> list[str]: ...
-    def discard_older(self, function: str, accepted_before: float, now: float) -> list[str]: ...
-    def cancel(self, function: str, request_id: str, now: float) -> list[str] | None: ...
-    def recover(self) -> int: ...
+    def discard_older(self, function: str, accepted_before: float, now: float, ending: Ending) -> list[str]: ...
+    def cancel(self, function: str, request_id: str, now: float, ending: Ending) -> list[str] | None: ...
+    def recover(self, owner: int | None = None) -> int: ...
 
     # Runs of code: claimed with their bodies, settled one by one, with what they returned and printed.
     def claim_runs(
