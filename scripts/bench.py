@@ -6,25 +6,23 @@ plot, to reports/bench.md and reports/bench.png.
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import bench_client
 import bench_memory
+import bench_runtime
+import bench_servers
 import bench_wait
 import httpx
 from fgs_client import AuthenticatedClient
@@ -36,61 +34,16 @@ from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
-PRISM = ROOT / "scripts" / "npm" / "node_modules" / ".bin" / "prism"
-PATH, PAYLOAD, CHILD_ENV = bench_client.PATH, bench_client.PAYLOAD, bench_client.CHILD_ENV
+PRISM = bench_servers.PRISM
+PATH, PAYLOAD, CHILD_ENV = bench_servers.PATH, bench_servers.PAYLOAD, bench_servers.CHILD_ENV
 CALLS = 2000
 AK, SK = bench_client.AK, bench_client.SK
 # Three rounds, the servers taking turns within each: one 5 s row on a drifting machine moved the file
-# store between 1.8x and 2.2x Prism at 10 connections.
-LOAD_SECONDS, CONNECTIONS, LOAD_ROUNDS = 5, (1, 10, 64), 3
-# Children inherit neither: PYTHONDONTWRITEBYTECODE would make import timings include compiling every
-# module, and an FGS_ENDPOINT would turn the timed `make contract` into a live run.
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _server(command: list[str], port: int) -> Iterator[str]:
-    with _process(command, port) as (base_url, _):
-        yield base_url
-
-
-@contextmanager
-def _process(command: list[str], port: int) -> Iterator[tuple[str, int]]:
-    """The server's base URL and process id, once it listens."""
-    # A separate process: a server in this one would share the GIL with the clients being timed.
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=CHILD_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{command[0]} did not start") from None
-                time.sleep(0.1)
-        yield base_url, process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-
-
-def mock_server(*flags: str) -> tuple[list[str], int]:
-    port = _free_port()
-    return [sys.executable, "-m", "fgs_mock", "--port", str(port), *flags], port
-
-
-def prism_server() -> tuple[list[str], int]:
-    port = _free_port()
-    return [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "silent", "spec/openapi.yaml"], port
+# store between 1.8x and 2.2x Prism at 10 connections. FGS_BENCH_SECONDS and FGS_BENCH_ROUNDS shorten
+# them, to try the bench itself (`scripts/bench.py --load-only` runs only the rows under wrk).
+LOAD_SECONDS = float(os.environ.get("FGS_BENCH_SECONDS", "5"))
+LOAD_ROUNDS = int(os.environ.get("FGS_BENCH_ROUNDS", "3"))
+CONNECTIONS = (10, 64)
 
 
 # --- 1. per-call cost ---------------------------------------------------------------------------------
@@ -152,52 +105,10 @@ def per_call(base_url: str) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-# --- 2. the mock under load ---------------------------------------------------------------------------
+# --- 2. the mock under load, against the ceiling of its own stack -------------------------------------
 
 
-@dataclass
-class Load:
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    completed: int
-    non_2xx: int
-
-
-def _ms(text: str) -> float:
-    """wrk's latency figure in ms (wrk scales its unit up to minutes and hours)."""
-    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
-    if found is None:
-        raise ValueError(f"not a wrk latency: {text!r}")
-    value, unit = found.groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[unit]
-
-
-def wrk(base_url: str, connections: int, script: Path) -> Load:
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{LOAD_SECONDS}s", "--latency", "-s", str(script), base_url + PATH],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=LOAD_SECONDS + 30,
-    ).stdout
-    try:
-        return parse_wrk(out)
-    except (AttributeError, ValueError) as exc:
-        raise RuntimeError(f"wrk output not understood ({exc}):\n{out}") from None
-
-
-def parse_wrk(out: str) -> Load:
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return Load(
-        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        # Anchored: "+/- Stdev" figures such as "90.50%" end in the same digits.
-        p50_ms=_ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
-        p99_ms=_ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
-        completed=int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
-        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
-    )
-
+Load = bench_servers.Load
 
 # The emulator runs every accepted call to its end: instant runs, many at once, none evicted, so that
 # the counts after the load say whether each one got there.
@@ -207,7 +118,39 @@ EMULATED = (
     "--function",
     f"{DEFAULT_FUNCTION_URN}=succeed,duration=0,concurrency=1000",
 )
-MOCK_MEMORY, MOCK_FILE, PRISM_NAME = "fgs mock, SQLite in memory", "fgs mock, SQLite file", "Prism 5.14.2"
+CEILING = "bare stack (uvicorn + httptools, 202 and a UUID)"
+MOCK_MEMORY, MOCK_FILE = "fgs mock, SQLite in memory", "fgs mock, SQLite file"
+MOCK_WORKERS, PRISM_NAME = "fgs mock, SQLite file, 2 workers", "Prism 5.14.2"
+MOCKS = (MOCK_MEMORY, MOCK_FILE, MOCK_WORKERS)
+
+
+@dataclass(frozen=True)
+class Target:
+    """`name` serves at least `share` of `against`'s requests/s at `connections`."""
+
+    name: str
+    against: str
+    connections: int
+    share: float
+
+
+TARGETS = [
+    *(Target(MOCK_MEMORY, CEILING, c, 0.6) for c in CONNECTIONS),
+    *(Target(MOCK_FILE, CEILING, c, 0.5) for c in CONNECTIONS),
+    *(Target(MOCK_WORKERS, MOCK_MEMORY, c, 0.9) for c in CONNECTIONS),
+]
+P99_TARGET_MS = 3.0  # in memory, at 10 connections
+
+
+def _commands(scratch: Path) -> dict[str, Callable[[int], list[str]]]:
+    mock = bench_servers.mock_command
+    return {
+        CEILING: bench_servers.ceiling_command,
+        MOCK_MEMORY: lambda port: mock(port, *EMULATED),
+        MOCK_FILE: lambda port: mock(port, *EMULATED, "--store", str(scratch / "one.db")),
+        MOCK_WORKERS: lambda port: mock(port, *EMULATED, "--store", str(scratch / "two.db"), "--workers", "2"),
+        PRISM_NAME: bench_servers.prism_command,
+    }
 
 
 def _settled(base_url: str, seconds: float = 120) -> dict[str, int]:
@@ -221,52 +164,116 @@ def _settled(base_url: str, seconds: float = 120) -> dict[str, int]:
         time.sleep(0.2)
 
 
-def load(script: Path, scratch: Path) -> tuple[dict[str, dict[int, Load]], dict[str, dict[str, int]]]:
-    """Each server's median row per connection count over LOAD_ROUNDS rounds, and the mocks' counts after.
+Rounds = dict[str, dict[int, list[Load]]]  # server -> connections -> one Load per round
 
-    The three servers run side by side and take turns, in a fresh order each round, so a slow spell
-    of the machine weighs on all of them; an idle server costs the others next to nothing. After each
-    round the mocks settle, their final statuses are counted, and their stores are cleared, so every
-    round starts from the store a single run would (a store three rounds deep made each page slower).
+
+def load(script: Path, scratch: Path) -> tuple[Rounds, dict[str, dict[str, int]]]:
+    """Each server's Load per round and connection count, and the mocks' counts after.
+
+    The servers run side by side and take turns, in a fresh order each round, so a slow spell of the
+    machine weighs on all of them; an idle server costs the others next to nothing. After each round
+    the mocks settle, their final statuses are counted, and their stores are cleared, so every round
+    starts from the store a single run would (a store three rounds deep made each page slower).
     """
-    servers = {
-        MOCK_MEMORY: mock_server(*EMULATED),
-        MOCK_FILE: mock_server(*EMULATED, "--store", str(scratch / "bench.db")),
-        PRISM_NAME: prism_server(),
-    }
-    rows: dict[str, dict[int, list[Load]]] = {name: {c: [] for c in CONNECTIONS} for name in servers}
-    recorded: dict[str, dict[str, int]] = {MOCK_MEMORY: {}, MOCK_FILE: {}}
+    commands = _commands(scratch)
+    rows: Rounds = {name: {c: [] for c in CONNECTIONS} for name in commands}
+    recorded: dict[str, dict[str, int]] = {name: {} for name in MOCKS}
     with ExitStack() as running:
-        urls = {name: running.enter_context(_server(*server)) for name, server in servers.items()}
-        for base_url in urls.values():
+        servers = {}
+        for name, command in commands.items():
+            port = bench_servers.free_port()
+            servers[name] = running.enter_context(bench_servers.serve(command(port), port))
+        for server in servers.values():
             for _ in range(200):  # warm-up; Prism in particular compiles its validators lazily
-                httpx.post(base_url + PATH, json=PAYLOAD, headers={"X-Auth-Token": DEFAULT_TOKEN})
+                httpx.post(server.base_url + PATH, json=PAYLOAD, headers={"X-Auth-Token": DEFAULT_TOKEN})
         order, rng = list(servers), random.Random(5)
         for _ in range(LOAD_ROUNDS):
             for c in CONNECTIONS:
                 rng.shuffle(order)
                 for name in order:
-                    rows[name][c].append(wrk(urls[name], c, script))
+                    server = servers[name]
+                    rows[name][c].append(bench_servers.wrk(server.base_url, c, LOAD_SECONDS, script, pid=server.pid))
             for name, counts in recorded.items():
-                settled = _settled(urls[name])
+                settled = _settled(servers[name].base_url)
                 for key, count in settled.items():  # accepted is a running total; statuses start again
                     counts[key] = count if key == "accepted" else counts.get(key, 0) + count
-                httpx.delete(urls[name] + "/_mock/invocations", timeout=30).raise_for_status()
+                httpx.delete(servers[name].base_url + "/_mock/invocations", timeout=30).raise_for_status()
         for name, counts in recorded.items():
             seen = sum(r.completed - r.non_2xx for by_c in rows[name].values() for r in by_c)
             counts["2xx seen by wrk"] = seen + 200
-    return {name: {c: median_load(loads) for c, loads in by_c.items()} for name, by_c in rows.items()}, recorded
+    return rows, recorded
 
 
 def median_load(loads: list[Load]) -> Load:
-    """Each figure's median across rounds (so a row may mix rounds); counts are summed."""
+    """Each figure's median across rounds (so a row may mix rounds); counts and seconds are summed."""
     return Load(
         rps=statistics.median(r.rps for r in loads),
         p50_ms=statistics.median(r.p50_ms for r in loads),
         p99_ms=statistics.median(r.p99_ms for r in loads),
         completed=sum(r.completed for r in loads),
         non_2xx=sum(r.non_2xx for r in loads),
+        seconds=sum(r.seconds for r in loads),
+        cpu_us=statistics.median(r.cpu_us for r in loads),
     )
+
+
+def paired(rows: Rounds, name: str, against: str, c: int) -> tuple[float, float, float]:
+    """The median, lowest and highest of `name`'s requests/s over `against`'s, round by round."""
+    ratios = [a.rps / b.rps for a, b in zip(rows[name][c], rows[against][c], strict=True)]
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
+def load_report(rows: Rounds, recorded: dict[str, dict[str, int]]) -> list[str]:
+    medians = {name: {c: median_load(loads) for c, loads in by_c.items()} for name, by_c in rows.items()}
+    lines = [
+        f"## The mock under load (wrk, one thread, {LOAD_SECONDS:g} s per row, median of {LOAD_ROUNDS} rounds "
+        "with the servers taking turns; same request)",
+        "",
+        "| server | connections | requests/s | p50 ms | p99 ms | server CPU µs per request | non-2xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *(
+            f"| {name} | {c} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.cpu_us:.0f} | {r.non_2xx} |"
+            for name, by_c in medians.items()
+            for c, r in by_c.items()
+        ),
+        "",
+        "CPU µs per request is the server's user and system time (every thread and worker) over the answers it",
+        "gave: it holds on a loaded machine, where requests/s move with everyone else's load.",
+        "",
+        "| ratio of requests/s | target | paired by round: median (lowest-highest) | verdict |",
+        "| --- | ---: | --- | --- |",
+    ]
+    for t in TARGETS:
+        middle, low, high = paired(rows, t.name, t.against, t.connections)
+        lines.append(
+            f"| {t.name} / {t.against}, {t.connections} connections | at least {t.share:.2f}x | "
+            f"{middle:.2f}x ({low:.2f}-{high:.2f}) | {verdict(middle >= t.share)} |"
+        )
+    p99 = medians[MOCK_MEMORY][10].p99_ms
+    lines.append(
+        f"| {MOCK_MEMORY}, p99 at 10 connections | at most {P99_TARGET_MS:g} ms | {p99:.2f} ms | "
+        f"{verdict(p99 <= P99_TARGET_MS)} |"
+    )
+    for name in MOCKS:
+        for c in CONNECTIONS:
+            middle, low, high = paired(rows, name, PRISM_NAME, c)
+            lines.append(
+                f"| {name} / {PRISM_NAME}, {c} connections | (beside) | {middle:.2f}x ({low:.2f}-{high:.2f}) | |"
+            )
+    lines += [
+        "",
+        "Every call a mock accepts runs (succeed at once, up to 1,000 at a time) until its status is final.",
+        "",
+    ]
+    for name, counts in recorded.items():
+        final = sum(counts.get(s, 0) for s in ("SUCCESS", "FAIL", "DISCARD"))
+        lines += [
+            f"{name}: every 202 stored ({counts['accepted']} stored, {counts['2xx seen by wrk']} 2xx seen by wrk), "
+            f"{verdict(counts['accepted'] >= counts['2xx seen by wrk'])}; "
+            f"and run to a final status ({final} final), {verdict(final == counts['accepted'])}.",
+            "",
+        ]
+    return lines
 
 
 # --- 3. the mock's memory and listing over 300k calls --------------------------------------------------
@@ -289,8 +296,9 @@ def mock_memory(scratch: Path) -> tuple[Memory, Memory, dict[str, tuple[float, f
     runs = []
     keep_all = ("--max-invocations", str(MEMORY_CALLS * 2), "--max-invocation-bytes", str(2**31 - 1))
     for flags in ((), keep_all):
-        command, port = mock_server(*flags)
-        with _process(command, port) as (base_url, pid):
+        port = bench_servers.free_port()
+        with bench_servers.serve(bench_servers.mock_command(port, *flags), port) as server:
+            base_url, pid = server.base_url, server.pid
             bench_memory.fill(base_url, PATH, 2000, DEFAULT_TOKEN, scratch)  # warm-up: buffers, allocator pools
             before = bench_memory.rss_mib(pid)
             seconds = bench_memory.fill(base_url, PATH, MEMORY_CALLS, DEFAULT_TOKEN, scratch)
@@ -350,28 +358,16 @@ def _save(lines: list[str]) -> None:
     (REPORTS / "bench.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def main() -> None:
-    """The whole benchmark; `--clients-only` stops after the clients' rows (per call, in flight, wait)."""
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install wrk (make bench does this when run as root)")
-    if not PRISM.exists():
-        sys.exit("Prism is missing: run make install")
-    REPORTS.mkdir(exist_ok=True)
-    began = time.perf_counter()
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, loopback only.",
-        "",
-    ]
-
-    command, port = mock_server(*bench_wait.MOCK_FLAGS)
-    with _server(command, port) as base_url:
+def clients() -> tuple[list[str], dict[str, float]]:
+    """The clients' rows against one mock: per call, in flight, and waiting for a run's end."""
+    port = bench_servers.free_port()
+    with bench_servers.serve(bench_servers.mock_command(port, *bench_wait.MOCK_FLAGS), port) as server:
+        base_url = server.base_url
         costs = per_call(base_url)
         flight, ceiling = bench_client.split_ceiling(bench_client.in_flight(base_url))
         waits = [bench_wait.wait_latency(base_url, poll) for poll in bench_wait.POLLS]
     base = costs["raw httpx"]
-    lines += [
+    lines = [
         f"## Per-call cost against the mock (median of {CALLS} calls each, the clients taking turns)",
         "",
         "| client | µs per call | vs raw httpx |",
@@ -387,47 +383,43 @@ def main() -> None:
         "",
         *bench_wait.report(waits),
     ]
-    _save(lines)  # each section as it ends: a later one failing keeps these figures
-    if "--clients-only" in sys.argv:
-        return
+    return lines, costs
+
+
+def main() -> None:
+    """The whole benchmark; `--clients-only` stops after the clients' rows (per call, in flight, wait),
+    `--load-only` runs only the servers under wrk."""
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk (make bench does this when run as root)")
+    if not PRISM.exists():
+        sys.exit("Prism is missing: run make install")
+    REPORTS.mkdir(exist_ok=True)
+    began = time.perf_counter()
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, loopback only.",
+        "",
+    ]
+
+    costs: dict[str, float] = {}
+    if "--load-only" not in sys.argv:
+        client_lines, costs = clients()
+        lines += client_lines
+        _save(lines)  # each section as it ends: a later one failing keeps these figures
+        if "--clients-only" in sys.argv:
+            return
 
     with tempfile.TemporaryDirectory() as scratch:
         script = Path(scratch) / "post.lua"
-        script.write_text(
-            'wrk.method = "POST"\n'
-            f"wrk.body = {json.dumps(json.dumps(PAYLOAD))}\n"
-            'wrk.headers["Content-Type"] = "application/json"\n'
-            f'wrk.headers["X-Auth-Token"] = "{DEFAULT_TOKEN}"\n'
-        )
-        loads, recorded = load(script, Path(scratch))
-    prism10 = loads[PRISM_NAME][10]
-    lines += [
-        f"## The mock under load (wrk, one thread, {LOAD_SECONDS} s per row, median of {LOAD_ROUNDS} rounds "
-        "with the servers taking turns; same spec and request)",
-        "",
-        "| server | connections | requests/s | p50 ms | p99 ms | non-2xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-        *(
-            f"| {name} | {c} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.non_2xx} |"
-            for name, rows in loads.items()
-            for c, r in rows.items()
-        ),
-        "",
-        "Every call the mock accepts runs (succeed at once, up to 1,000 at a time) until its status is final.",
-        "",
-    ]
-    for name, counts in recorded.items():
-        mock10 = loads[name][10]
-        final = sum(counts.get(s, 0) for s in ("SUCCESS", "FAIL", "DISCARD"))
-        lines += [
-            f"{name}: at least 2x Prism at 10 connections: {mock10.rps / prism10.rps:.2f}x, "
-            f"{verdict(mock10.rps >= 2 * prism10.rps)}; p99 at most 5 ms: {mock10.p99_ms:.2f} ms, "
-            f"{verdict(mock10.p99_ms <= 5)}; every accepted call recorded ({counts['accepted']} recorded, "
-            f"{counts['2xx seen by wrk']} 2xx seen by wrk), "
-            f"{verdict(counts['accepted'] >= counts['2xx seen by wrk'])}; "
-            f"and run to a final status ({final} final), {verdict(final == counts['accepted'])}.",
-            "",
-        ]
+        script.write_text(bench_servers.post_script())
+        rows, recorded = load(script, Path(scratch))
+    loads = {name: {c: median_load(by_c[c]) for c in CONNECTIONS} for name, by_c in rows.items()}
+    lines += load_report(rows, recorded)
+    if "--load-only" in sys.argv:
+        _save(lines)
+        print("\n".join(lines))
+        return
 
     _save(lines)
     with tempfile.TemporaryDirectory() as scratch:
@@ -473,6 +465,9 @@ def main() -> None:
         f"{verdict(imports['import fgs'][0] <= 1.1 * baseline)}.",
         "",
     ]
+
+    _save(lines)
+    lines += bench_runtime.report(bench_runtime.measure(bench_servers.mock_with), verdict)
 
     with tempfile.TemporaryDirectory() as scratch:
         generate = wall([str(ROOT / "scripts" / "generate.sh"), f"{scratch}/fgs_client"], runs=3)

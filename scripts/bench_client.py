@@ -10,66 +10,38 @@ turns, in a fresh order each round, so a slow spell of a shared machine hits the
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import random
-import re
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
+import bench_servers
 import httpx
 
 import fgs
 from fgs._signing import sign
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
-ROOT = Path(__file__).resolve().parents[1]
-PATH = f"/v2/{DEFAULT_PROJECT_ID}/fgs/functions/{quote(DEFAULT_FUNCTION_URN, safe='')}/invocations-async"
-PAYLOAD = {"body": {"k": "v"}}
+PATH, PAYLOAD = bench_servers.PATH, bench_servers.PAYLOAD
 IN_FLIGHT = (1, 8, 64, 256)
 # A turn is ASYNC_CALLS calls, or fewer when TURN_SECONDS run out first (raw httpx manages ~150 calls/s
 # at 64 in flight). Turns of 1,024 calls and 3 rounds moved the ratio at 64 between 0.57x and 0.9x.
 ASYNC_CALLS, ASYNC_ROUNDS, TURN_SECONDS = 2048, 5, 3.0
 BASE, CEILING, RANGE = "raw aiohttp.ClientSession", "the mock's ceiling (wrk)", "paired range"
 AK, SK = "BENCHAK" * 3, "BENCHSK" * 6
-CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("FGS_")}
 Row = dict[Any, Any]  # a label under "client", then figures by column
 
 
 @contextmanager
-def mock(port: int = 0) -> Iterator[str]:
+def mock() -> Iterator[str]:
     """The mock in a child process on loopback; its base URL until the block ends."""
-    if not port:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-    command = [sys.executable, "-m", "fgs_mock", "--port", str(port)]
-    child = subprocess.Popen(
-        command, cwd=ROOT, env=CHILD_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if child.poll() is not None:
-                    raise RuntimeError("the mock did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(child.pid, signal.SIGTERM)
-        child.wait(timeout=10)
+    port = bench_servers.free_port()
+    with bench_servers.serve(bench_servers.mock_command(port), port) as server:
+        yield server.base_url
 
 
 # --- calls in flight ----------------------------------------------------------------------------------
@@ -175,11 +147,7 @@ def in_flight(base_url: str, runs: Mapping[str, Run] = ASYNC_RUNS, rounds: int =
     turns: dict[str, Callable[[str, int], Turn]] = {name: _in_loop(run) for name, run in runs.items()}
     scratch = tempfile.TemporaryDirectory()
     script = Path(scratch.name) / "post.lua"
-    script.write_text(
-        f"wrk.method = \"POST\"\nwrk.body = '{json.dumps(PAYLOAD)}'\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["X-Auth-Token"] = "{DEFAULT_TOKEN}"\n'
-    )
+    script.write_text(bench_servers.post_script())
     turns[CEILING] = lambda base_url, n: wrk_turn(base_url, n, script)
     samples: dict[str, dict[int, list[float]]] = {name: {n: [] for n in IN_FLIGHT} for name in turns}
     failed = dict.fromkeys(turns, 0)
@@ -218,25 +186,10 @@ def split_ceiling(rows: list[Row]) -> tuple[list[Row], Row]:
 
 def wrk_turn(base_url: str, n: int, script: Path) -> Turn:
     """The mock's own ceiling: wrk for TURN_SECONDS with `n` connections, posting as `script` says."""
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{n}", f"-d{TURN_SECONDS:g}s", "-s", str(script), base_url + PATH],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=TURN_SECONDS + 30,
-    ).stdout
+    load = bench_servers.wrk(base_url, n, TURN_SECONDS, script)
     turn = Turn()
-    turn.done, turn.seconds = wrk_count(out)
+    turn.done, turn.seconds = load.completed, load.seconds
     return turn
-
-
-def wrk_count(out: str) -> tuple[int, float]:
-    """Requests wrk completed, and over how many seconds."""
-    found = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)\b", out)
-    if found is None:
-        raise RuntimeError(f"wrk output not understood:\n{out}")
-    requests, value, unit = found.groups()
-    return int(requests), float(value) * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
 
 
 # --- per call, blocking ---------------------------------------------------------------------------------

@@ -12,25 +12,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import bench_servers
 import httpx
 
 KIB_BODY = json.dumps({"payload": "x" * 1009})  # 1,024 bytes on the wire
 assert len(KIB_BODY) == 1024
-
-
-def stop_after_script(calls: int, token: str) -> str:
-    """A wrk script that posts 1 KiB bodies and stops its (single) thread after `calls` answers."""
-    return (
-        'wrk.method = "POST"\n'
-        f"wrk.body = {json.dumps(KIB_BODY)}\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["X-Auth-Token"] = "{token}"\n'
-        "local answered = 0\n"
-        "response = function(status, headers, body)\n"
-        "  answered = answered + 1\n"
-        f"  if answered >= {calls} then wrk.thread:stop() end\n"
-        "end\n"
-    )
 
 
 def fill(base_url: str, path: str, calls: int, token: str, scratch: Path, connections: int = 10) -> float:
@@ -40,11 +26,11 @@ def fill(base_url: str, path: str, calls: int, token: str, scratch: Path, connec
     counter says when the run is done, and wrk is ended then.
     """
     script = scratch / "fill.lua"
-    script.write_text(stop_after_script(calls, token))
+    script.write_text(bench_servers.post_script(KIB_BODY, token, stop_after=calls))
     target = counters(base_url)["accepted"] + calls
     started = time.perf_counter()
     wrk = subprocess.Popen(
-        ["wrk", "-t1", f"-c{connections}", "-d600s", "-s", str(script), base_url + path],
+        bench_servers.wrk_command(base_url + path, connections, 600, script),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from contract_tests.conformance.lifecycle_endpoint import PENDING_TIME_NOT_A_TIME
 from contract_tests.mock.mutants import Edit, Exchange, Known, Variant, answer_with
 
 FINAL = ("SUCCESS", "FAIL", "DISCARD")
@@ -84,6 +85,20 @@ def _skips_across_pages(page: dict[str, Any], query: dict[str, str]) -> None:
         page["invocations"] = page["invocations"][1:]
 
 
+def _final_end_time_empty(page: dict[str, Any], query: dict[str, str]) -> None:
+    """The pages' "" for "no value", misapplied to a run that has ended."""
+    for record in page["invocations"]:
+        if record["status"] in FINAL:
+            record["end_time"] = ""
+
+
+def _error_code_empty(page: dict[str, Any], query: dict[str, str]) -> None:
+    """The same convention, on a field the page types as an integer: "" for no error."""
+    for record in page["invocations"]:
+        if not record.get("error_code"):
+            record["error_code"] = ""
+
+
 def _lists_under_another_key(page: dict[str, Any], query: dict[str, str]) -> None:
     page["items"] = page.pop("invocations")
 
@@ -131,6 +146,9 @@ BROKEN_LIFECYCLE = [
     Variant("ignores-the-status-filter", before=_ignores("status"), caught_by=("filters",)),
     Variant("ignores-the-time-window", before=_ignores("query_begin_time", "query_end_time"), caught_by=("filters",)),
     Variant("lists-under-another-key", after=_on_page(_lists_under_another_key), caught_by=("lifecycle-shapes",)),
+    Variant("final-end-time-empty", after=_on_page(_final_end_time_empty), caught_by=("lifecycle-shapes",)),
+    Variant("error-code-empty", after=_on_page(_error_code_empty), caught_by=("lifecycle-shapes",)),
+    PENDING_TIME_NOT_A_TIME,
     Variant("config-does-not-round-trip", after=_config_does_not_round_trip, caught_by=("async-config",)),
     Variant("delete-leaves-the-config", before=delete_leaves_the_config, caught_by=("async-config",)),
     Variant("crashes-querying-a-known-run", after=_crashes_on_a_known_run, caught_by=("stateful",)),

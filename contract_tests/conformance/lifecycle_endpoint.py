@@ -1,9 +1,14 @@
-"""A second correct dialect of the lifecycle: the mock invokes, this layer answers the five lifecycle operations.
+"""Other correct dialects of the lifecycle: the mock invokes, this layer answers the five lifecycle operations.
 
 Written from the pages (and spec/openapi.yaml's decided readings) apart from the mock, it takes the
 other reading wherever the pages allow two: 64 is limit's largest value (65 to 500 get 400), times
 have a space and an offset, next_marker is an offset and equals count on the last page, error_code
 and error_message are null until a run ends. Each run is WAIT for 0.1 s, RUNNING for 0.1 s, then SUCCESS.
+
+The empty-string dialect writes a value that is not there as the pages' example does, "": the times a
+pending run does not have yet and every error_message without an error; times in the rows' own form.
+Its runs wait and run longer, so that the suite sees them pending. One more build of the same layer is
+broken: it writes a pending run's missing times as a string of the right shape that names no time.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,9 +46,26 @@ def _stamp(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S+00:00")
 
 
+def _rows_stamp(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@dataclass(frozen=True)
+class Readings:
+    """How a dialect writes a run's record: what stands for a value that is not there, and times."""
+
+    step: float = STEP  # how long a run waits, then runs
+    no_time: str | None = None  # a pending run's start_time and end_time; None leaves them out
+    no_message: str | None = None  # error_message without an error
+    success_code: int | None = None  # a successful run's error_code
+    stamp: Callable[[float], str] = _stamp
+
+
 @dataclass
 class Emulation:
     known: Known
+    readings: Readings = field(default_factory=Readings)
+    pending_served: int = 0  # records served with `readings.no_time` standing for a time, to show it was seen
     accepted: dict[str, float] = field(default_factory=dict)  # request_id -> when, oldest first
     cancelled: dict[str, float] = field(default_factory=dict)
     config: dict[str, Any] | None = None
@@ -74,17 +97,28 @@ class Emulation:
                 handler(exchange)
 
     def _record(self, request_id: str, now: float) -> dict[str, Any]:
-        accepted = self.accepted[request_id]
+        accepted, step, stamp = self.accepted[request_id], self.readings.step, self.readings.stamp
         age = now - accepted
-        record: dict[str, Any] = {"request_id": request_id, "status": "WAIT", "error_code": None, "error_message": None}
-        ended = self.cancelled.get(request_id, accepted + 2 * STEP)
-        if age >= STEP:
-            record |= {"status": "RUNNING", "start_time": _stamp(accepted + STEP)}
+        record: dict[str, Any] = {
+            "request_id": request_id,
+            "status": "WAIT",
+            "error_code": None,
+            "error_message": self.readings.no_message,
+        }
+        ended = self.cancelled.get(request_id, accepted + 2 * step)
+        if age >= step:
+            record |= {"status": "RUNNING", "start_time": stamp(accepted + step)}
         if now >= ended:
             failed = request_id in self.cancelled
-            record |= {"status": "FAIL" if failed else "SUCCESS", "end_time": _stamp(max(ended, accepted + STEP))}
-            record |= {"error_code": 4208, "error_message": "function invocation canceled"} if failed else {}
+            record |= {"status": "FAIL" if failed else "SUCCESS", "end_time": stamp(max(ended, accepted + step))}
+            if failed:
+                record |= {"error_code": 4208, "error_message": "function invocation canceled"}
+            else:
+                record["error_code"] = self.readings.success_code
             record.setdefault("start_time", record["end_time"])
+        elif self.readings.no_time is not None:
+            record = {"start_time": self.readings.no_time, **record, "end_time": self.readings.no_time}
+            self.pending_served += 1
         return record
 
     def _query(self, exchange: Exchange) -> None:
@@ -176,9 +210,14 @@ def _seconds(text: str | None, default: float) -> float:
 class OnLifecycle(Variant):
     """A variant whose edits wrap an endpoint that serves the lifecycle, with its own state per build."""
 
+    readings: Readings = field(default_factory=Readings)
+    # Each build's emulation, newest last: a test can ask what the suite was shown.
+    built: list[Emulation] = field(default_factory=list, compare=False, hash=False)
+
     def build(self, known: Known) -> tuple[ASGIApp, Backend]:
         backend = Backend.with_defaults(token=known.token, project_id=known.project_id, function_urn=known.function_urn)
-        emulation = Emulation(known)
+        emulation = Emulation(known, self.readings)
+        self.built.append(emulation)
         app = wrap(create_app(backend, self.dialect), known, emulation.serve, emulation.record)
         if self.before is not None or self.after is not None:
             app = wrap(app, known, self.before, self.after)
@@ -186,3 +225,14 @@ class OnLifecycle(Variant):
 
 
 OTHER_LIFECYCLE_READINGS = OnLifecycle("other-lifecycle-readings")
+# The pages' own convention; 0.4 s in each pending status, so the suite's first look finds the run pending.
+EMPTY_STRING_READINGS = OnLifecycle(
+    "empty-string-readings",
+    readings=Readings(step=0.4, no_time="", no_message="", success_code=0, stamp=_rows_stamp),
+)
+# Broken: a pending time that matches the spec's pattern but names no real time.
+PENDING_TIME_NOT_A_TIME = OnLifecycle(
+    "pending-time-not-a-time",
+    readings=Readings(step=0.4, no_time="0000-00-00T00:00:00", stamp=_rows_stamp),
+    caught_by=("lifecycle-shapes",),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -19,11 +20,12 @@ from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Ba
 
 LIVE = {"FGS_PROJECT_ID": DEFAULT_PROJECT_ID, "FGS_FUNCTION_URN": DEFAULT_FUNCTION_URN}
 LIVE_AND_BUDGET = ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_AUTH_TOKEN", "FGS_FUNCTION_URN", "FGS_MAX_INVOCATIONS")
+PAGING = ("FGS_MAX_PAGES", "FGS_FAIL_ON_SKIP")
 
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in (*LIVE_AND_BUDGET, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES"):
+    for name in (*LIVE_AND_BUDGET, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES", "FGS_ALLOW_CANCEL", *PAGING):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -40,6 +42,8 @@ def closed_port() -> int:
         (["--bogus"], "unrecognized arguments: --bogus"),
         (["--token", "x"], "unrecognized arguments: --token"),  # the token is never a flag
         (["--check", "nonesuch"], "no check named nonesuch"),
+        (["--skip", "nonesuch"], "no check named nonesuch"),
+        (["--check", "auth", "--skip", "auth-ish"], "no check named auth-ish"),
         (["--skip", *(a for n in checks.NAMES for a in ("--skip", n))][1:], "leave no check to run"),
         (["--endpoint", "http://127.0.0.1:9"], "missing: FGS_PROJECT_ID, FGS_FUNCTION_URN, FGS_AUTH_TOKEN (or"),
         (["--endpoint", "ftp://host"], "must be an http:// or https:// URL"),
@@ -47,6 +51,8 @@ def closed_port() -> int:
         (["--lifecycle-timeout", "soon"], "lifecycle timeout must be a number of seconds"),
         (["--lifecycle-timeout", "0"], "more than 0 and at most 3600 seconds"),
         (["--seed", "x"], "invalid int value"),
+        (["--max-pages", "lots"], "the page limit must be a whole number"),
+        (["--max-pages", "0"], "the page limit must be at least 1"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
@@ -135,7 +141,7 @@ def test_the_docs_document_every_check_exit_code_and_variable() -> None:
     for code in range(4):
         assert f"\n| {code} | " in ci
     variables = ("FGS_ENDPOINT", "FGS_PROJECT_ID", "FGS_FUNCTION_URN", "FGS_AUTH_TOKEN", "FGS_MAX_INVOCATIONS")
-    for variable in (*variables, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES"):
+    for variable in (*variables, "FGS_LIFECYCLE_TIMEOUT", "FGS_ALLOW_CONFIG_CHANGES", "FGS_ALLOW_CANCEL"):
         assert f"| `{variable}` |" in ci
     for name in checks.NAMES:
         assert f"\n| `{name}` | " in page
@@ -162,3 +168,104 @@ def test_a_zero_budget_preflight_costs_nothing_and_still_refuses_a_wrong_token(
     assert "preflight: 400 to a body that must be refused" in result.stdout
     assert "invocations caused: 0 of 0" in result.stdout
     assert len(backend.invocations) == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FGS_MAX_PAGES", "-3", "the page limit must be at least 1"),
+        ("FGS_FAIL_ON_SKIP", "maybe", "FGS_FAIL_ON_SKIP must be 1/true/yes or 0/false/no"),
+    ],
+)
+def test_paging_variables_are_checked_like_their_flags(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str, message: str
+) -> None:
+    env.setenv(variable, value)
+    assert cli.main(["--check", "acceptance"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_max_pages_and_fail_on_skip_come_from_flag_or_environment(env: pytest.MonkeyPatch) -> None:
+    assert (Settings.resolve({}).max_pages, Settings.resolve({}).fail_on_skip) == (60, False)
+    from_env = Settings.resolve({"FGS_MAX_PAGES": "7", "FGS_FAIL_ON_SKIP": "yes"})
+    assert (from_env.max_pages, from_env.fail_on_skip) == (7, True)
+    # The command passes its flags as overrides of the same variables: a flag wins over the environment.
+    flags = Settings.resolve({"FGS_MAX_PAGES": "7"}, {"FGS_MAX_PAGES": "9", "FGS_FAIL_ON_SKIP": "1"})
+    assert (flags.max_pages, flags.fail_on_skip) == (9, True)
+    live_env = {**LIVE, "FGS_ENDPOINT": "http://127.0.0.1:9", "FGS_AUTH_TOKEN": "t" * 12, "FGS_MAX_PAGES": "3"}
+    live = Settings.resolve(live_env)
+    assert live.max_pages == 3
+
+
+def test_the_flags_reach_the_run() -> None:
+    # The flag wins over FGS_MAX_PAGES; FGS_FAIL_ON_SKIP comes from the environment. The embedded mock's
+    # own window holds a few runs: pages of two need more than the one page allowed.
+    env = {"FGS_MAX_PAGES": "50", "FGS_FAIL_ON_SKIP": "1"}
+    result = run_conformance(env, "--check", "pagination", "--max-pages", "1")
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "too busy to check: 1 page of 2 runs, still listing" in result.stdout
+    assert "\nskipped as too busy to check: pagination (1)\n" in result.stdout
+    assert "\nincomplete: 1 tests could not conclude, and --fail-on-skip is set\n" in result.stdout
+
+
+def _testsuite(junit: Path) -> ElementTree.Element | None:
+    return ElementTree.parse(junit).getroot().find("testsuite")  # noqa: S314 - written by the run under test
+
+
+def test_a_run_that_cannot_test_still_writes_both_reports_with_the_reason(
+    env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("FGS_AUTH_TOKEN", "some-token-value")
+    junit, markdown = tmp_path / "out" / "junit.xml", tmp_path / "out" / "report.md"
+    junit.parent.mkdir()
+    junit.write_text("<testsuites><testsuite tests='9'/></testsuites>")  # a stale one from an earlier run
+    url = f"http://127.0.0.1:{closed_port()}"
+    reports = ["--junit-xml", str(junit), "--report", str(markdown)]
+    code = cli.main(["--endpoint", url, "--project-id", "p", "--function-urn", "f", *reports])
+    assert code == 3
+    capsys.readouterr()
+    reason = f"cannot test: {url} is unreachable: ConnectError"
+    assert reason in markdown.read_text()
+    suite = _testsuite(junit)
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("errors")) == ("1", "1")
+    error = suite.find("testcase/error")
+    assert error is not None
+    assert error.get("message") == reason
+    assert "some-token-value" not in markdown.read_text() + junit.read_text()
+
+
+def test_a_usage_error_writes_both_reports_with_the_reason(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    junit, markdown = tmp_path / "junit.xml", tmp_path / "report.md"
+    assert cli.main(["--check", "nonesuch", "--junit-xml", str(junit), "--report", str(markdown)]) == 2
+    assert "usage error: no check named nonesuch" in markdown.read_text()
+    assert "usage error: no check named nonesuch" in junit.read_text()
+
+
+def test_a_selection_that_tests_nothing_exits_3_and_its_reports_say_why(tmp_path: Path) -> None:
+    junit, markdown = tmp_path / "junit.xml", tmp_path / "report.md"
+    result = run_conformance(
+        {"FGS_AUTH_TOKEN": DEFAULT_TOKEN}, "--check", "signatures", "--junit-xml", str(junit), "--report", str(markdown)
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    said = "nothing was tested: every test was skipped: does not apply: the run uses a token"
+    assert f"\n{said}" in result.stdout
+    assert "\nconformant\n" not in result.stdout
+    assert said in markdown.read_text()
+    suite = _testsuite(junit)
+    assert suite is not None
+    assert suite.get("skipped") == "6"  # pytest's own cases are kept, and the verdict is added to them
+    error = suite.find("testcase[@name='verdict']/error")
+    assert error is not None
+    assert said in (error.get("message") or "")
+
+
+def test_the_live_guide_documents_every_exit_code_and_the_paging_options() -> None:
+    guide = (ROOT / "docs" / "conformance-live.md").read_text()
+    codes = guide[guide.index("## Exit codes") :]
+    for code in (cli.CONFORMANT, cli.BROKEN, cli.USAGE, cli.CANNOT_TEST, cli.INCOMPLETE):
+        assert f"\n| {code} | " in codes
+    for option in ("--max-pages", "FGS_MAX_PAGES", "--fail-on-skip", "FGS_FAIL_ON_SKIP", "Retry-After"):
+        assert option in guide
+    readme = (ROOT / "README.md").read_text()
+    assert f"\n| {cli.INCOMPLETE} | " in readme[readme.index("## Run the conformance suite in your CI") :]

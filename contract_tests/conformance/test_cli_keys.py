@@ -77,10 +77,13 @@ def test_the_right_key_passes_the_preflight_and_the_signatures_check(mock: tuple
     assert SK not in result.stdout + result.stderr
 
 
-def test_with_a_token_the_signatures_check_is_skipped_not_passed(mock: tuple[str, Backend]) -> None:
+def test_with_a_token_the_signatures_check_is_skipped_and_nothing_was_tested(mock: tuple[str, Backend]) -> None:
     base_url, _ = mock
     env = {**LIVE, "FGS_ENDPOINT": base_url, "FGS_AUTH_TOKEN": DEFAULT_TOKEN}
     result = run_conformance(env, "--check", "signatures")
-    assert result.returncode == 0, result.stdout + result.stderr
+    # A selection that tested nothing says so, and is never "conformant".
+    assert result.returncode == 3, result.stdout + result.stderr
     assert "0 passed, 0 failed, 6 skipped" in result.stdout
+    assert "\nnothing was tested: every test was skipped: does not apply: the run uses a token" in result.stdout
     assert "set FGS_ACCESS_KEY and FGS_SECRET_KEY" in result.stdout
+    assert "\nconformant\n" not in result.stdout

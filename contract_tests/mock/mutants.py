@@ -14,6 +14,7 @@ from typing import NamedTuple
 from urllib.parse import quote, unquote
 
 from fgs_mock import LENIENT, Backend, Dialect, create_app
+from fgs_mock.dialects import builtin
 from fgs_mock.responses import Message, Receive, Scope, Send
 from fgs_mock.server import ASGIApp
 from fgs_mock.urn import MalformedUrn, parse_urn
@@ -282,6 +283,8 @@ CORRECT = [
     Variant("default"),
     Variant("lenient", dialect=LENIENT),
     Variant("reads-any-media-type", before=reads_any_media_type),
+    # The mock's own built-in gateway dialect, beside the wrapper in contract_tests/conformance/gateway.py.
+    Variant("gateway-dialect", dialect=builtin("gateway")),
 ]
 BROKEN = [
     Variant("accepts-any-token", before=accepts_any_token, caught_by=("auth",)),

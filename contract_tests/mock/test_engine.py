@@ -94,6 +94,57 @@ def test_a_failing_function_is_retried_as_configured_then_fails(
     assert _run(backend, rid) == run  # terminal: nothing changes it
 
 
+def test_a_run_that_takes_no_time_ends_in_the_pass_that_starts_it(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, now=Behaviour(duration=0, concurrency=2))
+    ids = _invoke(backend, "now", 3)
+    assert backend.engine.step() == 2  # two end, within the concurrency; the third waits its turn
+    assert _status(backend, ids) == ["SUCCESS", "SUCCESS", "WAIT"]
+    run = _run(backend, ids[0])
+    assert (run.error_code, run.error_message, run.attempts) == (0, "", 1)
+    assert run.start_time == run.end_time == clock.now
+    clock.now += 0.5
+    backend.engine.step()
+    assert _status(backend, ids) == ["SUCCESS"] * 3
+    assert store.status_counts() == {"SUCCESS": 3}
+
+
+@pytest.mark.parametrize(("retries", "runs"), [(0, 1), (2, 3)])
+def test_a_failing_run_that_takes_no_time_is_retried_pass_by_pass_then_fails(
+    store: SqliteStore, clock: Clock, retries: int, runs: int
+) -> None:
+    backend = _backend(store, clock, bad=Behaviour("fail", duration=0, code=4001))
+    store.put_config(f"{P}:default:bad:latest", json.dumps({"max_async_retry_attempts": retries}), clock.now)
+    [rid] = _invoke(backend, "bad")
+    for attempt in range(1, runs):
+        backend.engine.step()
+        waiting = _run(backend, rid)
+        assert (waiting.status, waiting.attempts, waiting.end_time, waiting.error_code) == ("WAIT", attempt, None, None)
+        assert store.status_counts() == {"WAIT": 1}
+        clock.now += 1
+    backend.engine.step()
+    run = _run(backend, rid)
+    assert (run.status, run.error_code, run.error_message, run.attempts) == (
+        "FAIL",
+        4001,
+        "function invocation failed",
+        runs,
+    )
+    assert run.end_time == clock.now
+    assert store.status_counts() == {"FAIL": 1}
+
+
+def test_runs_that_take_no_time_count_those_still_running_against_the_concurrency(
+    store: SqliteStore, clock: Clock
+) -> None:
+    backend = _backend(store, clock, fn=Behaviour(duration=5, concurrency=2))
+    slow = _invoke(backend, "fn", 2)
+    backend.engine.step()  # both run for 5 s
+    backend.register_function(f"{P}:default:fn:latest", behaviour=Behaviour(duration=0, concurrency=3))
+    quick = _invoke(backend, "fn", 2)
+    backend.engine.step()
+    assert _status(backend, slow + quick) == ["RUNNING", "RUNNING", "SUCCESS", "WAIT"]  # one slot was free
+
+
 def test_a_run_past_its_timeout_fails_with_the_timeout_code(store: SqliteStore, clock: Clock) -> None:
     backend = _backend(store, clock, slow=Behaviour("timeout", timeout=3))
     store.put_config(f"{P}:default:slow:latest", json.dumps({"max_async_retry_attempts": 0}), clock.now)
@@ -187,7 +238,21 @@ def test_destinations_are_recorded_and_a_function_graph_one_invokes_that_functio
     delivered = store.get(made)
     assert delivered is not None
     assert delivered.function.name == "hello"
-    assert json.loads(delivered.body) == {"request_id": failed, "function": f"{P}:default:bad:latest", "status": "FAIL"}
+    record = json.loads(delivered.body)
+    assert record == {
+        "request_id": failed,
+        "function": f"{P}:default:bad:latest",
+        "function_urn": f"urn:fss:eu-de:{P}:function:default:bad:latest",
+        "status": "FAIL",
+        "timestamp": record["timestamp"],
+        "attempts": 1,
+        "error_code": 7,
+        "error_message": "function invocation failed",
+        "request_payload": {},
+        "response_payload": None,
+        "error": None,
+    }
+    assert sent[failed].record == delivered.body.decode()
 
 
 def test_two_engines_on_one_file_never_run_an_invocation_twice(tmp_path: Path, clock: Clock) -> None:
@@ -207,7 +272,8 @@ def test_a_restart_puts_interrupted_runs_back_in_the_queue(tmp_path: Path, clock
     backend.engine.step()
     reopened = SqliteStore(path=tmp_path / "m.db")
     assert reopened.recover() == 1
-    assert (_run(backend, rid).status, _run(backend, rid).attempts) == ("WAIT", 1)
+    # The cut-short run is not an attempt.
+    assert (_run(backend, rid).status, _run(backend, rid).attempts) == ("WAIT", 0)
 
 
 @pytest.mark.parametrize(
@@ -233,3 +299,12 @@ def test_a_bad_behaviour_is_refused(option: str) -> None:
 def test_speed_must_be_positive() -> None:
     with pytest.raises(ValueError, match="speed"):
         Engine(SqliteStore(), speed=0)
+
+
+def test_without_an_async_config_a_failed_run_is_not_retried(store: SqliteStore, clock: Clock) -> None:
+    backend = _backend(store, clock, bad=Behaviour("fail", duration=1, code=9))
+    [rid] = _invoke(backend, "bad")
+    backend.engine.step()
+    clock.now += 1
+    backend.engine.step()
+    assert (_run(backend, rid).status, _run(backend, rid).attempts, _run(backend, rid).error_code) == ("FAIL", 1, 9)

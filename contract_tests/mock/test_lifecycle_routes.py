@@ -83,7 +83,7 @@ def test_an_accepted_invocation_runs_to_success(mock: tuple[Backend, httpx.Clien
     assert run["start_time"] <= run["end_time"]
 
 
-def test_a_failing_function_fails_with_its_code_after_retries(
+def test_a_failing_function_fails_with_its_code_and_no_retry_without_a_config(
     mock: tuple[Backend, httpx.Client], spec: dict[str, Any]
 ) -> None:
     backend, client = mock
@@ -91,7 +91,7 @@ def test_a_failing_function_fails_with_its_code_after_retries(
     assert _until(client, spec, "bad", rid, {"FAIL"})["error_code"] == 4001
     run = backend.invocations.run(rid)
     assert run is not None
-    assert run.attempts == 2  # the default config retries once
+    assert run.attempts == 1  # with no async config a function error is not retried (the user manual)
 
 
 def test_pages_cover_the_filtered_set_without_repeats_or_gaps(
@@ -170,12 +170,80 @@ def test_the_config_round_trips_and_is_gone_after_delete(
 
 
 @pytest.mark.parametrize(
+    "bad",
+    [
+        # No field of the request table is nullable, at any depth.
+        {"max_async_retry_attempts": None},
+        {"max_async_event_age_in_seconds": None},
+        {"enable_async_status_log": None},
+        {"destination_config": None},
+        {"destination_config": {"on_success": None}},
+        {"destination_config": {"on_failure": None}},
+        {"destination_config": {"on_failure": {"destination": None}}},
+        {"destination_config": {"on_failure": {"param": None}}},
+        {"destination_config": {"on_success": "OBS"}},
+        {"destination_config": {"on_failure": {"param": {"bucket": "b"}}}},
+    ],
+)
+def test_a_config_with_null_or_a_wrong_type_anywhere_gets_400(
+    mock: tuple[Backend, httpx.Client], spec: dict[str, Any], bad: dict[str, Any]
+) -> None:
+    _, client = mock
+    url = f"/v2/{P}/fgs/functions/{_urn('ok')}/async-invoke-config"
+    client.delete(url)
+    try:
+        refused = client.put(url, json=bad)
+        assert refused.status_code == 400, refused.text
+        assert checked(spec, refused)["error_code"] == "FSS.0400"
+        assert client.get(url).status_code == 404  # nothing was stored
+    finally:
+        client.delete(url)
+
+
+@pytest.mark.parametrize(
+    "destinations",
+    [
+        {"on_failure": {}},
+        {"on_success": {"destination": "OBS"}, "on_failure": {"param": '{"topic_urn": "t"}'}},
+        {},
+    ],
+)
+def test_destinations_without_their_optional_fields_are_stored_as_given(
+    mock: tuple[Backend, httpx.Client], spec: dict[str, Any], destinations: dict[str, Any]
+) -> None:
+    _, client = mock
+    url = f"/v2/{P}/fgs/functions/{_urn('ok')}/async-invoke-config"
+    try:
+        put = checked(spec, client.put(url, json={"destination_config": destinations}))
+        assert put["destination_config"] == destinations
+        assert checked(spec, client.get(url))["destination_config"] == destinations
+    finally:
+        client.delete(url)
+
+
+def test_a_marker_of_up_to_64_digits_is_a_place_past_every_record(
+    mock: tuple[Backend, httpx.Client], spec: dict[str, Any]
+) -> None:
+    _, client = mock
+    _invoke(client, "ok")
+    url = f"/v2/{P}/fgs/functions/{_urn('ok')}/async-invocations"
+    assert checked(spec, client.get(url, params={"marker": ""}))["invocations"]  # empty reads as absent
+    for marker in ("9" * 18, "9" * 19, "9" * 64, "0" * 60 + "1000"):
+        answer = client.get(url, params={"marker": marker})
+        assert answer.status_code == 200, marker
+        assert checked(spec, answer)["invocations"] == []
+    assert client.get(url, params={"marker": "9" * 65}).status_code == 400
+
+
+@pytest.mark.parametrize(
     "query",
     [
         {"limit": "501"},
         {"limit": "064"},
         {"status": "DONE"},
         {"marker": "x"},
+        {"marker": "-1"},
+        {"marker": "1e2"},
         {"query_begin_time": "2024-01-01 00:00:00"},
         {"request_id": "r" * 65},
     ],

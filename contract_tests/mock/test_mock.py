@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -25,8 +27,10 @@ from fgs_mock import (
     MockApp,
     SqliteStore,
     create_app,
+    urls,
 )
-from fgs_mock.models import Refusal
+from fgs_mock.models import MAX_RESOLVED, Refusal
+from fgs_mock.responses import Message
 from fgs_mock.urn import MalformedUrn, parse_urn
 
 JSON = (b"content-type", b"application/json")
@@ -62,6 +66,25 @@ def error_code(answer: Answer) -> str:
 )
 def test_every_documented_urn_form_parses(urn: str, expected: tuple[object, ...]) -> None:
     assert tuple(parse_urn(urn)) == expected
+
+
+@pytest.mark.parametrize(
+    ("urn", "full"),
+    [
+        ("p1:pkg:hello", "urn:fss:ap-1:p1:function:pkg:hello:latest"),
+        ("p1:pkg:hello:!blue", "urn:fss:ap-1:p1:function:pkg:hello:!blue"),
+        ("urn:fss:eu-de:p1:function:pkg:hello:1.2", "urn:fss:ap-1:p1:function:pkg:hello:1.2"),
+    ],
+)
+def test_a_full_urn_is_built_in_the_region_given_and_reads_back_the_same(urn: str, full: str) -> None:
+    ref = parse_urn(urn)
+    assert ref.full_urn("ap-1") == full
+    assert parse_urn(full) == ref
+
+
+def test_a_short_urn_without_a_project_has_no_full_form() -> None:
+    with pytest.raises(ValueError, match="project"):
+        parse_urn("pkg:hello").full_urn("eu-de")
 
 
 @pytest.mark.parametrize(
@@ -297,3 +320,87 @@ def test_stored_rows_cost_the_garbage_collector_nothing() -> None:
 def test_connection_limits_must_be_positive(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"positive|at least 1"):
         Limits(**bad)
+
+
+def test_a_path_decoded_once_is_remembered_within_a_bound() -> None:
+    path = f"/v2/{DEFAULT_PROJECT_ID}/fgs/functions/{quote(DEFAULT_FUNCTION_URN, safe='')}/invocations-async".encode()
+    first = urls.match(path)
+    first.params["function_urn"] = "changed by a caller"
+    again = urls.match(path)
+    assert again == urls.Match("invoke", {"project_id": DEFAULT_PROJECT_ID, "function_urn": DEFAULT_FUNCTION_URN})
+    for n in range(urls.MAX_REMEMBERED + 10):
+        assert urls.match(b"/v2/p/fgs/functions/f%d/cancel" % n).params["function_urn"] == f"f{n}"
+    assert len(urls._remembered) <= urls.MAX_REMEMBERED
+
+
+def test_a_urn_resolved_once_is_remembered_within_a_bound() -> None:
+    backend = Backend.with_defaults()
+    p = DEFAULT_PROJECT_ID
+    assert backend.resolve(p, "hello") is backend.resolve(p, "hello")
+    with pytest.raises(Refusal):  # refusals are not remembered: the function may be registered later
+        backend.resolve(p, "later")
+    backend.register_function("later", project_id=p)
+    assert backend.resolve(p, "later").name == "later"
+    for n in range(MAX_RESOLVED + 10):  # as many spellings of one function, each region a new one
+        assert backend.resolve(p, f"urn:fss:r{n}:{p}:function:default:hello:latest").name == "hello"
+    assert len(backend._resolved) <= MAX_RESOLVED
+
+
+class _BatchStore(SqliteStore):
+    """Records each batch it is given; refuses the batches numbered in `refuse`."""
+
+    def __init__(self, refuse: set[int]) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+        self.refuse = refuse
+
+    def add_many(self, invocations: Sequence[Invocation]) -> None:
+        self.batches.append(len(invocations))
+        if len(self.batches) in self.refuse:
+            raise sqlite3.OperationalError("database or disk is full")
+        super().add_many(invocations)
+
+
+async def _invoke_together(app: MockApp, count: int, cancel: int | None = None) -> list[int]:
+    """`count` calls started in one turn of the event loop; each one's status, 0 for a cancelled call."""
+    statuses = [0] * count
+
+    async def one(n: int) -> None:
+        sent: list[int] = []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                sent.append(message["status"])
+
+        raw = path(DEFAULT_FUNCTION_URN).encode()
+        scope = {"type": "http", "method": "POST", "path": raw.decode(), "raw_path": raw, "headers": [TOKEN, JSON]}
+        await app(scope, receive, send)
+        statuses[n] = sent[0]
+
+    tasks = [asyncio.create_task(one(n)) for n in range(count)]
+    if cancel is not None:
+        await asyncio.sleep(0)  # every call has staged and waits for the commit
+        tasks[cancel].cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return statuses
+
+
+def test_the_calls_of_one_turn_share_one_commit_and_a_refused_commit_answers_each_503() -> None:
+    store = _BatchStore(refuse={2})
+    app = create_app(Backend.with_defaults(store=store))
+    assert asyncio.run(_invoke_together(app, 5)) == [202] * 5
+    assert asyncio.run(_invoke_together(app, 3)) == [503] * 3  # not stored, so not accepted
+    assert asyncio.run(_invoke_together(app, 2)) == [202] * 2
+    assert store.batches == [5, 3, 2]
+    assert store.counters().accepted == 7
+    assert app.control.answered == {202: 7, 503: 3}
+
+
+def test_a_cancelled_call_cancels_no_other_call_of_its_turn() -> None:
+    store = _BatchStore(refuse=set())
+    app = create_app(Backend.with_defaults(store=store))
+    assert asyncio.run(_invoke_together(app, 4, cancel=1)) == [202, 0, 202, 202]
+    assert store.batches == [4]  # staged before it was cancelled: stored, though it got no answer

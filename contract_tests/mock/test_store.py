@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from fgs_mock import DEFAULT_PROJECT_ID, InMemoryInvocationStore, Invocation
+from fgs_mock.engine import CANCELED, DISCARDED
 from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, DISCARD_BATCH, MAX_PAGE, Ending
-from fgs_mock.store.sqlite import SqliteStore
+from fgs_mock.store.sqlite import MAX_RUN_LOGS, SqliteStore
 from fgs_mock.urn import FunctionRef
 
 FUNCTION = FunctionRef(DEFAULT_PROJECT_ID, "default", "hello", "latest")
@@ -101,16 +102,34 @@ def test_the_status_tally_follows_every_transition() -> None:
     assert store.status_counts() == _recount(store) == {"WAIT": 6}
     assert store.claim(fn, 10, now=10.0, due_at=11.0, most=3) == 3
     assert store.status_counts() == _recount(store) == {"RUNNING": 3, "WAIT": 3}
-    assert store.cancel(fn, "id-5", now=10.5) == ["id-5"]
-    assert store.discard_older(fn, accepted_before=3.0, now=10.5) == []
+    assert store.cancel(fn, "id-5", now=10.5, ending=CANCELED) == ["id-5"]
+    assert store.discard_older(fn, accepted_before=3.0, now=10.5, ending=DISCARDED) == []
     store.finish(fn, Ending("FAIL", 500, "no"), retries=0, now=12.0)
     assert store.status_counts() == _recount(store) == {"FAIL": 4, "WAIT": 2}
-    assert store.discard_older(fn, accepted_before=4.5, now=13.0) == ["id-3", "id-4"]
+    assert store.discard_older(fn, accepted_before=4.5, now=13.0, ending=DISCARDED) == ["id-3", "id-4"]
     for n in range(10, 14):  # past the bound of 8: id-0 and id-1 (FAIL) are evicted
         store.add(_call(n))
     assert store.status_counts() == _recount(store) == {"DISCARD": 2, "FAIL": 2, "WAIT": 4}
     store.clear()
     assert store.status_counts() == {}
+
+
+def test_cancel_and_discard_write_the_ending_they_are_given() -> None:
+    store = InMemoryInvocationStore()
+    fn = FUNCTION.short_urn
+    _fill(store, 3)
+    store.claim(fn, 1, now=10.0, due_at=99.0, most=1)  # id-0 runs
+    stopped, aged = Ending("FAIL", 4321, "stopped here"), Ending("DISCARD", -7, "too old here")
+    assert store.cancel(fn, "id-0", now=11.0, ending=stopped) == ["id-0"]
+    assert store.cancel(fn, "id-1", now=12.0, ending=stopped) == ["id-1"]  # waiting
+    assert store.discard_older(fn, accepted_before=5.0, now=13.0, ending=aged) == ["id-2"]
+    ended = {run.request_id: run for run in map(store.run, ("id-0", "id-1", "id-2")) if run is not None}
+    assert [(r.status, r.end_time, r.error_code, r.error_message) for r in ended.values()] == [
+        ("FAIL", 11.0, 4321, "stopped here"),
+        ("FAIL", 12.0, 4321, "stopped here"),
+        ("DISCARD", 13.0, -7, "too old here"),
+    ]
+    assert store.status_counts() == {"DISCARD": 1, "FAIL": 2}
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -128,15 +147,20 @@ def test_the_status_tally_matches_a_recount_after_any_sequence_of_changes(seed: 
                 [Invocation(f"id-{added + k}", DEFAULT_PROJECT_ID, ref, b"{}", now) for k in range(rng.randrange(1, 6))]
             )
             added = store.counters().accepted
-        elif step == 2:
+        elif step == 2 and rng.random() < 0.5:
             store.claim(function, rng.randrange(1, 8), now, now + rng.random(), most=rng.randrange(1, 5))
+        elif step == 2:
+            ending = rng.choice([Ending("SUCCESS", 0, ""), Ending("FAIL", 500, "no")])
+            store.claim_and_finish(
+                function, rng.randrange(1, 8), now, ending, rng.randrange(3), most=rng.randrange(1, 5)
+            )
         elif step == 3:
             ending = rng.choice([Ending("SUCCESS", 0, ""), Ending("FAIL", 500, "no")])
             store.finish(function, ending, rng.randrange(3), now)
         elif step == 4:
-            store.discard_older(function, now - rng.random() * 5, now)
+            store.discard_older(function, now - rng.random() * 5, now, DISCARDED)
         elif step == 5 and added:
-            store.cancel(function, f"id-{rng.randrange(added)}", now)
+            store.cancel(function, f"id-{rng.randrange(added)}", now, CANCELED)
         elif step == 6:
             store.recover()
         elif rng.random() < 0.1:
@@ -161,12 +185,29 @@ def test_aged_events_are_discarded_oldest_first_a_batch_per_pass() -> None:
     store = InMemoryInvocationStore(max_invocations=10_000)
     store.add_many([_call(n) for n in range(2_500)])  # accepted at n seconds
     fn = FUNCTION.short_urn
-    assert store.discard_older(fn, accepted_before=0.0, now=9e3) == []  # the oldest is young enough
-    first = store.discard_older(fn, accepted_before=2_200.0, now=9e3)
-    second = store.discard_older(fn, accepted_before=2_200.0, now=9e3)
-    third = store.discard_older(fn, accepted_before=2_200.0, now=9e3)
+    assert store.discard_older(fn, accepted_before=0.0, now=9e3, ending=DISCARDED) == []  # the oldest is young enough
+    first = store.discard_older(fn, accepted_before=2_200.0, now=9e3, ending=DISCARDED)
+    second = store.discard_older(fn, accepted_before=2_200.0, now=9e3, ending=DISCARDED)
+    third = store.discard_older(fn, accepted_before=2_200.0, now=9e3, ending=DISCARDED)
     assert first == [f"id-{n}" for n in range(DISCARD_BATCH)]
     assert second == [f"id-{n}" for n in range(DISCARD_BATCH, 2 * DISCARD_BATCH)]
     assert third == [f"id-{n}" for n in range(2 * DISCARD_BATCH, 2_200)]
-    assert store.discard_older(fn, accepted_before=2_200.0, now=9e3) == []
+    assert store.discard_older(fn, accepted_before=2_200.0, now=9e3, ending=DISCARDED) == []
     assert store.status_counts() == {"DISCARD": 2_200, "WAIT": 300}
+
+
+def test_run_output_is_kept_per_retained_run_and_logs_append_within_a_bound() -> None:
+    store = SqliteStore(max_invocations=1)
+    ref = FunctionRef("p", "default", "f", "latest")
+    store.add(Invocation("r1", "p", ref, b"{}", 1.0))
+    store.put_output("r1", '{"a": 1}', None, "first\n")
+    store.put_output("r1", None, '{"errorType": "E"}', "second\n")
+    assert store.output("r1") == (None, '{"errorType": "E"}', "first\nsecond\n")
+    store.put_output("r1", None, None, "x" * (MAX_RUN_LOGS * 2))
+    found = store.output("r1")
+    assert found is not None
+    assert len(found[2]) == MAX_RUN_LOGS
+    store.add(Invocation("r2", "p", ref, b"{}", 2.0))  # evicts r1, and its output
+    assert store.output("r1") is None
+    store.put_output("r1", "1", None, "")  # a run evicted while it ran leaves nothing
+    assert store.output("r1") is None

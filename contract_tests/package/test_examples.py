@@ -45,6 +45,7 @@ def test_the_folder_holds_what_the_readme_lists() -> None:
         "conformance_ci.sh",
         "fan_out.py",
         "follow.py",
+        "handler",
         "invoke.py",
         "test_with_fixture.py",
     ]

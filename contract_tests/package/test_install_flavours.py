@@ -63,6 +63,23 @@ def test_the_wheel_ships_the_license_and_a_py_typed_marker_per_package(wheel: Pa
         assert f"{package}/py.typed" in names
 
 
+def test_the_wheel_ships_the_dialects_and_their_schema(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    for name in ("documented", "gateway", "lenient", "profile.schema"):
+        assert f"fgs_mock/dialects/{name}.json" in names
+
+
+def test_with_mock_the_installed_dialects_load_and_validate(with_mock: Installed) -> None:
+    probe = (
+        "from fgs_mock.dialects import BUILT_IN, DialectError, builtin, validate\n"
+        "print([builtin(n).bad_token_status for n in BUILT_IN])\n"
+        "try:\n    validate({'format': 'fgs-dialect-profile'})\nexcept DialectError as e:\n    print('refused')"
+    )
+    result = with_mock.run("python", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[401,", "401,", "403]", "refused"]
+
+
 def test_a_client_only_install_has_no_server_stack_and_works(client_only: Installed) -> None:
     probe = "import importlib.util as u, fgs; print(fgs.__version__, [u.find_spec(m) for m in SERVER_STACK])"
     result = client_only.run("python", "-c", f"SERVER_STACK = {SERVER_STACK!r}; {probe}")
@@ -96,6 +113,13 @@ def test_with_mock_the_example_test_file_passes_under_plain_pytest(with_mock: In
     result = with_mock.run("pytest", "-q", "-p", "no:cacheprovider", "test_orders.py")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{example.read_text().count(chr(10) + 'def test_')} passed" in result.stdout
+
+
+def test_with_mock_the_handler_example_runs_its_function_from_the_installed_wheel(with_mock: Installed) -> None:
+    shutil.copytree(ROOT / "examples" / "handler", with_mock.home / "handler")
+    result = with_mock.run("pytest", "-q", "-p", "no:cacheprovider", "handler")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
 
 
 def test_mypy_strict_is_clean_on_user_code_against_the_installed_wheel(with_mock: Installed) -> None:

@@ -122,14 +122,6 @@ def test_paired_ratios_show_their_spread_and_the_medians_of_the_table_beside_the
     assert "instead: fgs.AsyncClient / raw aiohttp.ClientSession: 0.68x at 64, 0.69x at 256." in text
 
 
-def test_a_wrk_turn_counts_requests_over_the_seconds_wrk_reports(bench: ModuleType) -> None:
-    out = "Running 3s test @ http://127.0.0.1:1/x\n  17544 requests in 3.01s, 3.1MB read\nRequests/sec: 5828.6\n"
-    assert bench.wrk_count(out) == (17544, 3.01)
-    assert bench.wrk_count("  12 requests in 750.00ms, 1KB read") == (12, 0.75)
-    with pytest.raises(RuntimeError, match="not understood"):
-        bench.wrk_count("unable to connect")
-
-
 def test_in_flight_counts_only_answered_calls_and_pairs_each_round(
     bench: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -47,6 +47,30 @@ def test_a_run_without_an_outcome_yet() -> None:
 
 
 @pytest.mark.parametrize(
+    "record",
+    [
+        {"request_id": "r", "status": "WAIT", "start_time": "", "end_time": "", "error_message": ""},
+        {"request_id": "r", "status": "RUNNING", "start_time": "2019-10-25T15:37:27", "end_time": ""},
+        {
+            "request_id": "r",
+            "status": "SUCCESS",
+            "error_message": "",
+            "error_code": 0,
+            "end_time": "2019-10-25 15:37:28",
+        },
+    ],
+)
+def test_the_pages_empty_string_reads_as_none(record: dict[str, Any]) -> None:
+    run = Invocation.from_dict(record)
+    generated = Invocation.from_dict(AsyncInvocation.from_dict(record))
+    assert run == generated
+    assert run.error_message is None
+    for name in ("start_time", "end_time"):
+        value = getattr(run, name)
+        assert value is None if record.get(name, "") == "" else value == parse_timestamp(record[name])
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("2019-10-25T15:37:27", datetime(2019, 10, 25, 15, 37, 27, tzinfo=UTC)),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -30,13 +32,18 @@ Transfer/sec:      2.00MB
 
 
 @pytest.fixture(scope="module")
-def bench_memory() -> ModuleType:
+def bench_servers() -> ModuleType:
+    return load_script("bench_servers")
+
+
+@pytest.fixture(scope="module")
+def bench_memory(bench_servers: ModuleType) -> ModuleType:
     return load_script("bench_memory")
 
 
 @pytest.fixture(scope="module")
 def bench(bench_memory: ModuleType) -> ModuleType:
-    for beside in ("bench_client", "bench_wait"):
+    for beside in ("bench_client", "bench_wait", "bench_runtime"):
         load_script(beside)
     # finds its neighbours in sys.modules, as `python scripts/bench.py` finds them beside it
     return load_script("bench")
@@ -61,29 +68,136 @@ def test_rss_is_read_from_proc(bench_memory: ModuleType) -> None:
     assert 5 < bench_memory.rss_mib(os.getpid()) < 10_000
 
 
-def test_wrk_output_is_read_into_figures(bench: ModuleType) -> None:
-    load = bench.parse_wrk(WRK_OUTPUT)
+def test_wrk_output_is_read_into_figures(bench_servers: ModuleType) -> None:
+    load = bench_servers.parse_wrk(WRK_OUTPUT)
     assert (load.rps, load.p50_ms, load.p99_ms, load.completed, load.non_2xx) == (12185.01, 0.72, 1.54, 60925, 3)
+    assert load.seconds == 5.0
+    short = WRK_OUTPUT.replace("60925 requests in 5.00s", "12 requests in 750.00ms")
+    assert (bench_servers.parse_wrk(short).completed, bench_servers.parse_wrk(short).seconds) == (12, 0.75)
 
 
-def test_latency_units(bench: ModuleType) -> None:
-    assert bench._ms("250us") == 0.25
-    assert bench._ms("3.5ms") == 3.5
-    assert bench._ms("1.2s") == 1200.0
-    assert bench._ms("1.50m") == 90_000.0
+def test_latency_units(bench_servers: ModuleType) -> None:
+    assert bench_servers.ms("250us") == 0.25
+    assert bench_servers.ms("3.5ms") == 3.5
+    assert bench_servers.ms("1.2s") == 1200.0
+    assert bench_servers.ms("1.50m") == 90_000.0
     with pytest.raises(ValueError, match="nanus"):
-        bench._ms("-nanus")
+        bench_servers.ms("-nanus")
 
 
-def test_a_stdev_share_ending_in_50_percent_is_not_read_as_the_median(bench: ModuleType) -> None:
+def test_a_stdev_share_ending_in_50_percent_is_not_read_as_the_median(bench_servers: ModuleType) -> None:
     out = WRK_OUTPUT.replace("Latency Distribution", "Req/Sec 2.64k 613.38 3.74k 90.50%\n  Latency Distribution")
-    assert bench.parse_wrk(out).p50_ms == 0.72
+    assert bench_servers.parse_wrk(out).p50_ms == 0.72
 
 
 def test_rounds_are_summed_up_by_the_median_of_each_figure(bench: ModuleType) -> None:
     rounds = [
-        bench.Load(5000.0, 1.0, 9.0, 100, 1),
-        bench.Load(6000.0, 3.0, 4.0, 200, 0),
-        bench.Load(7000.0, 2.0, 5.0, 300, 2),
+        bench.Load(5000.0, 1.0, 9.0, 100, 1, 5.0, 90.0),
+        bench.Load(6000.0, 3.0, 4.0, 200, 0, 5.0, 70.0),
+        bench.Load(7000.0, 2.0, 5.0, 300, 2, 5.0, 80.0),
     ]
-    assert bench.median_load(rounds) == bench.Load(6000.0, 2.0, 5.0, 600, 3)
+    assert bench.median_load(rounds) == bench.Load(6000.0, 2.0, 5.0, 600, 3, 15.0, 80.0)
+
+
+def _rounds(bench: ModuleType, rps: dict[str, tuple[float, ...]], p99: float = 2.0) -> dict[str, Any]:
+    """Rows of the load section: per server, the same requests/s per round at both connection counts."""
+    return {
+        name: {c: [bench.Load(r, 1.0, p99, int(r * 5), 0, 5.0, 50.0) for r in by_round] for c in bench.CONNECTIONS}
+        for name, by_round in rps.items()
+    }
+
+
+def test_each_load_ratio_is_paired_by_round_and_judged_against_its_target(bench: ModuleType) -> None:
+    rows = _rounds(
+        bench,
+        {
+            bench.CEILING: (10_000.0, 8_000.0, 12_000.0),
+            bench.MOCK_MEMORY: (7_000.0, 4_000.0, 7_200.0),  # 0.70, 0.50, 0.60: median 0.60
+            bench.MOCK_FILE: (4_000.0, 4_000.0, 4_000.0),  # 0.40, 0.50, 0.33: median 0.40
+            bench.MOCK_WORKERS: (7_000.0, 4_000.0, 7_200.0),  # the same as memory: 1.00
+            bench.PRISM_NAME: (3_500.0, 2_000.0, 3_600.0),
+        },
+    )
+    recorded = {name: {"accepted": 100, "2xx seen by wrk": 100, "SUCCESS": 100} for name in bench.MOCKS}
+    recorded[bench.MOCK_FILE] = {"accepted": 99, "2xx seen by wrk": 100, "SUCCESS": 98, "FAIL": 1}
+    text = "\n".join(bench.load_report(rows, recorded))
+    ceiling, memory = bench.CEILING, bench.MOCK_MEMORY
+    assert f"| {memory} / {ceiling}, 10 connections | at least 0.60x | 0.60x (0.50-0.70) | met |" in text
+    assert (
+        f"| {bench.MOCK_FILE} / {ceiling}, 64 connections | at least 0.50x | 0.40x (0.33-0.50) | **missed** |" in text
+    )
+    assert f"| {bench.MOCK_WORKERS} / {memory}, 64 connections | at least 0.90x | 1.00x (1.00-1.00) | met |" in text
+    assert f"| {memory}, p99 at 10 connections | at most 3 ms | 2.00 ms | met |" in text
+    assert f"| {memory} / {bench.PRISM_NAME}, 10 connections | (beside) | 2.00x (2.00-2.00) | |" in text
+    assert f"| {memory} | 10 | 7000 | 1.00 | 2.00 | 50 | 0 |" in text  # the medians, CPU µs per request beside
+    assert f"{memory}: every 202 stored (100 stored, 100 2xx seen by wrk), met; and run to a final status" in text
+    assert f"{bench.MOCK_FILE}: every 202 stored (99 stored, 100 2xx seen by wrk), **missed**" in text
+    assert "(99 final), met" in text
+
+
+def test_a_slow_p99_is_not_met(bench: ModuleType) -> None:
+    names = (bench.CEILING, *bench.MOCKS, bench.PRISM_NAME)
+    rows = _rounds(bench, {name: (1_000.0,) for name in names}, p99=3.5)
+    text = "\n".join(bench.load_report(rows, {}))
+    assert f"| {bench.MOCK_MEMORY}, p99 at 10 connections | at most 3 ms | 3.50 ms | **missed** |" in text
+
+
+def test_cpu_time_counts_the_process_and_its_children(bench_servers: ModuleType) -> None:
+    import subprocess
+    import sys
+
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+    busy += "print(1, flush=True)\ninput()"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert parent.stdout is not None
+        parent.stdout.readline()  # the child has spent its 0.3 s
+        assert bench_servers.cpu_seconds(parent.pid) >= 0.3
+    finally:
+        parent.communicate(b"\n", timeout=30)
+
+
+def test_the_ceiling_answers_202_with_a_fresh_uuid_the_length_it_declares() -> None:
+    import asyncio
+    import uuid
+
+    ceiling = load_script("bench_ceiling")
+    sent: list[dict[str, Any]] = []
+
+    async def one() -> None:
+        messages: list[dict[str, Any]] = [{"type": "http.request", "body": b"{}", "more_body": True}]
+        chunks = iter([*messages, {"type": "http.request", "body": b""}])
+
+        async def receive() -> dict[str, Any]:
+            return next(chunks)
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await ceiling.app({"type": "http"}, receive, send)
+
+    asyncio.run(one())
+    asyncio.run(one())
+    start, body, _, again = sent
+    assert start["status"] == 202
+    assert dict(start["headers"])[b"content-length"] == str(len(body["body"])).encode()
+    ids = [uuid.UUID(json.loads(m["body"])["request_id"]) for m in (body, again)]
+    assert ids[0] != ids[1]
+    assert ids[0].version == 4
+
+
+def test_the_runtime_rows_judge_the_warm_p50_and_show_the_canned_time_beside(bench: ModuleType) -> None:
+    runtime = bench.bench_runtime
+    figures = runtime.Figures(4.0, 9.0, {"code": 3.0, "canned": 2.0}, 120.0, 150.0)
+    text = "\n".join(runtime.report(figures, bench.verdict))
+    assert "p50 at most 5 ms: 4.00 ms, met" in text
+    assert "| no-op handler | 3.00 |" in text
+    assert "| canned `succeed`, duration 0 | 2.00 |" in text
+    assert "1.50x" in text
+    assert "median 120 ms, slowest 150 ms" in text
+    slow = runtime.Figures(5.5, 9.0, {"code": 3.0, "canned": 2.0}, 120.0, 150.0)
+    assert "5.50 ms, **missed**" in "\n".join(runtime.report(slow, bench.verdict))

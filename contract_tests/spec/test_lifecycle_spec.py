@@ -12,6 +12,7 @@ from schemathesis.generation.stateful.state_machine import StepOutput
 from schemathesis.specs.openapi.stateful import OpenAPIStateMachine
 
 from contract_tests.conftest import SPEC_PATH
+from fgs_conformance.expectations import DOCUMENTED
 
 INVOKE = "/v2/{project_id}/fgs/functions/{function_urn}/invocations-async"
 LIST = "/v2/{project_id}/fgs/functions/{function_urn}/async-invocations"
@@ -40,6 +41,7 @@ def test_each_contradiction_of_the_pages_records_its_choice(spec: dict[str, Any]
     conflicts = _conflicts(spec)
     assert sorted(conflicts) == [
         "/components/schemas/CancelRequest/properties/type",
+        "/components/schemas/RunTime",
         "/components/schemas/Timestamp",
         "/paths//v2/{project_id}/fgs/functions/{function_urn}/async-invocations/get/parameters/limit",
     ]
@@ -62,6 +64,21 @@ def test_each_contradiction_of_the_pages_records_its_choice(spec: dict[str, Any]
         ("AsyncInvocation", {"request_id": "r", "status": "SUCCESS", "end_time": "2019-10-25T15:37:27.123Z"}),
         # A run still waiting has no outcome yet: fields absent or null.
         ("AsyncInvocation", {"request_id": "r", "status": "WAIT", "end_time": None, "error_code": None}),
+        # Or the empty string, the pages' own way of writing a value that is not there.
+        (
+            "AsyncInvocation",
+            {"request_id": "r", "status": "WAIT", "start_time": "", "end_time": "", "error_message": ""},
+        ),
+        (
+            "AsyncInvocation",
+            {"request_id": "r", "status": "RUNNING", "start_time": "2019-10-25 15:37:27", "end_time": ""},
+        ),
+        # A run may end without starting (discarded, or stopped while it waited).
+        (
+            "AsyncInvocation",
+            {"request_id": "r", "status": "DISCARD", "start_time": "", "end_time": "2019-10-25T15:37:27"},
+        ),
+        ("AsyncInvocation", {"request_id": "r", "status": "SUCCESS", "error_message": "", "error_code": 0}),
         ("AsyncInvocationList", {"invocations": []}),
         ("CancelAccepted", None),
         ("CancelRequest", {"request_id": "r", "type": "force"}),
@@ -82,6 +99,18 @@ def test_every_documented_reading_is_valid(spec: dict[str, Any], schema: str, an
         ("AsyncInvocation", {"request_id": "r", "status": "CANCELLED"}),
         ("AsyncInvocation", {"status": "SUCCESS"}),
         ("AsyncInvocation", {"request_id": "r", "status": "FAIL", "error_code": "FSS.4208"}),
+        ("AsyncInvocation", {"request_id": "r", "status": "FAIL", "error_code": ""}),
+        # A final run has ended: "" cannot stand for its end_time.
+        *(
+            ("AsyncInvocation", {"request_id": "r", "status": s, "end_time": ""})
+            for s in ("SUCCESS", "FAIL", "DISCARD")
+        ),
+        ("AsyncInvocation", {"request_id": "r", "status": "WAIT", "start_time": " "}),
+        ("AsyncInvocation", {"request_id": "r", "status": "RUNNING", "start_time": "0"}),
+        ("AsyncInvocation", {"request_id": "r", "status": "WAIT", "end_time": "yesterday"}),
+        # The config's times always exist: no empty string there.
+        ("AsyncInvokeConfig", {"created_time": ""}),
+        ("AsyncInvokeConfig", {"last_modified": ""}),
         ("AsyncInvocationList", {"count": 0}),
         ("CancelAccepted", {}),
         ("CancelRequest", {"type": "force"}),
@@ -98,6 +127,24 @@ def test_limit_takes_the_texts_values_and_the_rows_length(spec: dict[str, Any]) 
     valid = OAS30Validator(limit).is_valid
     assert all(valid(v) for v in ("0", "64", "65", "100", "500"))
     assert not any(valid(v) for v in ("501", "-1", "1e2", "064", "abc", ""))
+
+
+def test_marker_is_a_decimal_number_or_empty(spec: dict[str, Any]) -> None:
+    params = spec["paths"]["/v2/{project_id}/fgs/functions/{function_urn}/async-invocations"]["get"]["parameters"]
+    marker = next(p for p in params if p.get("name") == "marker")["schema"]
+    valid = OAS30Validator(marker).is_valid
+    assert all(valid(v) for v in ("", "0", "100", "9" * 64))
+    assert not any(valid(v) for v in ("x", "-1", "1e2", " 1", "9" * 65))
+
+
+def test_429_is_declared_on_every_operation_with_the_error_body(spec: dict[str, Any]) -> None:
+    operations = [op for item in spec["paths"].values() for op in item.values() if isinstance(op, dict)]
+    assert len(operations) == 6
+    for op in operations:
+        assert op["responses"]["429"] == {"$ref": "#/components/responses/TooManyRequests"}, op["operationId"]
+    answer = spec["components"]["responses"]["TooManyRequests"]
+    assert "x-extension-reason" in answer
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
 
 
 def _extracted(transition: Any) -> dict[str, Any]:
@@ -132,3 +179,8 @@ def test_links_from_the_202_reach_query_and_cancel() -> None:
     path = {"path_parameters.project_id": "p-1", "path_parameters.function_urn": "f-1"}
     assert _extracted(links["QueryByRequestId"].extract(output)) == {**path, "query.request_id": "r-1"}
     assert _extracted(links["CancelByRequestId"].extract(output)) == {**path, "body": {"request_id": "r-1"}}
+
+
+def test_the_suites_documented_statuses_are_the_invocations(spec: dict[str, Any]) -> None:
+    documented = spec["paths"][INVOKE]["post"]["responses"]
+    assert {int(status) for status in documented} == DOCUMENTED

@@ -125,10 +125,22 @@ def _error_fields(body: bytes) -> tuple[str | None, str | None]:
 class TokenCache:
     """The current token, when it is due for replacement, and one login at a time to replace it."""
 
-    def __init__(self, login: Callable[[], HttpRequest], parse: Callable[[HttpResponse, float], IamToken]) -> None:
+    def __init__(
+        self,
+        login: Callable[[], HttpRequest],
+        parse: Callable[[HttpResponse, float], IamToken],
+        *,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._login = login
         self._parse = parse
+        self._wall = wall
+        self._monotonic = monotonic
         self._token: IamToken | None = None
+        # When the token is due, on the monotonic clock: the wall clock stepping after the login (back or
+        # forward) neither keeps an expired token nor throws away a good one.
+        self._refresh_at = 0.0
         self._stale: str | None = None
         self._lock = threading.Lock()
         self._task: asyncio.Future[None] | None = None
@@ -142,10 +154,13 @@ class TokenCache:
         return self._token
 
     def due(self, now: float | None = None) -> bool:
+        """Whether to log in again; `now`, a wall-clock time, is for callers that drive time themselves."""
         token = self._token
         if token is None or token.value == self._stale:
             return True
-        return (time.time() if now is None else now) >= token.refresh_at
+        if now is not None:
+            return now >= token.refresh_at
+        return self._monotonic() >= self._refresh_at
 
     def mark_refused(self, value: str) -> None:
         """A 401 answered `value`: the next call logs in again, unless another token has replaced it."""
@@ -179,7 +194,10 @@ class TokenCache:
         self._store(await send(self._login()), now)
 
     def _store(self, response: HttpResponse, now: float | None) -> IamToken:
-        token = self._parse(response, time.time() if now is None else now)
+        wall = self._wall() if now is None else now
+        token = self._parse(response, wall)
+        # The one moment the wall clock is read: IAM states expiry in wall time, and only the time left counts.
+        self._refresh_at = self._monotonic() + (token.refresh_at - wall)
         self._token = token
         self.refreshes += 1
         log.debug("fgs: IAM token refreshed (%d so far), valid until %s", self.refreshes, token.expires_at)

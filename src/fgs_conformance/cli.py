@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,7 +20,7 @@ from fgs_conformance.preflight import CannotTest, preflight
 from fgs_conformance.settings import ConfigError, Settings
 from fgs_mock import DEFAULT_TOKEN, Backend, create_app, serve_in_thread
 
-CONFORMANT, BROKEN, USAGE, CANNOT_TEST = 0, 1, 2, 3
+CONFORMANT, BROKEN, USAGE, CANNOT_TEST, INCOMPLETE = 0, 1, 2, 3, 4
 PROG = "fgs-conformance"
 
 
@@ -35,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Check a FunctionGraph async-invocation endpoint against the documented contract. "
         "The credential comes from the environment only: FGS_AUTH_TOKEN, or FGS_ACCESS_KEY and FGS_SECRET_KEY. "
         "Exit codes: 0 conformant, 1 contract broken, 2 usage error, "
-        "3 cannot test (unreachable, or the preflight call was refused).",
+        "3 cannot test (unreachable, the preflight call was refused, or nothing was tested), "
+        "4 incomplete (with --fail-on-skip: a check could not conclude).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument("--endpoint", help="base URL (FGS_ENDPOINT); without one, the embedded mock is started")
@@ -54,8 +56,34 @@ def _parser() -> argparse.ArgumentParser:
         help="live: let the async-config checks change the function's async settings, then restore them "
         "(FGS_ALLOW_CONFIG_CHANGES=1); the embedded mock always allows it",
     )
+    parser.add_argument(
+        "--allow-cancel",
+        action="store_const",
+        const="1",
+        help="live: let the checks send cancels, which may stop the function's running requests even when "
+        "refused (FGS_ALLOW_CANCEL=1); the embedded mock always allows it",
+    )
+    parser.add_argument(
+        "--max-pages",
+        metavar="N",
+        help="pages one listing may take before a check that needs all of it is skipped as too busy "
+        "(FGS_MAX_PAGES, 60)",
+    )
+    parser.add_argument(
+        "--fail-on-skip",
+        action="store_const",
+        const="1",
+        help="exit 4 when a check could not conclude: too busy, budget spent, a run that did not end "
+        "(FGS_FAIL_ON_SKIP=1); checks that do not apply to the run never count",
+    )
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report")
     parser.add_argument("--report", type=Path, metavar="PATH", help="write a Markdown report")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="PATH",
+        help="after the checks, write the dialect profile observed (JSON; fgs-mock --dialect PATH serves it)",
+    )
     parser.add_argument("--seed", type=int, help="seed for the generated cases, to repeat a run")
     parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     parser.add_argument("--check", action="append", default=[], metavar="NAME", help="run only this check (repeat)")
@@ -130,10 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "FGS_MAX_INVOCATIONS": options.max_invocations,
                 "FGS_LIFECYCLE_TIMEOUT": options.lifecycle_timeout,
                 "FGS_ALLOW_CONFIG_CHANGES": options.allow_config_changes,
+                "FGS_ALLOW_CANCEL": options.allow_cancel,
+                "FGS_MAX_PAGES": options.max_pages,
+                "FGS_FAIL_ON_SKIP": options.fail_on_skip,
             },
         )
     except ConfigError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
+        _reports_without_run(options.report, options.junit_xml, f"usage error: {exc}")
         return USAGE
     with _endpoint(settings) as (base_url, backend):
         run = context.Run(settings=settings, base_url=base_url, backend=backend, seed=options.seed)
@@ -151,40 +183,93 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(preflight(run), flush=True)
         except CannotTest as exc:
             print(f"cannot test: {exc}", file=sys.stderr)
+            _reports(run, header, [f"cannot test: {exc}"], options.report, options.junit_xml, CANNOT_TEST, False)
             return CANNOT_TEST
         with _without_plugin_autoload():
             code = pytest.main(_pytest_args(selected, options.junit_xml))
-    return _finish(run, int(code), header, options.report, options.junit_xml)
+    code = _finish(run, int(code), header, options.report, options.junit_xml)
+    if options.profile is not None:
+        _write_profile(run, options.profile)
+    return code
 
 
-def _verdict(pytest_code: int, failed: int) -> int:
-    if pytest_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        return CANNOT_TEST  # the suite itself did not run through: interrupted, or an internal error
-    return BROKEN if failed or pytest_code == pytest.ExitCode.TESTS_FAILED else CONFORMANT
+def _write_profile(run: context.Run, path: Path) -> None:
+    # Named by the host alone: a URL may carry credentials in its user part.
+    host = urlsplit(run.base_url).hostname or "endpoint"
+    name = f"recorded from {host}" if run.settings.live else "recorded from the embedded mock"
+    try:
+        run.profile.write(path, name, run.secrets)
+    except OSError as exc:
+        print(f"{PROG}: cannot write the profile {path}: {exc.strerror or exc}", file=sys.stderr)
+        return
+    except ValueError as exc:  # it would hold a secret: nothing is written
+        print(f"{PROG}: the profile was not written: {exc}", file=sys.stderr)
+        return
+    print(f"profile: {path}")
 
 
-def _left_out(by_check: Counter[str]) -> list[str]:
+def _verdict(run: context.Run, pytest_code: int) -> tuple[int, str]:
+    """The exit code and the line that says it."""
+    counts = run.recorder.counts()
+    if pytest_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
+        # The suite itself did not run through: interrupted, or an internal error.
+        return CANNOT_TEST, f"cannot test: the suite did not run through (pytest exit code {pytest_code})"
+    if counts["failed"] or pytest_code == pytest.ExitCode.TESTS_FAILED:
+        return BROKEN, "the contract is broken"
+    if not counts["passed"]:
+        # A selection that ran nothing shows nothing about the endpoint: never "conformant".
+        reasons = run.recorder.skip_reasons()
+        why = f"every test was skipped: {'; '.join(reasons[:3])}" if reasons else "no test was collected"
+        return CANNOT_TEST, f"nothing was tested: {why}"
+    if run.settings.fail_on_skip and counts["inconclusive"]:
+        return INCOMPLETE, f"incomplete: {counts['inconclusive']} tests could not conclude, and --fail-on-skip is set"
+    return CONFORMANT, "conformant"
+
+
+def _left_out(by_check: Counter[str], why: str) -> list[str]:
     if not by_check:
         return []
-    return ["left out for the budget: " + ", ".join(f"{check} ({n})" for check, n in by_check.items())]
+    return [f"{why}: " + ", ".join(f"{check} ({n})" for check, n in by_check.items())]
 
 
 def _finish(run: context.Run, code: int, header: list[str], markdown: Path | None, junit: Path | None) -> int:
     counts = run.recorder.counts()
-    verdict = _verdict(code, counts["failed"])
+    verdict, said = _verdict(run, code)
     footer = [
         f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped "
         f"({counts['skipped for budget']} for the invocation budget)",
         run.budget.describe(),
-        *_left_out(run.recorder.skipped_for_budget()),
-        {CONFORMANT: "conformant", BROKEN: "the contract is broken"}.get(
-            verdict, f"cannot test: the suite did not run through (pytest exit code {code})"
-        ),
+        *_left_out(run.recorder.skipped_for_budget(), "left out for the budget"),
+        *_left_out(run.recorder.too_busy(), "skipped as too busy to check"),
+        said,
     ]
     print("\n".join(footer))
+    _reports(run, header, footer, markdown, junit, verdict, True)
+    return verdict
+
+
+def _reports(
+    run: context.Run,
+    header: list[str],
+    footer: list[str],
+    markdown: Path | None,
+    junit: Path | None,
+    verdict: int,
+    after_pytest: bool,
+) -> None:
+    """Both reports, on every exit; on one that is neither a pass nor a break, each says why."""
     if markdown is not None:
         report.write(markdown, report.redact(run.recorder.markdown(header=header, footer=footer), run.secrets))
         print(f"report: {markdown}")
     if junit is not None:
+        if verdict not in (CONFORMANT, BROKEN):
+            report.write_junit(junit, report.redact(footer[-1], run.secrets), after_pytest=after_pytest)
         print(f"junit: {junit}")
-    return verdict
+
+
+def _reports_without_run(markdown: Path | None, junit: Path | None, reason: str) -> None:
+    # A usage error: nothing ran, and the settings (so the secrets too) may be unknown; the reason names none.
+    if markdown is not None:
+        report.write(markdown, f"# Conformance report\n\n{PROG} {package_version()}: {reason}\n")
+    if junit is not None:
+        report.write_junit(junit, reason, after_pytest=False)

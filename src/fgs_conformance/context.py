@@ -5,7 +5,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+import httpx
+
 from fgs_conformance.budget import Budget
+from fgs_conformance.profile import ProfileRecorder
 from fgs_conformance.report import Recorder
 from fgs_conformance.settings import Settings
 from fgs_mock import Backend
@@ -22,12 +25,15 @@ class Run:
     seed: int | None = None
     budget: Budget = field(init=False)
     recorder: Recorder = field(default_factory=Recorder)
+    profile: ProfileRecorder = field(default_factory=ProfileRecorder)  # the choices observed, for --profile
     # The secret key, and every token this run sent that derives from the real one: blanked in all output.
     secrets: set[str] = field(default_factory=set)
     reflections: list[str] = field(default_factory=list)  # where an answer quoted a token
     request_ids: set[str] = field(default_factory=set)  # from every 202 of the run, whichever check caused it
     repeats: list[str] = field(default_factory=list)  # where a request_id came a second time
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The battery keeps every answer, by the test that caused it; the suite keeps none.
+    exchanges: list[tuple[str, httpx.Response]] | None = None
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.settings.max_invocations)
@@ -40,6 +46,13 @@ _current: Run | None = None
 def begin(run: Run) -> None:
     global _current
     _current = run
+
+
+def swap(run: Run | None) -> Run | None:
+    """Make `run` the current one (None: none); returns the one it replaces."""
+    global _current
+    previous, _current = _current, run
+    return previous
 
 
 def current() -> Run:

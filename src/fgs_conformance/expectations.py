@@ -10,7 +10,7 @@ import httpx
 from fgs.error_codes import ERROR_CODES
 from fgs_conformance.context import REFLECTION_MIN_LENGTH, Run, current
 
-DOCUMENTED = frozenset({202, 400, 401, 403, 404, 500, 503})
+DOCUMENTED = frozenset({202, 400, 401, 403, 404, 429, 500, 503})  # the invocation operation's statuses
 DOCUMENTED_4XX = frozenset({400, 401, 403, 404})
 TOKEN_REFUSED = frozenset({401, 403})
 
@@ -63,6 +63,9 @@ def observe(response: httpx.Response, sent_tokens: Iterable[str]) -> None:
     """
     run = current()
     run.recorder.saw(response.status_code)
+    run.profile.saw(response)
+    if run.exchanges is not None:
+        run.exchanges.append((run.recorder.current, response))
     _reflections(run, response, sent_tokens)
     if response.status_code == 202:
         run.budget.caused()

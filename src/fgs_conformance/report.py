@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 BUDGET_SKIP = "invocation budget spent"
+TOO_BUSY = "too busy to check"
+# A skip whose reason starts so is not a gap in the run: the check has nothing to hold this endpoint or
+# credential to (signatures on a token run, config changes not allowed). --fail-on-skip ignores it.
+NOT_APPLICABLE = "does not apply"
 
 
 @dataclass
@@ -21,6 +27,15 @@ class Outcome:
     @property
     def skipped_for_budget(self) -> bool:
         return self.outcome == "skipped" and BUDGET_SKIP in self.reason
+
+    @property
+    def too_busy(self) -> bool:
+        return self.outcome == "skipped" and self.reason.startswith(TOO_BUSY)
+
+    @property
+    def inconclusive(self) -> bool:
+        """Skipped for want of budget, time or quiet, not because the check does not apply to this run."""
+        return self.outcome == "skipped" and not self.reason.startswith(NOT_APPLICABLE)
 
 
 @dataclass
@@ -37,11 +52,20 @@ class Recorder:
     def counts(self) -> Counter[str]:
         counted = Counter(o.outcome for o in self.outcomes.values())
         counted["skipped for budget"] = sum(o.skipped_for_budget for o in self.outcomes.values())
+        counted["inconclusive"] = sum(o.inconclusive for o in self.outcomes.values())
         return counted
 
     def skipped_for_budget(self) -> Counter[str]:
         """How many tests of each check the budget left out."""
         return Counter(o.check for o in self.outcomes.values() if o.skipped_for_budget)
+
+    def too_busy(self) -> Counter[str]:
+        """How many tests of each check were skipped because the endpoint was too busy to conclude."""
+        return Counter(o.check for o in self.outcomes.values() if o.too_busy)
+
+    def skip_reasons(self) -> list[str]:
+        """The distinct reasons tests were skipped, in the order first met."""
+        return list(dict.fromkeys(o.reason for o in self.outcomes.values() if o.outcome == "skipped"))
 
     def markdown(self, *, header: Iterable[str], footer: Iterable[str]) -> str:
         lines = ["# Conformance report", "", *(f"{line}  " for line in header), ""]
@@ -64,3 +88,23 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 def write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def write_junit(path: Path, reason: str, *, after_pytest: bool) -> None:
+    """Put the run's verdict into a JUnit file as an errored test, so CI shows why: into the one pytest
+    wrote in this run, or a new one when pytest never ran (or wrote nothing readable)."""
+    root = ET.Element("testsuites", name="fgs-conformance")
+    if after_pytest:
+        with contextlib.suppress(OSError, ET.ParseError):
+            root = ET.parse(path).getroot()  # noqa: S314 - the file pytest wrote in this run
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    if suite is None:
+        suite = ET.SubElement(root, "testsuite", name="fgs-conformance")
+    for counter in ("tests", "errors"):
+        suite.set(counter, str(int(suite.get(counter, "0")) + 1))
+    for counter in ("failures", "skipped"):
+        suite.set(counter, suite.get(counter, "0"))
+    case = ET.SubElement(suite, "testcase", classname="fgs-conformance", name="verdict")
+    ET.SubElement(case, "error", message=reason).text = reason
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

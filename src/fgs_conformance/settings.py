@@ -19,6 +19,8 @@ KEY_VARIABLES = ("FGS_ACCESS_KEY", "FGS_SECRET_KEY")
 DEFAULT_MAX_INVOCATIONS = 25
 # How long an accepted run may take to be listed, and to end, before the lifecycle checks give up on it.
 DEFAULT_LIFECYCLE_TIMEOUT = 30.0
+# Pages one listing may take before a check that needs all of it is skipped as too busy.
+DEFAULT_MAX_PAGES = 60
 
 
 class ConfigError(Exception):
@@ -35,8 +37,12 @@ class Settings:
     lifecycle_timeout: float = DEFAULT_LIFECYCLE_TIMEOUT
     # Live, the async-config checks change the function's settings (and restore them): only when asked.
     allow_config_changes: bool = False
+    # Live, a cancel may stop the function's running requests, even one the endpoint refuses: only when asked.
+    allow_cancel: bool = False
     access_key: str | None = None
     secret_key: str | None = field(default=None, repr=False)
+    max_pages: int = DEFAULT_MAX_PAGES
+    fail_on_skip: bool = False  # a check that could not conclude (budget, too busy, timeout) fails the run
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -56,7 +62,10 @@ class Settings:
         raw_budget = merged.get("FGS_MAX_INVOCATIONS", "").strip()
         budget = _budget(raw_budget) if raw_budget else None
         timeout = _seconds(merged.get("FGS_LIFECYCLE_TIMEOUT", "").strip())
-        allow_changes = _flag(merged.get("FGS_ALLOW_CONFIG_CHANGES", ""))
+        allow_changes = _flag(merged, "FGS_ALLOW_CONFIG_CHANGES")
+        allow_cancel = _flag(merged, "FGS_ALLOW_CANCEL")
+        max_pages = _max_pages(merged.get("FGS_MAX_PAGES", "").strip())
+        fail_on_skip = _flag(merged, "FGS_FAIL_ON_SKIP")
         access_key, secret_key = _key_pair(merged)
         token = merged.get("FGS_AUTH_TOKEN") or None
         if endpoint is None:
@@ -68,8 +77,11 @@ class Settings:
                 max_invocations=budget,
                 lifecycle_timeout=timeout,
                 allow_config_changes=allow_changes,
+                allow_cancel=allow_cancel,
                 access_key=access_key,
                 secret_key=secret_key,
+                max_pages=max_pages,
+                fail_on_skip=fail_on_skip,
             )
         if not endpoint.startswith(("http://", "https://")):
             raise ConfigError(f"the endpoint must be an http:// or https:// URL, not {endpoint!r}")
@@ -89,8 +101,11 @@ class Settings:
             max_invocations=DEFAULT_MAX_INVOCATIONS if budget is None else budget,
             lifecycle_timeout=timeout,
             allow_config_changes=allow_changes,
+            allow_cancel=allow_cancel,
             access_key=access_key,
             secret_key=secret_key,
+            max_pages=max_pages,
+            fail_on_skip=fail_on_skip,
         )
 
 
@@ -126,10 +141,23 @@ def _seconds(raw: str) -> float:
     return seconds
 
 
-def _flag(raw: str) -> bool:
+def _max_pages(raw: str) -> int:
+    if not raw:
+        return DEFAULT_MAX_PAGES
+    try:
+        pages = int(raw)
+    except ValueError:
+        raise ConfigError(f"the page limit must be a whole number, not {raw!r}") from None
+    if not 1 <= pages <= 100_000:
+        raise ConfigError("the page limit must be at least 1 and at most 100000")
+    return pages
+
+
+def _flag(merged: Mapping[str, str], name: str) -> bool:
+    raw = merged.get(name, "")
     value = raw.strip().lower()
     if value in ("", "0", "false", "no"):
         return False
     if value in ("1", "true", "yes"):
         return True
-    raise ConfigError(f"FGS_ALLOW_CONFIG_CHANGES must be 1/true/yes or 0/false/no, not {raw!r}")
+    raise ConfigError(f"{name} must be 1/true/yes or 0/false/no, not {raw!r}")

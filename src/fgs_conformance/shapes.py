@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -62,7 +63,12 @@ def check_shape(operation_id: str, response: httpx.Response) -> Any:
     error = next(iter(sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])), None)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "the body"
-        raise ContractBreak(f"{operation_id} {status} answer is not the documented shape at {where}: {error.message}")
+        message = error.message
+        ruled_out = error.validator_value if error.validator == "not" else None
+        if isinstance(ruled_out, dict) and "description" in ruled_out:
+            # The schema says what it rules out; jsonschema would only quote both.
+            message = f"{ruled_out['description']} Got {json.dumps(error.instance)[:200]}"
+        raise ContractBreak(f"{operation_id} {status} answer is not the documented shape at {where}: {message}")
     if response.status_code >= 400:
         check_error_body(response)
     return body

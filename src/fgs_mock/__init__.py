@@ -2,8 +2,8 @@
 
 `models` holds the state and `store` the accepted calls, `auth` the key pairs and IAM users;
 `responses` is the HTTP layer, `control` the /_mock/ routes, `iam` the token route, `urls` the routing;
-`protocol` and `server` run it on uvicorn; `testing` is the test double (`running()`, and the `fgs_mock`
-pytest fixture of `pytest_plugin`).
+`dialects` says how it answers where the docs leave a choice; `protocol` and `server` run it on
+uvicorn; `testing` is the test double (`running()`, and the `fgs_mock` pytest fixture of `pytest_plugin`).
 
 The names below load on first use, so that `fgs_mock.pytest_plugin` imports without the server stack
 (a client-only install has no uvicorn).
@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fgs_mock.behaviour import Behaviour
+    from fgs_mock.dialects import Dialect
     from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, FaultPlan
     from fgs_mock.protocol import Limits
-    from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
+    from fgs_mock.responses import LENIENT, MockApp, create_app
     from fgs_mock.server import serve_in_thread
     from fgs_mock.store import Counters, InMemoryInvocationStore, Invocation, InvocationStore, Page, SqliteStore
     from fgs_mock.testing import running
@@ -29,7 +30,8 @@ _HOMES = {
     "behaviour": ("Behaviour",),
     "models": ("DEFAULT_FUNCTION_URN", "DEFAULT_PROJECT_ID", "DEFAULT_TOKEN", "Backend", "FaultPlan"),
     "protocol": ("Limits",),
-    "responses": ("LENIENT", "Dialect", "MockApp", "create_app"),
+    "dialects": ("Dialect",),
+    "responses": ("LENIENT", "MockApp", "create_app"),
     "server": ("serve_in_thread",),
     "store": ("Counters", "InMemoryInvocationStore", "Invocation", "InvocationStore", "Page", "SqliteStore"),
     "testing": ("running",),

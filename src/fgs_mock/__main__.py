@@ -10,11 +10,17 @@ behaviour is `--function URN=OUTCOME[,KEY=VALUE...]`: OUTCOME is succeed, fail o
 duration (seconds a run takes, default 0.05), code (fail's integer error code, default 500), timeout
 (the function's timeout, which a timeout run exceeds, default 0.2) and concurrency (runs at once,
 default 4; the rest WAIT). Example: --function 'bad=fail,code=4001,concurrency=2'.
+
+A function can run your Python handler instead: --function 'URN=path=DIR,handler=index.handler' with
+optional initializer=, timeout= (default 3), initializer_timeout=, memory= (MB, default 128), cpu=,
+concurrency= (default 1) and python= (the interpreter); --user-data 'URN:KEY=VALUE' (repeatable) is
+what context.getUserData(KEY) reads. See docs/handlers.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import signal
@@ -22,6 +28,7 @@ import socket
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -29,15 +36,19 @@ from fgs._version import package_version
 from fgs.settings import resolve
 from fgs_mock.auth import DEFAULT_TOKEN_LIFETIME, parse_key_option, parse_user_option
 from fgs_mock.behaviour import split_function_option
+from fgs_mock.dialects import BUILT_IN, Dialect, DialectError, load
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
 from fgs_mock.protocol import Limits
-from fgs_mock.responses import LENIENT, Dialect, MockApp, create_app
+from fgs_mock.responses import MockApp, create_app
+from fgs_mock.runtime.spec import FunctionCode, looks_like_code, split_user_data_option
 from fgs_mock.server import HOST, bind, is_loopback, serve_forever
-from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, SqliteStore
+from fgs_mock.store import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INVOCATIONS, SqliteStore, guard
+from fgs_mock.store.schema import UnusableStore
 from fgs_mock.urn import parse_urn
 
 DEFAULTS = Limits()
 DEFAULT_PROJECT_NAME = "eu-de"  # IAM names a region's default project after the region
+RESPAWN_PAUSE = 1.0  # seconds a replaced worker must have lived, or its replacement waits the rest
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,7 +95,20 @@ def parser() -> argparse.ArgumentParser:
         metavar="URN[=BEHAVIOUR]",
         help="register another function, with its behaviour (see above)",
     )
+    p.add_argument(
+        "--user-data",
+        action="append",
+        default=[],
+        metavar="URN:KEY=VALUE",
+        help="user data of a function registered with code (repeat)",
+    )
     p.add_argument("--store", metavar="PATH", help="keep state in this SQLite file (default: in memory)")
+    p.add_argument(
+        "--max-store-bytes",
+        type=_bounded(int, 64 * 1024, 2**47),
+        metavar="B",
+        help="let the --store file grow to B bytes at most; calls past it get 503, as on a full disk",
+    )
     p.add_argument(
         "--workers", type=_bounded(int, 1, 64), default=1, metavar="N", help="N processes; needs --store (default 1)"
     )
@@ -96,7 +120,13 @@ def parser() -> argparse.ArgumentParser:
         "--fail-next", type=_bounded(int, 0, 2**31 - 1), default=0, metavar="N", help="the first N calls fail"
     )
     p.add_argument("--fail-share", type=_bounded(float, 0, 1), default=0.0, metavar="P", help="then a share P fails")
-    p.add_argument("--lenient", action="store_true", help="403 for bad tokens, extra error fields, charset")
+    p.add_argument(
+        "--dialect",
+        metavar="NAME|PATH",
+        help=f"answer as this dialect: {', '.join(BUILT_IN)} (default documented), or a profile "
+        "that fgs-conformance --profile wrote",
+    )
+    p.add_argument("--lenient", action="store_true", help="the same as --dialect lenient")
     p.add_argument("--control-token", metavar="TOKEN", help="required on /_mock/ routes (X-Mock-Control-Token)")
     p.add_argument("--access-key", action="append", default=[], metavar="AK:SK", help="accept calls signed with it")
     p.add_argument(
@@ -162,6 +192,12 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"--host {args.host} is not loopback: set --control-token or FGS_MOCK_CONTROL_TOKEN")
     if args.workers > 1 and args.store is None:
         p.error("--workers needs --store: the workers share their state through the file")
+    if args.lenient and args.dialect not in (None, "lenient"):
+        p.error("--lenient is --dialect lenient: give one of them")
+    try:
+        dialect = load("lenient" if args.lenient else args.dialect or "documented")
+    except DialectError as exc:
+        p.error(f"--dialect: {exc}")
     limits = Limits(
         head_timeout=args.head_timeout,
         body_timeout=args.body_timeout,
@@ -169,13 +205,18 @@ def main(argv: list[str] | None = None) -> None:
         max_headers=args.max_headers,
         max_connections=args.max_connections or _default_max_connections(),
     )
+    if args.max_store_bytes is not None and args.store is None:
+        p.error("--max-store-bytes needs --store")
     try:
-        store = SqliteStore(args.max_invocations, args.max_invocation_bytes, path=args.store)
-    except sqlite3.Error as exc:
-        p.error(f"--store {args.store}: {exc}")
+        if args.store is not None:
+            # Held until this process and every worker it forks have ended.
+            guard.hold(args.store)
+        store = _open(args)
+    except (sqlite3.Error, OSError, UnusableStore) as exc:
+        p.error(f"--store {args.store}: {_one_line(exc)}")
     # Runs that were RUNNING when a previous process died queue again; done once, before any worker starts.
     store.recover()
-    app = _app(p, args, store, control_token)
+    app = _app(p, args, store, control_token, dialect)
     try:
         sock = bind(args.host, port)
     except OSError as exc:
@@ -187,14 +228,35 @@ def main(argv: list[str] | None = None) -> None:
         serve_forever(app, sock, limits)
         return
     store.close()
-    _serve_workers(args.workers, sock, limits, lambda: _app(p, args, _open(args), control_token))
+    _serve_workers(
+        args.workers, sock, limits, lambda: _app(p, args, _open(args), control_token, dialect), _recoverer(args)
+    )
 
 
 def _open(args: argparse.Namespace) -> SqliteStore:
-    return SqliteStore(args.max_invocations, args.max_invocation_bytes, path=args.store)
+    return SqliteStore(args.max_invocations, args.max_invocation_bytes, path=args.store, max_bytes=args.max_store_bytes)
 
 
-def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStore, token: str | None) -> MockApp:
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _recoverer(args: argparse.Namespace) -> Callable[[int], int]:
+    def recover(pid: int) -> int:
+        store = _open(args)
+        try:
+            return store.recover(owner=pid)
+        finally:
+            store.close()
+
+    return recover
+
+
+def _app(
+    p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStore, token: str | None, dialect: Dialect
+) -> MockApp:
     # The tenant from the settings the clients read (fgs.settings), the SDK's names included.
     settings = resolve(os.environ)
     project = settings.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
@@ -221,42 +283,98 @@ def _app(p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStor
         try:
             if not option.partition("=")[0]:
                 raise ValueError("names no function: give URN or URN=BEHAVIOUR, e.g. --function 'bad=fail,code=4001'")
-            function, behaviour = split_function_option(option)
-            backend.register_function(function, project_id=project, behaviour=behaviour)
+            _register(backend, option, project)
         except ValueError as exc:
             p.error(f"--function {option!r}: {exc}")
+    for option in args.user_data:
+        try:
+            urn, key, value = split_user_data_option(option)
+            backend.add_user_data(urn, key, value, project)
+        except ValueError as exc:  # the value may be a secret: name the flag only
+            p.error(f"--user-data: {exc}")
     backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
     try:
-        return create_app(backend, LENIENT if args.lenient else Dialect(), control_token=token)
+        return create_app(backend, dialect, control_token=token)
     except ValueError as exc:
         p.error(f"control token: {exc}")
 
 
-def _serve_workers(count: int, sock: socket.socket, limits: Limits, build: Callable[[], MockApp]) -> None:
+def _register(backend: Backend, option: str, project: str) -> None:
+    urn, sep, text = option.partition("=")
+    if sep and looks_like_code(text):
+        backend.register_function(urn, project_id=project, code=FunctionCode.parse(text))
+        return
+    urn, behaviour = split_function_option(option)
+    backend.register_function(urn, project_id=project, behaviour=behaviour)
+
+
+def _serve_workers(
+    count: int, sock: socket.socket, limits: Limits, build: Callable[[], MockApp], recover: Callable[[int], int]
+) -> None:
     """Pre-fork: each worker accepts on the one listening socket, with its own store connection and engine.
 
-    State is in the shared file, so any worker answers alike. SIGTERM or SIGINT to this process ends them.
+    State is in the shared file, so any worker answers alike. A worker that dies of a signal is replaced,
+    and the runs it was running queue again (at least once: a run cut short runs again). SIGTERM or
+    SIGINT to this process ends them all.
     """
     parent = os.getpid()
-    children = []
-    for _ in range(count):
+    children: dict[int, float] = {}  # pid -> when it started
+    stopping = False
+
+    def start() -> None:
         pid = os.fork()
         if pid == 0:
+            # Not the parent's `stop`, which would end the sibling workers too: uvicorn re-raises the SIGTERM
+            # it handled once it has shut down, and the worker then leaves normally (exit 0, not replaced).
+            signal.signal(signal.SIGTERM, _leave)
+            signal.signal(signal.SIGINT, _leave)
             try:
                 threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
                 serve_forever(build(), sock, limits)
             finally:
                 os._exit(0)
-        children.append(pid)
+        children[pid] = time.monotonic()
 
     def stop(signum: int, _frame: object) -> None:
-        for child in children:
-            os.kill(child, signal.SIGTERM)
+        nonlocal stopping
+        stopping = True
+        for child in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for child in children:
-        os.waitpid(child, 0)
+    for _ in range(count):
+        start()
+    while children:
+        pid, status = os.wait()
+        started = children.pop(pid, None)
+        if started is None or stopping:
+            continue
+        try:
+            again = recover(pid)
+        except Exception as exc:  # the store may be unusable now; the replacement will say so too
+            again, note = 0, f" (its runs stay RUNNING until a restart: {_one_line(exc)})"
+        else:
+            note = ""
+        # Only a worker killed by a signal is replaced: one that exits on its own (an error at start, a
+        # SIGTERM it handled) would otherwise be restarted in a loop.
+        killed = os.WIFSIGNALED(status)
+        how = f"ended by {signal.Signals(os.WTERMSIG(status)).name}" if killed else "exited"
+        print(
+            f"fgs-mock: worker {pid} {how}; {again} of its runs queued again{note}; "
+            + ("starting another" if killed else "not replaced"),
+            file=sys.stderr,
+            flush=True,
+        )
+        if killed:
+            time.sleep(max(0.0, started + RESPAWN_PAUSE - time.monotonic()))  # dying at once: no busy loop
+            if not stopping:
+                start()
+
+
+def _leave(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -14,12 +14,13 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from fgs import _signing
+from fgs_mock.clock import STEADY
 from fgs_mock.refusal import Refusal
 
 MAX_SKEW = 15 * 60
@@ -219,8 +220,9 @@ class IssuedToken:
 class TokenIssuer:
     """IAM's `POST /v3/auth/tokens` for registered users, and the tokens it issued (with their lifetime)."""
 
-    def __init__(self, lifetime: float = DEFAULT_TOKEN_LIFETIME) -> None:
+    def __init__(self, lifetime: float = DEFAULT_TOKEN_LIFETIME, *, clock: Callable[[], float] = STEADY) -> None:
         self.lifetime = lifetime
+        self.clock = clock  # lifetimes are monotonic: a wall clock stepped forward expires nothing early
         self.issued = 0
         self._users: dict[tuple[str, str], _User] = {}
         self._tokens: dict[str, tuple[str, float]] = {}
@@ -244,7 +246,7 @@ class TokenIssuer:
             raise AuthRefusal(UNAUTHORIZED, "unknown user or wrong password")
         if project != known.project_name:
             raise AuthRefusal(UNAUTHORIZED, "the user has no such project")
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         token = IssuedToken(secrets.token_urlsafe(32), known.project_id, now + self.lifetime)
         with self._lock:
             self._tokens = {v: t for v, t in self._tokens.items() if t[1] > now}
@@ -255,7 +257,7 @@ class TokenIssuer:
     def project_for_token(self, token: str | None, now: float | None = None) -> str | None:
         """The project an issued token grants, or None when it is unknown or expired."""
         entry = None if token is None else self._tokens.get(token)
-        if entry is None or entry[1] <= (time.time() if now is None else now):
+        if entry is None or entry[1] <= (self.clock() if now is None else now):
             return None
         return entry[0]
 

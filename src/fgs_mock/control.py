@@ -9,13 +9,14 @@ from __future__ import annotations
 import codecs
 import hmac
 import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
+from typing import Any
 from urllib.parse import parse_qsl
 
+from fgs_mock.answers import Answer, Invalid, error, json_object
 from fgs_mock.behaviour import Behaviour
-from fgs_mock.models import MAX_FAULT_COUNT, MAX_FAULT_DELAY, MAX_RETRY_AFTER, Backend
+from fgs_mock.models import Backend
 from fgs_mock.store import MAX_PAGE, Invocation
 from fgs_mock.urn import MalformedUrn, parse_urn
 
@@ -24,59 +25,13 @@ DEFAULT_PAGE = 100
 CONTROL_TOKEN_HEADER = b"x-mock-control-token"
 FAULT_KEYS = frozenset({"status", "next", "share", "seed", "retry_after", "delay", "drop", "stall"})
 
-Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
-
-
-class Invalid(ValueError):
-    """The control request is refused with 400, and nothing changed."""
-
-
-def error(status: int, code: str, message: str) -> Answer:
-    return status, json.dumps({"error_code": code, "error_msg": message}).encode(), []
-
 
 def _object(body: bytes, allowed: frozenset[str]) -> dict[str, object]:
-    try:
-        args = json.loads(body) if body else {}
-    except (ValueError, RecursionError):
-        raise Invalid("the body is not JSON") from None
-    if not isinstance(args, dict):
-        raise Invalid("the body must be a JSON object")
+    args = json_object(body, empty=True)
     unknown = sorted(set(args) - allowed)
     if unknown:
         raise Invalid(f"unknown keys: {', '.join(unknown)}"[:200])
     return args
-
-
-def _integer(args: Mapping[str, object], key: str, default: int | None, low: int, high: int) -> int | None:
-    value = args.get(key, default)
-    if value is None and default is None:
-        return None
-    # bool is an int in Python, but not a count in JSON; 2.9 or 1e999 are not counts either.
-    if type(value) is not int or not low <= value <= high:
-        raise Invalid(f"{key} must be a JSON integer within [{low}, {high}]")
-    return value
-
-
-def _share(args: Mapping[str, object]) -> float:
-    value = args.get("share", 0)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (math.isfinite(value) and 0 <= value <= 1):
-        raise Invalid("share must be a finite number within [0, 1]")
-    return float(value)
-
-
-def _seconds(args: Mapping[str, object], key: str) -> float:
-    value = args.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise Invalid(f"{key} must be a number of seconds within [0, {MAX_FAULT_DELAY:g}]")
-    return float(value)
-
-
-def _flag(args: Mapping[str, object], key: str) -> bool:
-    value = args.get(key, False)
-    if not isinstance(value, bool):
-        raise Invalid(f"{key} must be true or false")
-    return value
 
 
 def _string(args: Mapping[str, object], key: str, *, required: bool) -> str | None:
@@ -112,6 +67,14 @@ def _listing_item(invocation: Invocation) -> bytes:
         f'"accepted_at": {invocation.accepted_at!r}, "size": {len(invocation.body)}, "body": '
     )
     return head.encode() + body + b"}"
+
+
+def _shown(document: dict[str, Any]) -> dict[str, Any]:
+    """A function's document as the control route shows it: user data keys only, as values may be secrets."""
+    code = document.get("code")
+    if isinstance(code, dict) and code.get("user_data"):
+        return {**document, "code": {**code, "user_data": dict.fromkeys(code["user_data"], "***")}}
+    return document
 
 
 class Control:
@@ -151,7 +114,7 @@ class Control:
             self.backend.faults.clear()
             return 204, b"", []
         if (name, method) == ("functions", "GET"):
-            behaviours = {urn: json.loads(text) for urn, text in self.backend.invocations.functions().items()}
+            behaviours = {urn: _shown(json.loads(text)) for urn, text in self.backend.invocations.functions().items()}
             return 200, json.dumps({"functions": self.backend.functions(), "behaviours": behaviours}).encode(), []
         if (name, method) == ("functions", "POST"):
             args = _object(body, frozenset({"urn", "project_id", "behaviour"}))
@@ -166,29 +129,41 @@ class Control:
             except (MalformedUrn, ValueError) as exc:
                 raise Invalid(str(exc)[:200]) from None
             return 201, json.dumps({"function": ref.short_urn}).encode(), []
+        if name.startswith("invocations/") and method == "GET":
+            return self._invocation(name.removeprefix("invocations/"))
         if (name, method) == ("notifications", "GET"):
             sent = [asdict(n) for n in self.backend.invocations.notifications()]
             return 200, json.dumps({"notifications": sent}).encode(), []
         return error(404, "FSS.0404", "No such control route.")
 
+    def _invocation(self, request_id: str) -> Answer:
+        """One accepted invocation: its run, and what its code returned, raised and printed."""
+        run = self.backend.invocations.run(request_id)
+        if run is None:
+            return error(404, "FSS.0404", "No such invocation.")
+        output = self.backend.invocations.output(request_id)
+        result, failure, logs = (None, None, "") if output is None else output
+        project, package, name, qualifier = run.function.split(":")
+        answer = {
+            "request_id": run.request_id,
+            "function_urn": f"urn:fss:{self.backend.region}:{project}:function:{package}:{name}:{qualifier}",
+            "run_status": run.status,
+            "attempts": run.attempts,
+            "accepted_at": run.accepted_at,  # epoch seconds, as the engine stamped them
+            "start_time": run.start_time,
+            "end_time": run.end_time,
+            "error_code": run.error_code,
+            "error_message": run.error_message,
+            "result": None if result is None else json.loads(result),
+            "error": None if failure is None else json.loads(failure),
+            "logs": logs,
+        }
+        return 200, json.dumps(answer).encode(), []
+
     def _plan_faults(self, body: bytes) -> None:
-        args = _object(body, FAULT_KEYS)
-        if "status" in args and args["status"] is None:
-            raise Invalid("status must be 429, 500 or 503")
-        next_count = _integer(args, "next", 0, 0, MAX_FAULT_COUNT)
-        assert next_count is not None
         try:
-            self.backend.faults.set(
-                status=_integer(args, "status", None, 0, 999),
-                next_count=next_count,
-                share=_share(args),
-                seed=_integer(args, "seed", None, -(2**63), 2**63 - 1),
-                retry_after=_integer(args, "retry_after", None, 0, MAX_RETRY_AFTER),
-                delay=_seconds(args, "delay"),
-                drop=_flag(args, "drop"),
-                stall=_flag(args, "stall"),
-            )
-        except ValueError as exc:
+            self.backend.faults.set_from(_object(body, FAULT_KEYS))
+        except ValueError as exc:  # Invalid included: the message is the same
             raise Invalid(str(exc)) from None
 
     def _list(self, query: bytes) -> Answer:

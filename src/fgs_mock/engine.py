@@ -10,19 +10,37 @@ and age: at speed 10 a one-second run takes 0.1 s.
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour
-from fgs_mock.store import DISCARD_BATCH, Ending, InvocationStore, Notification, Status
+from fgs_mock.clock import STEADY
+from fgs_mock.runtime import FunctionCode, Outcome, Pool, code_of
+from fgs_mock.runtime.pool import INITIALIZER_TRIES
+from fgs_mock.runtime.records import destination_record
+from fgs_mock.store import DISCARD_BATCH, TERMINAL, Ending, InvocationStore, Notification, Status, StoreUnavailable
 
 DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function has no async config
-DEFAULT_RETRIES = 1
+DEFAULT_RETRIES = 1  # the config request's default; with no config at all, a failure is not retried
 BATCH = 200  # runs started per function and pass: a larger one holds the store long enough to show in p99
 CANCELED_CODE = 4208
+# A run of code ends through the runtime. Its due_at is past when any run of it must have ended: one
+# still RUNNING then, that no engine here runs, was left by a worker that died.
+CODE_GRACE = 60.0
+REAP_EVERY = 1.0
+# With --workers a cancel may reach another process than the one running the run: each looks this often.
+ENDED_ELSEWHERE_EVERY = 0.25
+log = logging.getLogger("fgs_mock")
+LOG_EVERY = 10.0  # seconds between two log lines about one ongoing store failure
+CANCELED = Ending("FAIL", CANCELED_CODE, "function invocation canceled")
+DISCARDED = Ending("DISCARD", -1, "event discarded: older than max_async_event_age_in_seconds")
 
 # (project, function URN, body) -> the request_id of the invocation it made, or None when refused
 Deliver = Callable[[str, str, bytes], str | None]
@@ -39,8 +57,8 @@ class Settings:
 
     @classmethod
     def from_config(cls, doc: str | None) -> Settings:
-        if doc is None:
-            return cls()
+        if doc is None:  # the user manual: a function error is not retried unless configured
+            return cls(retries=0)
         config = json.loads(doc)
         destinations = config.get("destination_config") or {}
         return cls(
@@ -58,7 +76,7 @@ class Engine:
         deliver: Deliver | None = None,
         *,
         speed: float = 1.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = STEADY,
         tick: float = 0.01,
     ) -> None:
         if not speed > 0:
@@ -68,6 +86,9 @@ class Engine:
         self.clock = clock
         self.tick = tick
         self._deliver = deliver
+        self.runtime = Pool()  # instances of functions registered with code
+        self.region = "eu-de"  # for the full URNs in destination records
+        self._wake = threading.Event()  # a run of code ended: start waiting ones without waiting a tick
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -86,33 +107,79 @@ class Engine:
         for function, text in self.store.functions().items():
             if not self.store.busy(function):
                 continue
-            behaviour = Behaviour.from_json(text)
+            code = code_of(text)
             settings = self.settings(function)
+            if code is not None:
+                changed += self._step_code(function, code, settings, now)
+                continue
+            behaviour = Behaviour.from_json(text)
             ending = _ending(behaviour)
             due_at = now + behaviour.run_time / self.speed
             with self.store.transaction():
                 finished = self.store.finish(function, ending, settings.retries, now)
-                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now)
+                discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now, DISCARDED)
                 # A full batch may have left older events waiting: they are discarded next, never started.
                 started = 0
-                if len(discarded) < DISCARD_BATCH:
+                if len(discarded) < DISCARD_BATCH and due_at > now:
                     started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
+                elif len(discarded) < DISCARD_BATCH:  # runs that take no time end as they start: one write each
+                    limit = behaviour.concurrency
+                    finished += self.store.claim_and_finish(function, limit, now, ending, settings.retries, most=BATCH)
             for request_id in finished:
                 self._notify(request_id, function, ending.status, settings, now)
             for request_id in discarded:
-                self._notify(request_id, function, "DISCARD", settings, now)
+                self._notify(request_id, function, DISCARDED.status, settings, now)
             changed += len(finished) + len(discarded) + started
         return changed
+
+    def _step_code(self, function: str, code: FunctionCode, settings: Settings, now: float) -> int:
+        """Discard aged events, then hand waiting runs to the runtime, as many as it has room for."""
+        claimed: list[tuple[str, bytes]] = []
+        with self.store.transaction():
+            requeued = self.store.requeue_overdue(function, now, self.runtime.in_flight())
+            discarded = self.store.discard_older(function, now - settings.max_age / self.speed, now, DISCARDED)
+            room = self.runtime.room(function, code.concurrency)
+            if len(discarded) < DISCARD_BATCH and room > 0:
+                initializing = INITIALIZER_TRIES * code.initializer_timeout if code.initializer else 0.0
+                due_at = now + initializing + code.timeout + CODE_GRACE
+                claimed = self.store.claim_runs(function, code.concurrency, now, due_at, most=min(room, BATCH))
+        for request_id in discarded:
+            self._notify(request_id, function, DISCARDED.status, settings, now)
+        for request_id, body in claimed:
+            self.runtime.submit(function, code, request_id, body, partial(self._settled, function, request_id))
+        return requeued + len(discarded) + len(claimed)
+
+    def _settled(self, function: str, request_id: str, outcome: Outcome) -> None:
+        """A run of code ended: keep its output, end it or queue it again, tell its destination."""
+        try:
+            now = self.clock()
+            self.store.put_output(request_id, outcome.result, outcome.error_json(), outcome.logs)
+            if outcome.kind != "canceled":  # else the cancel ended it already
+                settings = self.settings(function)
+                ending = Ending(outcome.status, outcome.error_code, outcome.error_message)
+                retries = settings.retries if outcome.retryable else -1
+                reached = self.store.settle(request_id, ending, retries, now)
+                if reached in TERMINAL:
+                    self._notify(request_id, function, outcome.status, settings, now)
+        except sqlite3.Error as exc:  # the store was closed under a run: the mock is stopping
+            log.debug("a run ended after its store closed: %s", exc)
+        self._wake.set()
 
     def cancel(self, function: str, request_id: str) -> bool:
         """Stop a run as the stop page says; False when `function` has no run with this id."""
         now = self.clock()
-        stopped = self.store.cancel(function, request_id, now)
+        stopped = self.store.cancel(function, request_id, now, CANCELED)
         if stopped is None:
             return False
+        canceled = json.dumps(
+            {"errorMessage": "function invocation canceled", "errorType": "Canceled", "stackTrace": []}
+        )
+        for stopped_id in stopped:  # kept now: the instance's end is heard later, from another thread
+            self.store.put_output(stopped_id, None, canceled, "")
+        self.runtime.cancel(stopped)
         settings = self.settings(function)
         for stopped_id in stopped:
-            self._notify(stopped_id, function, "FAIL", settings, now)
+            self._notify(stopped_id, function, CANCELED.status, settings, now)
         return True
 
     def _notify(self, request_id: str, function: str, status: Status, settings: Settings, now: float) -> None:
@@ -120,12 +187,27 @@ class Engine:
         if not target:
             return
         destination, param = target.get("destination", ""), target.get("param", "")
+        record = json.dumps(self.record(request_id, function, status, now))
         delivered = None
         if destination == "FunctionGraph" and self._deliver is not None:
-            delivered = self._deliver_to_function(request_id, function, status, param)
-        self.store.notify(Notification(request_id, function, status, destination, param, now, delivered))
+            delivered = self._deliver_to_function(function, param, record)
+        self.store.notify(Notification(request_id, function, status, destination, param, now, delivered, record))
 
-    def _deliver_to_function(self, request_id: str, function: str, status: Status, param: str) -> str | None:
+    def record(self, request_id: str, function: str, status: Status, now: float) -> dict[str, Any]:
+        """What a destination is sent (see fgs_mock.runtime.records.destination_record)."""
+        call = self.store.get(request_id)
+        return destination_record(
+            request_id,
+            function,
+            status,
+            now,
+            self.region,
+            self.store.run(request_id),
+            None if call is None else call.body,
+            self.store.output(request_id),
+        )
+
+    def _deliver_to_function(self, function: str, param: str, record: str) -> str | None:
         assert self._deliver is not None
         try:
             urn = json.loads(param).get("func_urn")
@@ -133,8 +215,17 @@ class Engine:
             return None
         if not isinstance(urn, str):
             return None
-        event = json.dumps({"request_id": request_id, "function": function, "status": status}).encode()
-        return self._deliver(function.split(":", 1)[0], urn, event)
+        return self._deliver(function.split(":", 1)[0], urn, record.encode())
+
+    def stop_ended_elsewhere(self) -> None:
+        """Kill instances whose run the store no longer has RUNNING: canceled through another worker, or evicted."""
+        ended = []
+        for request_id in self.runtime.running():
+            run = self.store.run(request_id)
+            if run is None or run.status != "RUNNING":
+                ended.append(request_id)
+        if ended:
+            self.runtime.cancel(ended)
 
     # Running in the background
 
@@ -146,10 +237,13 @@ class Engine:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop the loop and every instance of the runtime (runs in flight end as crashed)."""
         thread, self._thread = self._thread, None
         if thread is not None:
             self._stop.set()
+            self._wake.set()
             thread.join(timeout=10)
+        self.runtime.close()
 
     @contextmanager
     def running(self) -> Iterator[Engine]:
@@ -160,9 +254,24 @@ class Engine:
             self.stop()
 
     def _loop(self) -> None:
+        reaped = looked = time.monotonic()
+        quiet_until = 0.0
         while not self._stop.is_set():
-            self.step()
-            self._stop.wait(self.tick)
+            try:
+                self.step()
+                if time.monotonic() - looked > ENDED_ELSEWHERE_EVERY:
+                    self.stop_ended_elsewhere()
+                    looked = time.monotonic()
+            except StoreUnavailable as exc:
+                # A full disk: nothing moved, and every run is where it was; the next pass tries again.
+                if time.monotonic() >= quiet_until:
+                    log.error("the engine cannot write to the store (%s); retrying every pass", exc)
+                    quiet_until = time.monotonic() + LOG_EVERY
+            if time.monotonic() - reaped > REAP_EVERY:
+                self.runtime.reap()
+                reaped = time.monotonic()
+            self._wake.wait(self.tick)
+            self._wake.clear()
 
 
 def _ending(behaviour: Behaviour) -> Ending:

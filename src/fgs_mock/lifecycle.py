@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fgs_mock.answers import Answer, Invalid, error, integer, json_object
+from fgs_mock.dialects import Dialect, builtin
 from fgs_mock.engine import DEFAULT_EVENT_AGE, DEFAULT_RETRIES
 from fgs_mock.models import Backend
 from fgs_mock.store import STATUSES, Query, Run, Status
 from fgs_mock.urn import FunctionRef
 
-Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+# An error answer: status, code, message, and the body's keys (empty: the dialect's usual ones).
+ErrorAnswer = Callable[[int, str, str, tuple[str, ...]], Answer]
 
 METHODS: dict[str, tuple[str, ...]] = {
     "async-invocations": ("GET",),
@@ -29,32 +33,36 @@ DEFAULT_LIMIT = 100
 WINDOW = 3600.0  # the query's default window: the last hour
 _LIMIT = re.compile(r"0|[1-9][0-9]?|[1-4][0-9]{2}|500")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
-_MARKER = re.compile(r"[0-9]{1,18}")
+_MARKER = re.compile(r"[0-9]{1,64}")  # the page's 64 characters; past the last record, a page is empty
+_LAST_OFFSET = 2**63 - 1  # SQLite's largest integer
 DESTINATIONS = ("OBS", "SMN", "FunctionGraph")
-NO_CONFIG = b'{"error_code": "FSS.0404", "error_msg": "The function has no asynchronous invocation config."}'
-
-
-class Invalid(Exception):
-    """400 with this error_msg."""
-
-
-def error(status: int, code: str, message: str) -> Answer:
-    return status, json.dumps({"error_code": code, "error_msg": message}).encode(), []
+NO_CONFIG = "The function has no asynchronous invocation config."
 
 
 def _time(value: float | None) -> str | None:
     return None if value is None else datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _run(run: Run) -> dict[str, Any]:
-    return {
-        "request_id": run.request_id,
+_MISSING: dict[str, object] = {"null": None, "empty": ""}
+
+
+def _run(run: Run, dialect: Dialect) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "request_id": dialect.external_id(run.request_id),
         "status": run.status,
         "error_code": run.error_code,
         "error_message": run.error_message,
         "start_time": _time(run.start_time),
         "end_time": _time(run.end_time),
     }
+    # A run that has not ended writes its missing values as the dialect does: null, "" or not at all.
+    for name, way in dialect.pending.items():
+        if record[name] is None:
+            if way == "absent":
+                del record[name]
+            else:
+                record[name] = _MISSING[way]
+    return record
 
 
 def _query_params(query_string: bytes) -> dict[str, str]:
@@ -79,10 +87,22 @@ def _epoch(text: str | None, name: str) -> float | None:
         raise Invalid(f"{name} is not a date.") from None
 
 
+def _plain_error(status: int, code: str, message: str, keys: tuple[str, ...] = ()) -> Answer:
+    return error(status, code, message)
+
+
 class Lifecycle:
-    def __init__(self, backend: Backend, region: str = "eu-de") -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        region: str = "eu-de",
+        dialect: Dialect | None = None,
+        errors: ErrorAnswer = _plain_error,
+    ) -> None:
         self.backend = backend
         self.region = region
+        self.dialect = dialect if dialect is not None else builtin("documented")
+        self._error = errors
 
     def handle(self, route: str, method: str, function: FunctionRef, query: bytes, body: bytes | None) -> Answer:
         try:
@@ -97,14 +117,21 @@ class Lifecycle:
             self.backend.invocations.delete_config(function.short_urn)
             return 204, b"", []
         except Invalid as refused:
-            return error(400, "FSS.0400", str(refused))
+            return self._error(400, "FSS.0400", str(refused), ())
 
     def _list(self, function: FunctionRef, query_string: bytes) -> Answer:
         params = _query_params(query_string)
         request_id = params.get("request_id") or None
         if request_id is not None and len(request_id) > 64:
             raise Invalid("request_id is at most 64 characters.")
-        limit = params.get("limit", str(DEFAULT_LIMIT))
+        # Absent, the limit is the default, within the dialect's maximum.
+        limit = params.get("limit", str(min(DEFAULT_LIMIT, self.dialect.max_limit)))
+        if limit.isdigit() and int(limit) > self.dialect.max_limit:
+            above = self.dialect.answers["limit-above-maximum"]
+            if not above.accepts:
+                message = f"limit is at most {self.dialect.max_limit}."
+                return self._error(above.status, above.error_code or "FSS.0400", message, above.keys)
+            limit = str(min(int(limit), 500))  # a dialect that serves a page caps it
         if not _LIMIT.fullmatch(limit):
             raise Invalid("limit must be an integer within [0, 500].")
         marker = params.get("marker") or "0"
@@ -119,30 +146,42 @@ class Lifecycle:
         page = self.backend.invocations.query(
             Query(
                 function.short_urn,
-                request_id=request_id,
+                request_id=None if request_id is None else self.dialect.internal_id(request_id),
                 status=_as_status(status),
                 since=since if since is not None else (until if until is not None else now) - WINDOW,
                 until=until,
-                limit=int(limit) or DEFAULT_LIMIT,  # 0 reads as absent
-                marker=int(marker),
+                limit=int(limit) or min(DEFAULT_LIMIT, self.dialect.max_limit),  # 0 reads as absent
+                marker=min(int(marker), _LAST_OFFSET),
+                newest_first=self.dialect.newest_first,
             )
         )
-        answer: dict[str, Any] = {"invocations": [_run(r) for r in page.runs], "count": page.count}
+        answer: dict[str, Any] = {"invocations": [_run(r, self.dialect) for r in page.runs], "count": page.count}
         if page.next_marker is not None:
             answer["next_marker"] = page.next_marker
         return 200, json.dumps(answer).encode(), []
 
     def _cancel(self, function: FunctionRef, body: bytes | None) -> Answer:
-        args = _json_object(body)
+        args = json_object(body)
         request_id, kind = args.get("request_id"), args.get("type")
         if kind is not None and kind not in ("force", "recursive"):
             raise Invalid("type must be force or recursive.")
-        if not isinstance(request_id, str) or not self.backend.engine.cancel(function.short_urn, request_id):
-            return error(400, "FSS.0400", "Invalid RequestId")
+        if not isinstance(request_id, str):
+            return self._error(400, "FSS.0400", "Invalid RequestId", ())
+        request_id = self.dialect.internal_id(request_id)
+        finished = self.dialect.answers["cancel-finished"]
+        if not finished.accepts and self._ended(function, request_id):
+            message = "The invocation has already ended."
+            return self._error(finished.status, finished.error_code or "FSS.0400", message, finished.keys)
+        if not self.backend.engine.cancel(function.short_urn, request_id):
+            return self._error(400, "FSS.0400", "Invalid RequestId", ())
         return 200, b"null", []
 
+    def _ended(self, function: FunctionRef, request_id: str) -> bool:
+        page = self.backend.invocations.query(Query(function.short_urn, request_id=request_id, limit=1))
+        return bool(page.runs) and page.runs[0].status in ("SUCCESS", "FAIL", "DISCARD")
+
     def _put_config(self, function: FunctionRef, body: bytes | None) -> Answer:
-        config = validate_config(_json_object(body))
+        config = validate_config(json_object(body))
         now = self.backend.engine.clock()
         stored = self.backend.invocations.put_config(function.short_urn, json.dumps(config), now)
         return 200, self._render(function, *stored), []
@@ -150,17 +189,16 @@ class Lifecycle:
     def _show_config(self, function: FunctionRef) -> Answer:
         stored = self.backend.invocations.config(function.short_urn)
         if stored is None:
-            return 404, NO_CONFIG, []
+            return self._error(404, "FSS.0404", NO_CONFIG, ())
         return 200, self._render(function, *stored), []
 
     def _render(self, function: FunctionRef, doc: str, created: float, modified: float) -> bytes:
-        f = function
         answer = {
-            "func_urn": f"urn:fss:{self.region}:{f.project_id}:function:{f.package}:{f.name}:{f.qualifier}",
+            "func_urn": function.full_urn(self.region),
             **json.loads(doc),
-            # The two shapes of the page's own example.
-            "created_time": datetime.fromtimestamp(created, UTC).isoformat(timespec="seconds"),
-            "last_modified": datetime.fromtimestamp(modified, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            # Documented: the two shapes of the page's own example.
+            "created_time": datetime.fromtimestamp(created, UTC).strftime(self.dialect.time_formats["created_time"]),
+            "last_modified": datetime.fromtimestamp(modified, UTC).strftime(self.dialect.time_formats["last_modified"]),
         }
         return json.dumps(answer).encode()
 
@@ -169,48 +207,44 @@ def _as_status(value: str | None) -> Status | None:
     return next((s for s in STATUSES if s == value), None)
 
 
-def _json_object(body: bytes | None) -> dict[str, Any]:
-    try:
-        value = json.loads(body or b"")
-    except (ValueError, RecursionError):
-        raise Invalid("The body must be a JSON object.") from None
+def _object(args: dict[str, Any], key: str, where: str = "") -> dict[str, Any] | None:
+    # No field of the request table is nullable: null is refused like any other wrong type.
+    if key not in args:
+        return None
+    value = args[key]
     if not isinstance(value, dict):
-        raise Invalid("The body must be a JSON object.")
+        raise Invalid(f"{where}{key} must be an object.")
     return value
 
 
-def _integer(args: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
-    value = args.get(key, default)
-    if type(value) is not int or not low <= value <= high:
-        raise Invalid(f"{key} must be an integer within [{low}, {high}].")
-    return value
-
-
-def _destination(value: object, key: str) -> dict[str, str]:
-    if not isinstance(value, dict) or value.get("destination") not in DESTINATIONS:
-        raise Invalid(f"{key}.destination must be one of {', '.join(DESTINATIONS)}.")
-    param = value.get("param", "")
-    if not isinstance(param, str):
-        raise Invalid(f"{key}.param must be a JSON document in a string.")
-    return {"destination": value["destination"], "param": param}
+def _destination(value: dict[str, Any], key: str) -> dict[str, str]:
+    # Both fields are optional on the page; what is given is stored as given.
+    stored: dict[str, str] = {}
+    if "destination" in value:
+        if value["destination"] not in DESTINATIONS:
+            raise Invalid(f"{key}.destination must be one of {', '.join(DESTINATIONS)}.")
+        stored["destination"] = value["destination"]
+    if "param" in value:
+        if not isinstance(value["param"], str):
+            raise Invalid(f"{key}.param must be a JSON document in a string.")
+        stored["param"] = value["param"]
+    return stored
 
 
 def validate_config(args: dict[str, Any]) -> dict[str, Any]:
     """The config to store, with the request table's defaults; keys the page does not list are dropped."""
     config: dict[str, Any] = {
-        "max_async_event_age_in_seconds": _integer(args, "max_async_event_age_in_seconds", DEFAULT_EVENT_AGE, 1, 86400),
-        "max_async_retry_attempts": _integer(args, "max_async_retry_attempts", DEFAULT_RETRIES, 0, 3),
+        "max_async_event_age_in_seconds": integer(args, "max_async_event_age_in_seconds", DEFAULT_EVENT_AGE, 1, 86400),
+        "max_async_retry_attempts": integer(args, "max_async_retry_attempts", DEFAULT_RETRIES, 0, 3),
         "enable_async_status_log": args.get("enable_async_status_log", False),
     }
     if type(config["enable_async_status_log"]) is not bool:
         raise Invalid("enable_async_status_log must be a boolean.")
-    destinations = args.get("destination_config")
+    destinations = _object(args, "destination_config")
     if destinations is not None:
-        if not isinstance(destinations, dict):
-            raise Invalid("destination_config must be an object.")
         config["destination_config"] = {
-            key: _destination(destinations[key], key)
+            key: _destination(target, key)
             for key in ("on_success", "on_failure")
-            if destinations.get(key) is not None
+            if (target := _object(destinations, key, "destination_config.")) is not None
         }
     return config

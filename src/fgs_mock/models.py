@@ -12,12 +12,15 @@ import math
 import random
 import threading
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from fgs_mock.auth import KeyRing, TokenIssuer
 from fgs_mock.behaviour import Behaviour
+from fgs_mock.clock import STEADY
 from fgs_mock.engine import Engine
 from fgs_mock.refusal import Refusal
+from fgs_mock.runtime import FunctionCode, code_of
 from fgs_mock.store import InMemoryInvocationStore, Invocation, InvocationStore
 from fgs_mock.urn import DEFAULT_QUALIFIER, FunctionRef, MalformedUrn, is_project_id, parse_urn, read_as
 
@@ -39,6 +42,7 @@ DEFAULT_TOKEN = "fgs-mock-token"  # noqa: S105 - a documented, public default of
 DEFAULT_FUNCTION_URN = f"urn:fss:eu-de:{DEFAULT_PROJECT_ID}:function:default:hello:latest"
 
 
+MAX_RESOLVED = 4096  # URNs remembered as resolved: any caller may send as many spellings as it likes
 MAX_FAULT_COUNT = 2**31 - 1
 MAX_FAULT_DELAY = 3600.0
 MAX_RETRY_AFTER = 86_400
@@ -54,6 +58,47 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     stall: bool = False
+
+
+def _number(value: object, low: float, high: float) -> float | None:
+    """A finite JSON number within [low, high] as a float, else None (bool is no number in JSON)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or not low <= value <= high:
+        return None
+    return float(value)
+
+
+def _validated(plan: Mapping[str, object]) -> tuple[Fault, int, float, int | None]:
+    status, retry_after, seed = plan.get("status"), plan.get("retry_after"), plan.get("seed")
+    drop, stall = plan.get("drop", False), plan.get("stall", False)
+    if type(drop) is not bool or type(stall) is not bool:
+        raise ValueError("drop and stall must be true or false")
+    delay = _number(plan.get("delay", 0.0), 0, MAX_FAULT_DELAY)
+    if delay is None:
+        raise ValueError(f"delay must be a number of seconds within [0, {MAX_FAULT_DELAY:g}]")
+    if status is None and "status" in plan:
+        raise ValueError("status must be 429, 500 or 503: null is not a status")
+    if status is None and not (drop or stall or delay):
+        status = 503
+    if status is not None and (type(status) is not int or status not in FAULT_STATUSES):
+        raise ValueError("status must be 429, 500 or 503: the operation documents these")
+    if (status is not None) + drop + stall > 1:
+        raise ValueError("a fault is one of status, drop or stall")
+    if retry_after is not None:
+        if type(retry_after) is not int or not 0 <= retry_after <= MAX_RETRY_AFTER:
+            raise ValueError(f"retry_after must be an integer within [0, {MAX_RETRY_AFTER}]")
+        if status not in (429, 503):
+            raise ValueError("retry_after goes with status 429 or 503")
+    next_count = plan.get("next", 0)
+    if type(next_count) is not int or not 0 <= next_count <= MAX_FAULT_COUNT:
+        raise ValueError(f"next must be an integer within [0, {MAX_FAULT_COUNT}]")
+    share = _number(plan.get("share", 0.0), 0.0, 1.0)
+    if share is None:
+        raise ValueError("share must be a finite number within [0, 1]")
+    if seed is not None and (type(seed) is not int or not -(2**63) <= seed < 2**63):
+        raise ValueError("seed must be a 64-bit integer")
+    return Fault(status, retry_after, delay, drop, stall), next_count, share, seed
 
 
 @dataclass
@@ -82,6 +127,8 @@ class FaultPlan:
         """The fault this call meets, or None when it proceeds."""
         if self.shared is not None:
             self._sync()
+        if not self.next_count and not self.share:  # no plan: the common case takes no lock
+            return None
         with self._lock:
             if self.next_count > 0:
                 if self.shared is None:
@@ -111,34 +158,22 @@ class FaultPlan:
 
         With no effect named (`status`, `delay`, `drop`, `stall`), calls fail with 503.
         """
-        if type(drop) is not bool or type(stall) is not bool:
-            raise ValueError("drop and stall must be true or false")
-        if type(delay) not in (int, float) or not math.isfinite(delay) or not 0 <= delay <= MAX_FAULT_DELAY:
-            raise ValueError(f"delay must be a number of seconds within [0, {MAX_FAULT_DELAY:g}]")
-        if status is None and not (drop or stall or delay):
-            status = 503
-        if status is not None and (type(status) is not int or status not in FAULT_STATUSES):
-            raise ValueError("status must be 429, 500 or 503: the operation documents these")
-        if (status is not None) + drop + stall > 1:
-            raise ValueError("a fault is one of status, drop or stall")
-        if retry_after is not None:
-            if type(retry_after) is not int or not 0 <= retry_after <= MAX_RETRY_AFTER:
-                raise ValueError(f"retry_after must be an integer within [0, {MAX_RETRY_AFTER}]")
-            if status not in (429, 503):
-                raise ValueError("retry_after goes with status 429 or 503")
-        if type(next_count) is not int or not 0 <= next_count <= MAX_FAULT_COUNT:
-            raise ValueError(f"next_count must be an integer within [0, {MAX_FAULT_COUNT}]")
-        if type(share) not in (int, float) or not math.isfinite(share) or not 0.0 <= share <= 1.0:
-            raise ValueError("share must be a finite number within [0, 1]")
-        if seed is not None and type(seed) is not int:
-            raise ValueError("seed must be an integer")
-        fault = Fault(status, retry_after, float(delay), drop, stall)
+        plan = {"status": status, "seed": seed, "retry_after": retry_after}
+        self.set_from(
+            {key: value for key, value in plan.items() if value is not None}
+            | {"next": next_count, "share": share, "delay": delay, "drop": drop, "stall": stall}
+        )
+
+    def set_from(self, plan: Mapping[str, object]) -> None:
+        """`set` from a document whose values are unchecked (as a control request sends them): the one
+        place a plan is validated. Keys are those of `set`, with `next` for `next_count`."""
+        fault, next_count, share, seed = _validated(plan)
         if self.shared is not None:
-            document = {**asdict(fault), "share": float(share), "seed": seed}
+            document = {**asdict(fault), "share": share, "seed": seed}
             self.shared.put_faults(json.dumps(document), next_count)
             self._sync()
             return
-        self._apply(fault, next_count, float(share), seed)
+        self._apply(fault, next_count, share, seed)
 
     def _apply(self, fault: Fault, next_count: int, share: float, seed: int | None) -> None:
         with self._lock:
@@ -184,17 +219,20 @@ class FaultPlan:
 class Backend:
     """Tenants (token -> project), their functions, and what they have had accepted."""
 
-    def __init__(self, store: InvocationStore | None = None, *, speed: float = 1.0) -> None:
+    def __init__(
+        self, store: InvocationStore | None = None, *, speed: float = 1.0, clock: Callable[[], float] = STEADY
+    ) -> None:
         self._projects_by_token: dict[str, str] = {}
         # (project, package, name) -> qualifiers (versions, and aliases with their "!")
         self._functions: dict[tuple[str, str, str], set[str]] = {}
+        self._resolved: dict[tuple[str, str], FunctionRef] = {}  # (project, URN as the path gave it) -> function
         self.invocations: InvocationStore = store if store is not None else InMemoryInvocationStore()
         self.faults = FaultPlan(shared=self.invocations if self.invocations.fault_signal is not None else None)
         self._staged: list[Invocation] = []
-        self.engine = Engine(self.invocations, self._deliver, speed=speed)
+        self.engine = Engine(self.invocations, self._deliver, speed=speed, clock=clock)
         self.region = "eu-de"  # for the full URNs of answers; with_defaults takes it from the function URN
         self.keys = KeyRing()  # access key pairs whose signatures are accepted
-        self.iam = TokenIssuer()  # users who may log in at /v3/auth/tokens, and the tokens issued
+        self.iam = TokenIssuer(clock=clock)  # users who may log in at /v3/auth/tokens, and the tokens issued
 
     @classmethod
     def with_defaults(
@@ -205,10 +243,11 @@ class Backend:
         function_urn: str = DEFAULT_FUNCTION_URN,
         store: InvocationStore | None = None,
         speed: float = 1.0,
+        clock: Callable[[], float] = STEADY,
     ) -> Backend:
-        backend = cls(store, speed=speed)
+        backend = cls(store, speed=speed, clock=clock)
         if function_urn.startswith("urn:"):
-            backend.region = function_urn.split(":")[2]
+            backend.region = backend.engine.region = function_urn.split(":")[2]
         backend.add_token(token, project_id)
         backend.register_function(function_urn, project_id=project_id)
         return backend
@@ -234,12 +273,56 @@ class Backend:
         self.iam.add_user(domain, user, password, project_id, project_name)
 
     def register_function(
-        self, urn: str, *, project_id: str | None = None, behaviour: Behaviour | None = None
+        self,
+        urn: str,
+        *,
+        project_id: str | None = None,
+        behaviour: Behaviour | None = None,
+        code: FunctionCode | None = None,
+        credentials: Mapping[str, str] | None = None,
     ) -> FunctionRef:
         """Make a function (at the URN's version or alias) invocable. Short forms need `project_id`.
 
-        Without `behaviour`, a function the store already knows keeps its own; a new one gets the default.
+        Its runs end as `behaviour` says, or run `code` in the runtime's instances, whose context
+        returns `credentials` (keys access_key, secret_key, security_access_key, security_secret_key,
+        security_token, token; they stay in this process). Without either, a function the store
+        already knows keeps its own; a new one gets the default behaviour.
         """
+        if behaviour is not None and code is not None:
+            raise ValueError("a function has a behaviour or code, not both")
+        ref = self._owned(urn, project_id)
+        self._functions.setdefault((ref.project_id or "", ref.package, ref.name), {DEFAULT_QUALIFIER}).add(
+            ref.qualifier
+        )
+        known = self.invocations.functions()
+        if code is not None:
+            self.engine.runtime.credentials[ref.short_urn] = dict(credentials or {})
+            self.invocations.put_function(ref, code.to_json())
+        elif behaviour is not None or ref.short_urn not in known:
+            self.invocations.put_function(ref, (behaviour or Behaviour()).to_json())
+        # Registering a version also makes `latest` invocable, so the engine must know it too.
+        latest = ref._replace(qualifier=DEFAULT_QUALIFIER)
+        if latest.short_urn not in known and latest != ref:
+            self.invocations.put_function(latest, Behaviour().to_json())
+        return ref
+
+    def code(self, urn: str, project_id: str | None = None) -> tuple[str, FunctionCode]:
+        """The short URN and code of a function registered with code; ValueError for any other."""
+        ref = self._owned(urn, project_id)
+        found = code_of(self.invocations.functions().get(ref.short_urn, "{}"))
+        if found is None:
+            raise ValueError(f"{ref.short_urn} is not registered with code")
+        return ref.short_urn, found
+
+    def add_user_data(self, urn: str, key: str, value: str, project_id: str | None = None) -> None:
+        """One more user data entry of a function registered with code (`context.getUserData(key)`)."""
+        short_urn, code = self.code(urn, project_id)
+        project, package, name, qualifier = short_urn.split(":")
+        self.invocations.put_function(
+            FunctionRef(project, package, name, qualifier), code.with_user_data(key, value).to_json()
+        )
+
+    def _owned(self, urn: str, project_id: str | None) -> FunctionRef:
         ref = parse_urn(urn)
         if project_id is not None and not is_project_id(project_id):
             raise ValueError("project_id is not a project id")
@@ -248,16 +331,7 @@ class Backend:
         owner = ref.project_id or project_id
         if owner is None:
             raise ValueError("a short URN names no project: pass project_id")
-        ref = ref._replace(project_id=owner)
-        self._functions.setdefault((owner, ref.package, ref.name), {DEFAULT_QUALIFIER}).add(ref.qualifier)
-        known = self.invocations.functions()
-        if behaviour is not None or ref.short_urn not in known:
-            self.invocations.put_function(ref, (behaviour or Behaviour()).to_json())
-        # Registering a version also makes `latest` invocable, so the engine must know it too.
-        latest = ref._replace(qualifier=DEFAULT_QUALIFIER)
-        if latest.short_urn not in known and latest != ref:
-            self.invocations.put_function(latest, Behaviour().to_json())
-        return ref
+        return ref._replace(project_id=owner)
 
     def _load_functions(self) -> None:
         """Functions another worker registered in the shared store."""
@@ -279,6 +353,17 @@ class Backend:
 
     def resolve(self, project_id: str, urn: str) -> FunctionRef:
         """The function the URN names for a caller of `project_id`, or the Refusal that explains why not."""
+        # Functions are never removed, so a URN once resolved stays resolved: the 202 path skips parsing.
+        found = self._resolved.get((project_id, urn))
+        if found is not None:
+            return found
+        ref = self._resolve(project_id, urn)
+        if len(self._resolved) >= MAX_RESOLVED:
+            self._resolved.clear()
+        self._resolved[project_id, urn] = ref
+        return ref
+
+    def _resolve(self, project_id: str, urn: str) -> FunctionRef:
         try:
             ref = parse_urn(urn)
         except MalformedUrn:

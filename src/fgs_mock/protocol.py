@@ -17,9 +17,9 @@ import json
 import math
 from asyncio import Transport
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 
 from fgs_mock.faults import DROP
 
@@ -59,6 +59,53 @@ def _answer(status: int, code: str, message: str) -> bytes:
 
 TOO_LARGE = _answer(431, "FSS.0431", "Request header fields too large.")
 TIMED_OUT = _answer(408, "FSS.0408", "Request timeout.")
+
+
+class _Coalesced:
+    """A response cycle's view of the transport: the head waits for the first piece of body, so that an
+    answer leaves in one write (one TCP segment, one system call) rather than two. The cycle writes the
+    head as soon as the app starts its response, and the body in the very next step."""
+
+    __slots__ = ("_cycle", "_head", "_headed", "_transport")
+
+    def __init__(self, transport: Transport, cycle: RequestResponseCycle) -> None:
+        self._transport, self._cycle = transport, cycle
+        self._head: bytes | None = None
+        self._headed = False  # the head was written (or is held)
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        elif not self._headed and self._cycle.response_started:
+            # 100 Continue is written before the response starts, so it never waits.
+            self._head, self._headed = data, True
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            self._transport.write(self._head)
+            self._head = None
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+def coalesce(cycle: RequestResponseCycle) -> None:
+    """Make the cycle write each answer whole, in one write."""
+    coalesced = _Coalesced(cycle.transport, cycle)
+    cycle.transport = coalesced  # type: ignore[assignment]
+    done = cycle.on_response
+
+    def on_response() -> None:  # an answer without body (HEAD): its head leaves now
+        coalesced.flush()
+        done()
+
+    cycle.on_response = on_response
 
 
 class GuardedProtocol(HttpToolsProtocol):
@@ -172,6 +219,8 @@ class GuardedProtocol(HttpToolsProtocol):
         registry[self] = None  # most recently active now
         self._arm(self.limits.body_timeout)
         super().on_headers_complete()
+        if self.cycle is not None and self.cycle.transport is self.transport:  # None: an upgrade, refused
+            coalesce(self.cycle)
 
     def on_message_complete(self) -> None:
         self._in_head = True

@@ -1,8 +1,9 @@
 """The mock's HTTP layer: a plain ASGI app that turns requests into questions for the Backend.
 
-Every answer is a status the spec documents with an `{error_code, error_msg}` JSON body, except 405 (with
-Allow) for methods the operation does not declare and the `/_mock/` control routes, which are not part
-of the contract.
+Where the docs leave a choice, the dialect (`fgs_mock.dialects`) decides: each refusal is a situation,
+and the dialect gives its status, code, body keys and headers. In the documented dialect every answer is
+a status the spec documents with an `{error_code, error_msg}` JSON body, except 405 (with Allow) for
+methods the operation does not declare. The `/_mock/` control routes are not part of the contract.
 """
 
 from __future__ import annotations
@@ -10,17 +11,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
 from typing import Any
 
 from fgs.error_codes import ERROR_CODES
 from fgs_mock import faults, iam, urls
+from fgs_mock.answers import error as control_error
 from fgs_mock.auth import FORBIDDEN, AuthRefusal
 from fgs_mock.control import MAX_CONTROL_BODY, Control
-from fgs_mock.control import error as control_error
+from fgs_mock.dialects import Answer, Dialect, builtin
+from fgs_mock.engine import LOG_EVERY
 from fgs_mock.lifecycle import METHODS, Lifecycle
 from fgs_mock.models import Backend, Fault, Refusal
+from fgs_mock.store import StoreUnavailable
 from fgs_mock.urn import FunctionRef
 
 Scope = MutableMapping[str, Any]
@@ -29,24 +33,31 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 6 * 1024 * 1024
+STORE_RETRY_AFTER = b"1"  # seconds: space may come back any time, and a retry costs the client little
 log = logging.getLogger("fgs_mock")
 _JSON = b"application/json"
 
 
-@dataclass(frozen=True)
-class Dialect:
-    """Answers on which the docs leave a choice. Each setting here is still a correct endpoint."""
+LENIENT = builtin("lenient")
+# Refusals of the state layer, by the situation of the dialect that answers them.
+_SITUATION_OF_CODE = {
+    "FSS.1309": "malformed-urn",
+    "FSS.0403": "other-project-in-urn",
+    "FSS.1051": "unknown-function",
+    "FSS.1052": "unknown-version",
+    "FSS.1053": "unknown-alias",
+}
+Headers = list[tuple[bytes, bytes]]
+Answered = tuple[int, bytes, Headers]
 
-    bad_token_status: int = 401
-    extra_error_fields: bool = False
-    content_type: bytes = _JSON
 
-    def __post_init__(self) -> None:
-        if self.bad_token_status not in (401, 403):
-            raise ValueError("a refused token gets 401 or 403")
+class _Refused(Exception):
+    """A request in one of the dialect's situations: the dialect says how it is answered."""
 
-
-LENIENT = Dialect(bad_token_status=403, extra_error_fields=True, content_type=b"application/json;charset=UTF-8")
+    def __init__(self, situation: str, detail: str | None = None) -> None:
+        super().__init__(situation)
+        self.situation = situation
+        self.detail = detail  # said after the answer's message, e.g. how a short URN was read
 
 
 class _TooLarge(Exception):
@@ -65,6 +76,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# One decoder for every body: json.loads with an argument builds a new one per call.
+_EVENT = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _json(body: bytes) -> Any:
+    """The body's JSON value, in any encoding JSON allows, as json.loads reads bytes."""
+    return _EVENT.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+
+
 def _is_json_media_type(value: bytes | None) -> bool:
     if value is None:
         return False
@@ -75,35 +95,55 @@ class MockApp:
     def __init__(
         self,
         backend: Backend,
-        dialect: Dialect = Dialect(),
-        max_body: int = MAX_BODY,
+        dialect: Dialect | None = None,
+        max_body: int | None = None,
         *,
         control_token: str | None = None,
     ) -> None:
         self.backend = backend
-        self.dialect = dialect
-        self.max_body = max_body
+        self.dialect = dialect = dialect if dialect is not None else builtin("documented")
+        self.max_body = max_body if max_body is not None else dialect.max_bytes
         self.control = Control(backend, control_token)
-        self.lifecycle = Lifecycle(backend, backend.region)
-        self._commit: asyncio.Future[bool] | None = None
+        self.lifecycle = Lifecycle(backend, backend.region, dialect, self._error)
+        self._waiting: list[asyncio.Future[bool]] = []  # the calls of this turn, until their commit
+        self._quiet_until = 0.0  # when a refused commit may be logged again
         self._headers = [(b"content-type", dialect.content_type)]
-        self._error_bodies = {code: self._error_body(code) for code in ERROR_CODES}
-        # The error-code table has no 405 row; this code is the mock's own, outside the contract.
-        self._method_not_allowed = json.dumps({"error_code": "FSS.0405", "error_msg": "Method not allowed."}).encode()
+        # Bodies the dialect answers alike every time; those that carry a request id are built per answer.
+        self._bodies = {
+            situation: dialect.error_body(answer, None)
+            for situation, answer in dialect.answers.items()
+            if "request_id" not in answer.keys
+        }
 
-    def _error_body(self, code: str, detail: str | None = None) -> bytes:
-        message = ERROR_CODES[code].message if detail is None else f"{ERROR_CODES[code].message} ({detail})"
-        body: dict[str, object] = {"error_code": code, "error_msg": message}
-        if self.dialect.extra_error_fields:
-            body["error_detail"] = {"source": "fgs-mock", "status": ERROR_CODES[code].status}
-        return json.dumps(body).encode()
+    def _refused(self, situation: str, allow: str = "POST", detail: str | None = None) -> Answered:
+        answer = self.dialect.answers[situation]
+        extra = [(b"allow", allow.encode())] if answer.allow else []
+        body = self._bodies.get(situation)
+        if body is not None and detail is None:
+            return answer.status, body, extra
+        message = None
+        if detail is not None:
+            listed = ERROR_CODES.get(answer.error_code or "")
+            message = f"{answer.error_msg or (listed.message if listed else 'Refused.')} ({detail})"
+        request_id = self.dialect.new_id() if "request_id" in answer.keys else None
+        headers = [*extra, *self._request_id(request_id)] if request_id is not None else extra
+        return answer.status, self.dialect.error_body(answer, request_id, message=message), headers
 
-    def _refusal_body(self, refusal: Refusal) -> bytes:
-        return (
-            self._error_bodies[refusal.code]
-            if refusal.detail is None
-            else self._error_body(refusal.code, refusal.detail)
-        )
+    def _error(self, status: int, code: str, message: str | None = None, keys: tuple[str, ...] = ()) -> Answered:
+        """Any other error: its code and status, with these keys, else those this dialect puts in error bodies."""
+        template = self.dialect.answers["cancel-unknown"]
+        answer = Answer(status, code, keys or template.keys or ("error_code", "error_msg"))
+        request_id = self.dialect.new_id() if "request_id" in answer.keys else None
+        extra = self._request_id(request_id) if request_id is not None else []
+        return status, self.dialect.error_body(answer, request_id, message=message), extra
+
+    def _request_id(self, request_id: str) -> list[tuple[bytes, bytes]]:
+        return [(b"x-request-id", request_id.encode())] if self.dialect.x_request_id else []
+
+    def _refusal(self, refusal: Refusal) -> Answered:
+        """A refusal by its code, its message naming what was read when it says (a short form's reading)."""
+        message = None if refusal.detail is None else f"{ERROR_CODES[refusal.code].message} ({refusal.detail})"
+        return self._error(ERROR_CODES[refusal.code].status, refusal.code, message)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -126,17 +166,30 @@ class MockApp:
                     return
                 status, payload, extra = self._invoke(scope, found.params, body, fault)
                 if status == 202 and not await self._committed():
-                    status, payload, extra = 503, self._error_bodies["FSS.0503"], []
+                    status, payload, extra = self._unavailable()
                 self.control.answered[status] = self.control.answered.get(status, 0) + 1
             elif found.route in METHODS:
                 status, payload, extra = self._lifecycle(scope, found.route, found.params, body)
             elif found.route == "iam":
                 status, payload, extra = iam.answer(self.backend.iam, scope["method"], body)
             else:
-                status, payload, extra = 404, self._error_bodies["FSS.0404"], []
+                status, payload, extra = self._refused("unknown-route")
         except _HungUp:
             return
+        except StoreUnavailable:
+            status, payload, extra = self._unavailable(found.route)
+        if self.dialect.x_request_id and found.route != "iam" and not any(k == b"x-request-id" for k, _ in extra):
+            extra = [*extra, *self._request_id(self.dialect.new_id())]
         await self._send(send, scope["method"], status, payload, extra)
+
+    def _unavailable(self, route: str = "invoke") -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """A write the store could not make (a full disk): never a success, but an error to retry.
+
+        The invocation documents 503; the lifecycle pages document no 503, and 500 is their server error.
+        """
+        status = 500 if route in METHODS else 503
+        status, body, extra = self._error(status, f"FSS.0{status}")
+        return status, body, [*extra, (b"retry-after", STORE_RETRY_AFTER)]
 
     async def _control(self, scope: Scope, name: str, receive: Receive, send: Send) -> None:
         """Test hooks under /_mock/: not part of the contract."""
@@ -171,75 +224,110 @@ class MockApp:
             raise _TooLarge
         return b"".join(chunks)
 
-    def _invoke(
-        self, scope: Scope, params: dict[str, str], body: bytes | None, fault: Fault | None = None
-    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    def _invoke(self, scope: Scope, params: dict[str, str], body: bytes | None, fault: Fault | None = None) -> Answered:
         if scope["method"] != "POST":
-            return 405, self._method_not_allowed, [(b"allow", b"POST")]
+            return self._refused("undeclared-method")
         if fault is not None and fault.status is not None:
-            return fault.status, self._error_bodies[f"FSS.0{fault.status}"], faults.retry_after(fault)
+            status, payload, extra = self._error(fault.status, f"FSS.0{fault.status}")
+            return status, payload, [*extra, *faults.retry_after(fault)]
         try:
             headers = _headers(scope)
-            request_id = self._accept(scope, headers, params, body)
+            request_id = self.dialect.external_id(self._accept(scope, headers, params, body))
         except Refusal as refusal:
-            return ERROR_CODES[refusal.code].status, self._refusal_body(refusal), []
-        return 202, b'{"request_id":"' + request_id.encode() + b'"}', []
+            return self._refusal(refusal)
+        except _Refused as refused:
+            return self._refused(refused.situation, detail=refused.detail)
+        return 202, b'{"request_id":"' + request_id.encode() + b'"}', self._request_id(request_id)
 
-    def _lifecycle(
-        self, scope: Scope, route: str, params: dict[str, str], body: bytes | None
-    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    def _lifecycle(self, scope: Scope, route: str, params: dict[str, str], body: bytes | None) -> Answered:
         allowed = METHODS[route]
         if scope["method"] not in allowed:
-            return 405, self._method_not_allowed, [(b"allow", ", ".join(allowed).encode())]
+            return self._refused("undeclared-method", ", ".join(allowed))
         try:
             headers = _headers(scope)
             function = self._function(scope, headers, params, body)
-            if scope["method"] in ("POST", "PUT") and not _is_json_media_type(headers.get(b"content-type")):
-                raise Refusal("FSS.0400")
+            if scope["method"] in ("POST", "PUT"):
+                if body is None:
+                    raise _Refused("oversized-body")
+                if not _is_json_media_type(headers.get(b"content-type")):
+                    self._tolerate("wrong-media-type")
         except Refusal as refusal:
-            return ERROR_CODES[refusal.code].status, self._refusal_body(refusal), []
+            return self._refusal(refusal)
+        except _Refused as refused:
+            return self._refused(refused.situation, detail=refused.detail)
         return self.lifecycle.handle(route, scope["method"], function, scope.get("query_string", b""), body)
+
+    def _tolerate(self, situation: str) -> None:
+        """Go on if the dialect accepts what the docs leave open here; else refuse as it says."""
+        if not self.dialect.answers[situation].accepts:
+            raise _Refused(situation)
 
     def _function(
         self, scope: Scope, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None
     ) -> FunctionRef:
-        """The function the path names, for the project the credential grants; or the Refusal."""
+        """The function the path names, for the project the credential grants; or why not."""
         project = self._caller(scope, headers, body)
         if params["project_id"] != project:
-            raise Refusal("FSS.0403")
-        return self.backend.resolve(project, params["function_urn"])
+            raise _Refused("other-project-in-path")
+        try:
+            return self.backend.resolve(project, params["function_urn"])
+        except Refusal as refusal:
+            situation = _SITUATION_OF_CODE.get(refusal.code)
+            if situation is None:
+                raise
+            raise _Refused(situation, refusal.detail) from None
 
     def _accept(self, scope: Scope, headers: dict[bytes, bytes], params: dict[str, str], body: bytes | None) -> str:
         function = self._function(scope, headers, params, body)
-        if body is None or not body or not _is_json_media_type(headers.get(b"content-type")):
-            raise Refusal("FSS.0400")
+        if body is None:
+            self._tolerate("oversized-body")  # a dialect that accepts it reads more than this mock keeps
+        if not body:
+            raise _Refused("missing-body")
+        if not _is_json_media_type(headers.get(b"content-type")):
+            self._tolerate("wrong-media-type")
+        if _deeper_than(body, self.dialect.max_depth):
+            self._tolerate("too-deep")
         try:
-            event = json.loads(body, parse_constant=_reject_constant)
-        except (ValueError, RecursionError):
-            raise Refusal("FSS.0400") from None
+            event = _json(body)
+        except RecursionError:
+            raise _Refused("too-deep") from None
+        except ValueError:
+            raise _Refused("invalid-json") from None
         if not isinstance(event, dict):
-            raise Refusal("FSS.0400")
+            raise _Refused("not-an-object")
         return self.backend.stage(function, body).request_id
 
     async def _committed(self) -> bool:
         """Group commit: the calls accepted in one turn of the event loop are recorded in one transaction,
-        before any of their 202s goes out. A file store's commit costs as much as dozens of rows."""
-        if self._commit is None:
-            loop = asyncio.get_running_loop()
-            self._commit = loop.create_future()
+        before any of their 202s goes out. A file store's commit costs as much as dozens of rows.
+
+        Each call waits on a future of its own, so that one cancelled call cancels no other."""
+        loop = asyncio.get_running_loop()
+        if not self._waiting:
             loop.call_soon(self._flush)
-        return await asyncio.shield(self._commit)
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiting.append(waiter)
+        return await waiter
 
     def _flush(self) -> None:
-        future, self._commit = self._commit, None
-        assert future is not None
+        waiting, self._waiting = self._waiting, []
         try:
             self.backend.commit_staged()
+        except StoreUnavailable as exc:
+            # Not a line per batch: under load a full disk refuses thousands, and near the edge some fit.
+            now = time.monotonic()
+            if now >= self._quiet_until:
+                log.error("the store cannot record calls (%s); answering 503 with Retry-After until it can", exc)
+                self._quiet_until = now + LOG_EVERY
+            stored = False
         except Exception:
             log.exception("the store refused a batch of accepted invocations; they were answered 503")
-            future.set_result(False)
+            stored = False
         else:
-            future.set_result(True)
+            stored = True
+        for waiter in waiting:
+            if not waiter.done():
+                waiter.set_result(stored)
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes], body: bytes | None) -> str:
         """The project the request's credential grants: its X-Auth-Token if it has one, else its signature.
@@ -247,30 +335,26 @@ class MockApp:
         A token decides alone: a request that carries one is never judged by an `Authorization` beside it.
         """
         token = headers.get(b"x-auth-token")
-        project: str | None = None
         if token is not None:
             value = token.decode("latin-1")
             project = self.backend.project_for(value) or self.backend.iam.project_for_token(value)
-        elif b"authorization" in headers:
-            if body is None:  # over the cap: the signed payload cannot be hashed
-                raise Refusal("FSS.0400")
-            try:
-                raw_path = scope.get("raw_path") or scope["path"].encode()
-                caller = self.backend.keys.verify(
-                    scope["method"], raw_path, scope.get("query_string", b""), scope["headers"], body
-                )
-            except AuthRefusal as refusal:
-                if refusal.code == FORBIDDEN:  # a valid signature for another project than the path's
-                    raise
-            else:
-                project = caller.project_id
-        if project is None:
-            raise Refusal("FSS.0401" if self.dialect.bad_token_status == 401 else "FSS.0403")
-        return project
+            if project is None:
+                raise _Refused("wrong-token")
+            return project
+        if b"authorization" not in headers:
+            raise _Refused("no-token")
+        if body is None:  # over the cap: the signed payload cannot be hashed
+            raise _Refused("oversized-body")
+        try:
+            raw_path = scope.get("raw_path") or scope["path"].encode()
+            query = scope.get("query_string", b"")
+            caller = self.backend.keys.verify(scope["method"], raw_path, query, scope["headers"], body)
+        except AuthRefusal as refusal:
+            # A valid signature for another project than the path's.
+            raise _Refused("other-project-in-path" if refusal.code == FORBIDDEN else "refused-signature") from None
+        return caller.project_id
 
-    async def _send(
-        self, send: Send, method: str, status: int, payload: bytes, extra: list[tuple[bytes, bytes]]
-    ) -> None:
+    async def _send(self, send: Send, method: str, status: int, payload: bytes, extra: Headers) -> None:
         headers = [*self._headers, (b"content-length", str(len(payload)).encode()), *extra] if payload else extra
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else payload})
@@ -298,7 +382,30 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
     return found
 
 
+def _deeper_than(body: bytes, limit: int) -> bool:
+    """Whether objects and arrays nest deeper than `limit`, strings skipped, without parsing.
+
+    Counting brackets first keeps the walk off the hot path: most bodies cannot be that deep.
+    """
+    if body.count(b"{") + body.count(b"[") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (byte == 0x5C, byte != 0x22)
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"{[":
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in b"}]":
+            depth -= 1
+    return False
+
+
 def create_app(
-    backend: Backend | None = None, dialect: Dialect = Dialect(), *, control_token: str | None = None
+    backend: Backend | None = None, dialect: Dialect | None = None, *, control_token: str | None = None
 ) -> MockApp:
     return MockApp(backend if backend is not None else Backend.with_defaults(), dialect, control_token=control_token)

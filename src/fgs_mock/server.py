@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
 
 import uvicorn
 
@@ -17,6 +18,15 @@ from fgs_mock.responses import MockApp, Receive, Scope, Send
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 HOST = "127.0.0.1"
+# No access log, no lifespan, no proxy headers (the mock reads no client address) and no Server header:
+# each costs time per request or at start and gives nothing here. scripts/bench_ceiling.py uses the same.
+UVICORN: dict[str, Any] = {
+    "log_level": "warning",
+    "access_log": False,
+    "lifespan": "off",
+    "proxy_headers": False,
+    "server_header": False,
+}
 
 
 def is_loopback(host: str) -> bool:
@@ -53,14 +63,8 @@ def _engine(app: ASGIApp) -> AbstractContextManager[object]:
 
 
 def _server(app: ASGIApp, sock: socket.socket, limits: Limits) -> uvicorn.Server:
-    # No access log and no lifespan: both cost time per request or at start and give nothing here.
     config = uvicorn.Config(
-        app,
-        http=guarded_protocol(limits),
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_keep_alive=max(1, round(limits.head_timeout)),
+        app, http=guarded_protocol(limits), **UVICORN, timeout_keep_alive=max(1, round(limits.head_timeout))
     )
     return uvicorn.Server(config)
 

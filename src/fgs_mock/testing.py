@@ -13,12 +13,17 @@ accepts (WAIT -> RUNNING -> SUCCESS | FAIL), as each registered function's `Beha
 
 from __future__ import annotations
 
+import inspect
 import json
+import sys
 import threading
+import time
+import uuid
 from collections import deque
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,11 +31,13 @@ import httpx
 import fgs
 from fgs_mock import urls
 from fgs_mock.behaviour import Behaviour
+from fgs_mock.dialects import Dialect, load
 from fgs_mock.inprocess import InProcessTransport
 from fgs_mock.models import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend
 from fgs_mock.responses import MAX_BODY, MockApp, Receive, Scope, Send, create_app
+from fgs_mock.runtime import FunctionCode
 from fgs_mock.server import serve_in_thread
-from fgs_mock.store import Notification
+from fgs_mock.store import TERMINAL, Notification
 
 __all__ = ["Call", "MockEndpoint", "asgi_app", "running"]
 
@@ -50,6 +57,10 @@ class Call:
     request_id: str | None
     error_code: str | None
     run_status: str | None = None  # where the accepted run is now: WAIT, RUNNING, SUCCESS, FAIL or DISCARD
+    attempts: int = 0  # how many times the run started
+    result: Any = None  # what a function's code returned (None until it succeeded, or over 256 KB)
+    error: dict[str, Any] | None = None  # {errorMessage, errorType, stackTrace} of its last failed attempt
+    logs: str = field(default="", repr=False)  # what its code printed and logged, over all attempts
 
 
 @dataclass
@@ -194,8 +205,54 @@ class MockEndpoint:
         return [self._with_run(call) for call in self._recorder.calls()]
 
     def _with_run(self, call: Call) -> Call:
-        run = None if call.request_id is None else self.backend.invocations.run(call.request_id)
-        return call if run is None else replace(call, run_status=run.status)
+        request_id = None if call.request_id is None else self.app.dialect.internal_id(call.request_id)
+        run = None if request_id is None else self.backend.invocations.run(request_id)
+        if run is None:
+            return call
+        output = self.backend.invocations.output(run.request_id)
+        result, error, logs = (None, None, "") if output is None else output
+        return replace(
+            call,
+            run_status=run.status,
+            attempts=run.attempts,
+            result=None if result is None else json.loads(result),
+            error=None if error is None else json.loads(error),
+            logs=logs,
+        )
+
+    def wait(self, request_id: str, *, timeout: float = 30.0) -> Call:
+        """The invocation once its run has ended (SUCCESS, FAIL or DISCARD); TimeoutError if it did not.
+
+        An invocation a destination made has no HTTP call: its `status` is None.
+        """
+        deadline = time.monotonic() + timeout
+        internal = self.app.dialect.internal_id(request_id)
+        while True:
+            run = self.backend.invocations.run(internal)
+            if run is None:
+                raise KeyError(f"no accepted invocation has request_id {request_id!r}")
+            if run.status in TERMINAL:
+                return self._with_run(self._call_of(request_id))
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the run of {request_id} is still {run.status} after {timeout:g} s")
+            time.sleep(0.005)
+
+    def _call_of(self, request_id: str) -> Call:
+        for call in reversed(self._recorder.calls()):
+            if call.request_id == request_id:
+                return call
+        accepted = self.backend.invocations.get(self.app.dialect.internal_id(request_id))
+        assert accepted is not None
+        urn = accepted.function.full_urn(self.backend.region)
+        return Call(accepted.project_id, urn, accepted.body, _json(accepted.body), None, request_id, None)
+
+    def run(self, urn: str, event: Any = None) -> Any:
+        """Call a function's handler in one of its instances, with no HTTP and no store.
+
+        Returns what it returned; raises `fgs_mock.runtime.HandlerError` with its error record.
+        """
+        function, code = self.backend.code(urn, self.project_id)
+        return self.backend.engine.runtime.call(function, code, {} if event is None else event, str(uuid.uuid4()))
 
     @property
     def notifications(self) -> list[Notification]:
@@ -207,15 +264,55 @@ class MockEndpoint:
         self._recorder.clear()
         self.backend.invocations.clear()
 
-    def register(self, urn: str, behaviour: Behaviour | None = None) -> str:
+    def register(
+        self,
+        urn: str,
+        behaviour: Behaviour | None = None,
+        *,
+        path: str | None = None,
+        handler: str | Callable[..., Any] | None = None,
+        initializer: str | None = None,
+        timeout: float | None = None,
+        initializer_timeout: float | None = None,
+        memory: int | None = None,
+        cpu: float | None = None,
+        concurrency: int | None = None,
+        python: str | None = None,
+        user_data: Mapping[str, str] | None = None,
+        credentials: Mapping[str, str] | None = None,
+    ) -> str:
         """Make another function of this tenant invocable; returns its full URN, for a client.
 
         `urn` is a full URN, or a short form read in this mock's project: `"name"` (package `default`),
         `"package:name"`, `"<project>:package:name:version"`. Three fields are project, package and name.
         `behaviour` is how its runs end, e.g. `Behaviour.fail(code=4001)`; a new function succeeds.
+        With `handler` its runs call your code instead: `"index.handler"` in the folder `path`, or an
+        importable top-level function (not a lambda nor a closure). See docs/handlers.md for the rest.
         """
-        ref = self.backend.register_function(urn, project_id=self.project_id, behaviour=behaviour)
-        return f"urn:fss:{self.backend.region}:{self.project_id}:function:{ref.package}:{ref.name}:{ref.qualifier}"
+        code = None
+        if handler is not None:
+            given = {
+                "initializer": initializer,
+                "timeout": timeout,
+                "initializer_timeout": initializer_timeout,
+                "memory": memory,
+                "cpu": cpu,
+                "concurrency": concurrency,
+                "python": python,
+            }
+            options: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+            options["user_data"] = dict(user_data or {})
+            if callable(handler):
+                options["handler"], options["import_path"] = _importable(handler), tuple(sys.path)
+            else:
+                options["handler"] = handler
+            code = FunctionCode(path=path or ".", **options)
+        elif path is not None:
+            raise ValueError("path= goes with handler=")
+        ref = self.backend.register_function(
+            urn, project_id=self.project_id, behaviour=behaviour, code=code, credentials=credentials
+        )
+        return ref.full_urn(self.backend.region)
 
     def add_access_key(self, access_key: str, secret_key: str) -> fgs.AccessKey:
         """Accept requests signed with this key pair as this tenant's; returns them as `client(credentials=)`."""
@@ -259,9 +356,17 @@ class MockEndpoint:
         every = next_count is None and share is None
         self.backend.faults.set(next_count=next_count or 0, share=1.0 if every else share or 0.0, **fault)
 
-    def reset(self) -> None:
-        """A fresh mock behind the same address: the default tenant and function, no calls, no faults."""
-        fresh = _mock_app(self._token, self.project_id, self.function_urn)
+    @property
+    def dialect(self) -> Dialect:
+        return self.app.dialect
+
+    def reset(self, *, dialect: Dialect | str | Path | None = None) -> None:
+        """A fresh mock behind the same address: the default tenant and function, no calls, no faults.
+
+        It keeps its dialect unless given another (a built-in name, a profile's path, or a Dialect).
+        """
+        chosen = self.app.dialect if dialect is None else _dialect(dialect)
+        fresh = _mock_app(self._token, self.project_id, self.function_urn, chosen)
         fresh.backend.engine.start()
         old, self._recorder.app = self._recorder.app, fresh
         old.backend.engine.stop()
@@ -278,18 +383,41 @@ class MockEndpoint:
         self._clients.clear()
 
 
-def _mock_app(token: str, project_id: str, function_urn: str) -> MockApp:
-    return create_app(Backend.with_defaults(token=token, project_id=project_id, function_urn=function_urn))
+def _importable(handler: Callable[..., Any]) -> str:
+    """`module:qualname` of a function an instance can import by name; ValueError for any other."""
+    module, qualname = getattr(handler, "__module__", None), getattr(handler, "__qualname__", "")
+    if not inspect.isfunction(handler) or "<lambda>" in qualname or "<locals>" in qualname or "." in qualname:
+        raise ValueError(
+            "handler must be a top-level function of an importable module, or a 'FILE.FUNCTION' string: "
+            "a lambda, closure or method cannot be imported by a worker process"
+        )
+    if module in (None, "__main__") or getattr(sys.modules.get(module or ""), qualname, None) is not handler:
+        raise ValueError(f"handler {qualname} cannot be imported by name from module {module}")
+    return f"{module}:{qualname}"
+
+
+def _mock_app(token: str, project_id: str, function_urn: str, dialect: Dialect | None = None) -> MockApp:
+    backend = Backend.with_defaults(token=token, project_id=project_id, function_urn=function_urn)
+    return create_app(backend, dialect)
+
+
+def _dialect(dialect: Dialect | str | Path | None) -> Dialect | None:
+    """A Dialect as given, a built-in one by name, or a profile from its path (DialectError if unusable)."""
+    return dialect if dialect is None or isinstance(dialect, Dialect) else load(dialect)
 
 
 def asgi_app(
-    *, token: str = DEFAULT_TOKEN, project_id: str = DEFAULT_PROJECT_ID, function_urn: str = DEFAULT_FUNCTION_URN
+    *,
+    token: str = DEFAULT_TOKEN,
+    project_id: str = DEFAULT_PROJECT_ID,
+    function_urn: str = DEFAULT_FUNCTION_URN,
+    dialect: Dialect | str | Path | None = None,
 ) -> MockApp:
     """The mock as a plain ASGI app, for an ASGI server or transport of your own.
 
     Planned drops need the server to offer the `fgs_mock.drop` scope extension (see fgs_mock.faults).
     """
-    return _mock_app(token, project_id, function_urn)
+    return _mock_app(token, project_id, function_urn, _dialect(dialect))
 
 
 @contextmanager
@@ -299,9 +427,14 @@ def running(
     project_id: str = DEFAULT_PROJECT_ID,
     function_urn: str = DEFAULT_FUNCTION_URN,
     in_process: bool = False,
+    dialect: Dialect | str | Path | None = None,
 ) -> Iterator[MockEndpoint]:
-    """A fresh mock for the block: on a free loopback port, or in process (no socket)."""
-    recorder = _Recorder(_mock_app(token, project_id, function_urn))
+    """A fresh mock for the block: on a free loopback port, or in process (no socket).
+
+    `dialect`: how it answers where the docs leave a choice: "documented" (the default), "gateway",
+    "lenient", a profile's path (from `fgs-conformance --profile`), or a `fgs_mock.dialects.Dialect`.
+    """
+    recorder = _Recorder(_mock_app(token, project_id, function_urn, _dialect(dialect)))
     tenant = {"token": token, "project_id": project_id, "function_urn": function_urn}
     if in_process:
         mock = MockEndpoint(recorder, IN_PROCESS_ENDPOINT, in_process=True, **tenant)

@@ -40,6 +40,12 @@ class FunctionRef(NamedTuple):
         """The four-field form, `<project>:<package>:<name>:<version or !alias>`."""
         return f"{self.project_id}:{self.package}:{self.name}:{self.qualifier}"
 
+    def full_urn(self, region: str) -> str:
+        """The eight-field form, `urn:fss:<region>:<project>:function:<package>:<name>:<version or !alias>`."""
+        if self.project_id is None:
+            raise ValueError("a full URN needs the project: resolve the short form first")
+        return f"urn:fss:{region}:{self.project_id}:function:{self.package}:{self.name}:{self.qualifier}"
+
     @property
     def is_alias(self) -> bool:
         return self.qualifier.startswith("!")

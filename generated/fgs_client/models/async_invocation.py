@@ -18,7 +18,9 @@ T = TypeVar("T", bound="AsyncInvocation")
 @_attrs_define
 class AsyncInvocation:
     """One run. request_id and status are required, as a record without them says nothing; the other fields may be absent
-    or null while the run has no outcome yet.
+    or null while the run has no outcome yet, and start_time, end_time and error_message may be the empty string, the
+    pages' way of writing a value that is not there. A final run (SUCCESS, FAIL, DISCARD) has ended: its end_time is not
+    "".
 
         Attributes:
             request_id (str): The request_id that the 202 gave.
@@ -27,8 +29,10 @@ class AsyncInvocation:
             error_message (None | str | Unset): Why the run failed; empty or absent on success.
             error_code (int | None | Unset): The run's error code, 0 on success. An integer, unlike the FSS.xxxx strings of
                 error bodies.
-            start_time (None | str | Unset): A UTC or offset date and time; null or absent when there is none yet.
-            end_time (None | str | Unset): A UTC or offset date and time; null or absent when there is none yet.
+            start_time (None | str | Unset): When a run started or ended, as a Timestamp; null, absent or the empty string
+                while there is no such time yet.
+            end_time (None | str | Unset): When a run started or ended, as a Timestamp; null, absent or the empty string
+                while there is no such time yet.
     """
 
     request_id: str

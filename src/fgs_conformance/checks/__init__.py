@@ -13,6 +13,7 @@ NAMES = (
     "credentials",
     "signatures",
     "scoping",
+    "isolation",
     "existence",
     "urn-space",
     "methods",

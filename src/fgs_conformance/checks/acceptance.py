@@ -6,6 +6,7 @@ import pytest
 
 from fgs_conformance import spec
 from fgs_conformance.expectations import check_accepted
+from fgs_conformance.report import NOT_APPLICABLE
 from fgs_conformance.target import Target
 
 
@@ -26,7 +27,7 @@ def test_json_with_charset_parameter_is_accepted(target: Target) -> None:
 def test_accepted_calls_are_recorded_by_the_embedded_mock(target: Target) -> None:
     backend = target.run.backend
     if backend is None:
-        pytest.skip("a live endpoint keeps its own books")
+        pytest.skip(f"{NOT_APPLICABLE}: a live endpoint keeps its own books")
     before = len(backend.invocations)
     request_id = check_accepted(target.send(content=b'{"recorded": true}', costs_invocation=True))
     assert len(backend.invocations) == before + 1

@@ -26,15 +26,14 @@ WRITABLE = (
 
 @pytest.fixture
 def config(lifecycle: Lifecycle) -> Iterator[Lifecycle]:
-    if lifecycle.target.settings.live and not lifecycle.target.settings.allow_config_changes:
-        pytest.skip("changes the function's async config: pass --allow-config-changes (FGS_ALLOW_CONFIG_CHANGES=1)")
-    with _restoring(lifecycle):
+    lifecycle.target.config_changes_or_skip()
+    with restoring(lifecycle):
         yield lifecycle
 
 
 @contextmanager
-def _restoring(lifecycle: Lifecycle) -> Iterator[None]:
-    original = _read(lifecycle)
+def restoring(lifecycle: Lifecycle) -> Iterator[None]:
+    original = read_config(lifecycle)
     try:
         yield
     finally:
@@ -49,14 +48,14 @@ def _restoring(lifecycle: Lifecycle) -> Iterator[None]:
             raise ContractBreak("the function's original async config could not be restored")
 
 
-def _read(lifecycle: Lifecycle) -> dict[str, Any] | None:
+def read_config(lifecycle: Lifecycle) -> dict[str, Any] | None:
     response, body = lifecycle.call("showFunctionAsyncInvokeConfig")
     if response.status_code not in (200, 404):
         raise ContractBreak(f"reading the async config was answered {response.status_code}")
     return body if response.status_code == 200 else None
 
 
-def _different(original: dict[str, Any] | None) -> dict[str, Any]:
+def different(original: dict[str, Any] | None) -> dict[str, Any]:
     """Values a PUT can set that differ from the original, so that a GET of stale state cannot pass."""
     before = original or {}
     retries = 2 if before.get("max_async_retry_attempts") != 2 else 1
@@ -70,13 +69,13 @@ def _mismatches(wanted: dict[str, Any], got: dict[str, Any]) -> list[str]:
 
 
 def test_a_put_config_reads_back_as_stored(config: Lifecycle) -> None:
-    wanted = _different(_read(config))
+    wanted = different(read_config(config))
     response, stored = config.call("updateFunctionAsyncInvokeConfig", body=wanted)
     if response.status_code != 200:
         raise ContractBreak(f"a documented config was answered {response.status_code}: {response.text[:200]!r}")
     if mismatches := _mismatches(wanted, stored):
         raise ContractBreak(f"the PUT's answer differs from what was sent: {'; '.join(mismatches)}")
-    read = _read(config)
+    read = read_config(config)
     if read is None:
         raise ContractBreak("the config just stored reads as 404")
     if mismatches := _mismatches(wanted, read):
@@ -84,10 +83,10 @@ def test_a_put_config_reads_back_as_stored(config: Lifecycle) -> None:
 
 
 def test_a_deleted_config_reads_as_404(config: Lifecycle) -> None:
-    if config.call("updateFunctionAsyncInvokeConfig", body=_different(None))[0].status_code != 200:
+    if config.call("updateFunctionAsyncInvokeConfig", body=different(None))[0].status_code != 200:
         raise ContractBreak("a documented config was not stored")
     response, _ = config.call("deleteFunctionAsyncInvokeConfig")
     if response.status_code != 204:
         raise ContractBreak(f"deleting the config was answered {response.status_code}")
-    if _read(config) is not None:
+    if read_config(config) is not None:
         raise ContractBreak("the config still reads back after its DELETE")

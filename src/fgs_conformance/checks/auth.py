@@ -12,7 +12,9 @@ from fgs_conformance.target import Target
 
 
 def test_missing_token_is_refused(target: Target) -> None:
-    check_response(target.send(token=None), TOKEN_REFUSED)
+    response = target.send(token=None)
+    target.run.profile.answer("no-token", response)
+    check_response(response, TOKEN_REFUSED)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +34,9 @@ def test_valid_looking_but_wrong_token_is_refused(target: Target) -> None:
     wrong = real
     while wrong == real:
         wrong = "".join(_same_class(c) for c in real)
-    check_response(target.send(token=wrong), TOKEN_REFUSED)
+    response = target.send(token=wrong)
+    target.run.profile.answer("wrong-token", response)
+    check_response(response, TOKEN_REFUSED)
 
 
 def _same_class(char: str) -> str:

@@ -9,7 +9,9 @@ from fgs_conformance.target import Target, urn_of_missing_function
 
 
 def test_missing_function_is_404(target: Target) -> None:
-    check_response(target.send(function_urn=urn_of_missing_function(target.settings.function_urn)), frozenset({404}))
+    response = target.send(function_urn=urn_of_missing_function(target.settings.function_urn))
+    target.run.profile.answer("unknown-function", response)
+    check_response(response, frozenset({404}))
 
 
 def test_missing_function_in_full_form_is_404(target: Target) -> None:
@@ -23,4 +25,6 @@ def test_missing_function_in_full_form_is_404(target: Target) -> None:
 )
 def test_malformed_urn_is_refused(target: Target, urn: str) -> None:
     # Which 4xx is the endpoint's choice: "invalid URN" (400) and "no such function" (404) both fit.
-    check_response(target.send(function_urn=urn.format(project=target.settings.project_id)), DOCUMENTED_4XX)
+    response = target.send(function_urn=urn.format(project=target.settings.project_id))
+    target.run.profile.answer("malformed-urn", response)
+    check_response(response, DOCUMENTED_4XX)

@@ -48,6 +48,27 @@ def test_no_run_ends_before_it_starts(lifecycle: Lifecycle) -> None:
 
 
 def test_cancelling_an_unknown_request_id_is_refused_with_400(lifecycle: Lifecycle) -> None:
+    lifecycle.target.cancels_or_skip()
     response, _ = lifecycle.call("cancelAsyncInvocation", body={"request_id": str(uuid.uuid4())})
+    lifecycle.target.run.profile.answer("cancel-unknown", response)
     if response.status_code != 400:
         raise ContractBreak(f"cancelling an unknown request_id was answered {response.status_code}, not 400")
+
+
+def test_cancelling_a_finished_run_changes_nothing(lifecycle: Lifecycle) -> None:
+    # The stop page says a cancel stops the function's other running requests too: live, only when asked.
+    lifecycle.target.cancels_or_skip()
+    settings = lifecycle.target.settings
+    (request_id,) = lifecycle.runs(1)
+    seen, before = lifecycle.history(request_id)
+    if seen[-1] not in TERMINAL:
+        pytest.skip(f"the run did not end within {settings.lifecycle_timeout:g} s")
+    response, _ = lifecycle.call("cancelAsyncInvocation", body={"request_id": request_id})
+    lifecycle.target.run.profile.answer("cancel-finished", response)
+    # The pages leave open whether such a cancel is a no-op (200) or refused (400): either, never a change.
+    if response.status_code not in (200, 400):
+        raise ContractBreak(f"cancelling a finished run was answered {response.status_code}, neither 200 nor 400")
+    after = lifecycle.find(request_id)
+    if after is None or (after["status"], after.get("error_code")) != (before["status"], before.get("error_code")):
+        now = "no longer listed" if after is None else f"{after['status']} {after.get('error_code')}"
+        raise ContractBreak(f"request_id {request_id} ended {before['status']}; after a cancel it is {now}")

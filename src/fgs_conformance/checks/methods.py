@@ -1,4 +1,4 @@
-"""Methods the operation does not declare are refused: never run, never echoed, never a crash."""
+"""Methods the operation does not declare, and routes beside it, are refused: never run, echoed or a crash."""
 
 from __future__ import annotations
 
@@ -23,9 +23,18 @@ def test_undeclared_method_is_refused(target: Target, method: str) -> None:
         content=None if method in WITHOUT_BODY else b'{"marker": "%s"}' % marker.encode(),
         extra_headers={"X-Conformance-Probe": marker},
     )
+    target.run.profile.answer("undeclared-method", response)
     _refused(response, method)
     if marker.encode() in response.content or marker in str(response.headers):
         raise ContractBreak(f"{method} answered {response.status_code} and echoed the request")
+
+
+def test_unknown_route_is_refused(target: Target) -> None:
+    # A sibling of the operation that nothing publishes: a refusal, whoever gives it (service or gateway).
+    response = target.send(operation="fgs-conformance-no-such-route")
+    target.run.profile.answer("unknown-route", response)
+    if not 400 <= response.status_code < 500:
+        raise ContractBreak(f"an unknown route was answered {response.status_code}, expected a refusal (4xx)")
 
 
 def _refused(response: httpx.Response, method: str) -> None:

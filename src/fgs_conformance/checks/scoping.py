@@ -8,9 +8,9 @@ from fgs_conformance.target import Target, another_project_id, urn_in_project
 
 def test_another_project_in_the_path_is_refused(target: Target) -> None:
     other = another_project_id(target.settings.project_id)
-    check_response(
-        target.send(project_id=other, function_urn=urn_in_project(target.settings.function_urn, other)), DOCUMENTED_4XX
-    )
+    response = target.send(project_id=other, function_urn=urn_in_project(target.settings.function_urn, other))
+    target.run.profile.answer("other-project-in-path", response)
+    check_response(response, DOCUMENTED_4XX)
 
 
 def test_another_project_in_the_path_with_own_urn_is_refused(target: Target) -> None:
@@ -20,4 +20,6 @@ def test_another_project_in_the_path_with_own_urn_is_refused(target: Target) -> 
 
 def test_urn_naming_another_project_is_refused(target: Target) -> None:
     other = another_project_id(target.settings.project_id)
-    check_response(target.send(function_urn=urn_in_project(target.settings.function_urn, other)), DOCUMENTED_4XX)
+    response = target.send(function_urn=urn_in_project(target.settings.function_urn, other))
+    target.run.profile.answer("other-project-in-urn", response)
+    check_response(response, DOCUMENTED_4XX)

@@ -23,12 +23,16 @@ def _ref(target: Target) -> Reference:
 
 def test_unknown_version_of_the_function_is_refused(target: Target) -> None:
     urn = _ref(target).full(target.settings.project_id, qualifier=fresh_name("v"))
-    check_response(target.send(function_urn=urn), ABSENT)
+    response = target.send(function_urn=urn)
+    target.run.profile.answer("unknown-version", response)
+    check_response(response, ABSENT)
 
 
 def test_unknown_alias_of_the_function_is_refused(target: Target) -> None:
     urn = _ref(target).full(target.settings.project_id, qualifier="!" + fresh_name("alias"))
-    check_response(target.send(function_urn=urn), ABSENT)
+    response = target.send(function_urn=urn)
+    target.run.profile.answer("unknown-alias", response)
+    check_response(response, ABSENT)
 
 
 def test_unknown_version_in_short_form_is_refused(target: Target) -> None:

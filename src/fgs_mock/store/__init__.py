@@ -21,6 +21,7 @@ from fgs_mock.store.protocol import (
     Run,
     RunPage,
     Status,
+    StoreUnavailable,
 )
 from fgs_mock.store.sqlite import InMemoryInvocationStore, SqliteStore
 
@@ -43,4 +44,5 @@ __all__ = [
     "RunPage",
     "SqliteStore",
     "Status",
+    "StoreUnavailable",
 ]

@@ -7,7 +7,7 @@ settlements must not run a call twice when several processes share one store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -23,6 +23,10 @@ DISCARD_BATCH = 1000  # aged-out events discarded per engine pass, oldest first
 Status = Literal["WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD"]
 STATUSES: tuple[Status, ...] = ("WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD")
 TERMINAL: frozenset[str] = frozenset({"SUCCESS", "FAIL", "DISCARD"})
+
+
+class StoreUnavailable(Exception):
+    """A write the store cannot make now (a full disk, say): nothing of it was kept; it may succeed later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,8 @@ class Run:
 
 @dataclass(frozen=True, slots=True)
 class Ending:
-    """How a function's runs end when their time is up: SUCCESS, or FAIL once no retry is left."""
+    """How runs end: as their function's behaviour says when their time is up (SUCCESS, or FAIL once no
+    retry is left), or as the engine says when it cancels or discards them."""
 
     status: Status
     error_code: int
@@ -89,6 +94,7 @@ class Query:
     # How many matching runs to skip, newest first. An offset, as the safe client and the page's `count`
     # read it: a run accepted meanwhile shifts the rest by one, so a page may repeat one, never skip one.
     marker: int = 0
+    newest_first: bool = True  # the order of the listing (a dialect may list oldest first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,7 @@ class Notification:
     param: str
     at: float
     delivered_as: str | None = None  # a FunctionGraph destination: the request_id of the call it made
+    record: str | None = None  # the JSON record the destination was sent
 
 
 class InvocationStore(Protocol):
@@ -122,10 +129,22 @@ class InvocationStore(Protocol):
     def query(self, query: Query) -> RunPage: ...
     def status_counts(self) -> dict[str, int]: ...
     def claim(self, function: str, limit: int, now: float, due_at: float, *, most: int) -> int: ...
+    def claim_and_finish(
+        self, function: str, limit: int, now: float, ending: Ending, retries: int, *, most: int
+    ) -> list[str]: ...
     def finish(self, function: str, ending: Ending, retries: int, now: float) -> list[str]: ...
-    def discard_older(self, function: str, accepted_before: float, now: float) -> list[str]: ...
-    def cancel(self, function: str, request_id: str, now: float) -> list[str] | None: ...
-    def recover(self) -> int: ...
+    def discard_older(self, function: str, accepted_before: float, now: float, ending: Ending) -> list[str]: ...
+    def cancel(self, function: str, request_id: str, now: float, ending: Ending) -> list[str] | None: ...
+    def recover(self, owner: int | None = None) -> int: ...
+
+    # Runs of code: claimed with their bodies, settled one by one, with what they returned and printed.
+    def claim_runs(
+        self, function: str, limit: int, now: float, due_at: float, *, most: int
+    ) -> list[tuple[str, bytes]]: ...
+    def settle(self, request_id: str, ending: Ending, retries: int, now: float) -> str | None: ...
+    def requeue_overdue(self, function: str, now: float, running_here: Collection[str]) -> int: ...
+    def put_output(self, request_id: str, result: str | None, error: str | None, logs: str) -> None: ...
+    def output(self, request_id: str) -> tuple[str | None, str | None, str] | None: ...
 
     # The fault plan: a JSON document with a version, and a count of "next" failures claimed one by one.
     # `fault_signal` is None when no other process can share the store (in memory): the plan stays local.

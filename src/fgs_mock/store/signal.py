@@ -16,8 +16,9 @@ class VersionCell:
     def __init__(self, path: str) -> None:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            if os.fstat(fd).st_size < SIZE:
-                os.ftruncate(fd, SIZE)
+            # Allocated, not just sized: a sparse page first written on a full disk raises SIGBUS in
+            # the process, where allocating now fails here, with ENOSPC, before anything is served.
+            os.posix_fallocate(fd, 0, SIZE)
             self._map = mmap.mmap(fd, SIZE)
         finally:
             os.close(fd)

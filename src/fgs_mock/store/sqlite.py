@@ -10,13 +10,15 @@ bytes: SQLite keeps them, so CPython's collector has nothing to walk however muc
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from fgs_mock.store import schema
 from fgs_mock.store.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INVOCATIONS,
@@ -30,6 +32,7 @@ from fgs_mock.store.protocol import (
     Query,
     Run,
     RunPage,
+    StoreUnavailable,
 )
 from fgs_mock.store.signal import VersionCell
 from fgs_mock.urn import FunctionRef
@@ -75,11 +78,21 @@ CREATE TABLE IF NOT EXISTS notification (
 );
 """
 
+MAX_RUN_LOGS = 256 * 1024  # characters of output kept per invocation, over all its attempts
+
+
 _RUN = "request_id, fn, status, accepted_at, attempts, start_time, end_time, error_code, error_message"
 _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
+# How a run ends (status, end_time, error_code, error_message: an Ending and its time)
+_END = "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
 MAX_NOTIFICATIONS = 10_000
 CHECKPOINT_EVERY = 0.1  # seconds
+PAGE_SIZE = 1024
+# Primary result codes of a write the file cannot take now; anything else is a bug and stays one.
+_UNAVAILABLE = frozenset(
+    {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_CANTOPEN}
+)
 WAL_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a reset WAL is truncated to
 
 
@@ -92,33 +105,48 @@ class SqliteStore:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         *,
         path: str | Path | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         if max_invocations < 1 or max_body_bytes < 1:
             raise ValueError("retention bounds must be positive")
+        if max_bytes is not None and max_bytes < 64 * PAGE_SIZE:
+            raise ValueError(f"a store needs at least {64 * PAGE_SIZE} bytes")
         self.max_invocations = max_invocations
         self.max_body_bytes = max_body_bytes
         self.path = None if path is None else str(path)
+        if self.path is not None:
+            schema.check_header(self.path)
         # One connection per store, shared by the server's thread and the engine's, under a lock.
         self._db = sqlite3.connect(self.path or ":memory:", isolation_level=None, check_same_thread=False, timeout=30)
         self._lock = threading.RLock()
         self._closed = threading.Event()
+        try:
+            schema.version(self._db)  # reads only: a file this code must not use is refused as it was
+            if self.path is not None:
+                # Small pages: each commit rewrites a handful of pages (row, indexes, counters) into the WAL.
+                self._db.execute(f"PRAGMA page_size={PAGE_SIZE}")
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                # A checkpoint fsyncs the database: done by this connection, it stalled a commit now and then
+                # for 10-25 ms (p99 8 ms). A thread of its own checkpoints instead, without blocking writers.
+                self._db.execute("PRAGMA wal_autocheckpoint=0")
+                self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+            self.migrated_from = schema.migrate(self._db, SCHEMA)
+            if max_bytes is not None:
+                # A full disk, on purpose: past it every write fails with SQLITE_FULL, as on a full filesystem.
+                size = self._db.execute("PRAGMA page_size").fetchone()[0]
+                self._db.execute(f"PRAGMA max_page_count={max_bytes // size}")
+            # Set only for a file: other processes may share it, and must hear of a new fault plan.
+            self.fault_signal = None if self.path is None else VersionCell(self.path + "-faults")
+        except BaseException:
+            self._db.close()
+            raise
         if self.path is not None:
-            # Small pages: each commit rewrites a handful of pages (row, indexes, counters) into the WAL.
-            self._db.execute("PRAGMA page_size=1024")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            # A checkpoint fsyncs the database: done by this connection, it stalled a commit now and then
-            # for 10-25 ms (p99 8 ms). A thread of its own checkpoints instead, without blocking writers.
-            self._db.execute("PRAGMA wal_autocheckpoint=0")
-            self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             threading.Thread(
                 target=_checkpoints, args=(self.path, self._closed), name="fgs-mock-checkpoint", daemon=True
             ).start()
             # The thread holds no reference to the store: a store dropped without close() still ends it.
             weakref.finalize(self, self._closed.set)
-        self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
-        # Set only for a file: other processes may share it, and must hear of a new fault plan.
-        self.fault_signal = None if self.path is None else VersionCell(self.path + "-faults")
 
     def close(self) -> None:
         self._closed.set()
@@ -134,13 +162,19 @@ class SqliteStore:
             if self._db.in_transaction:  # inside transaction(): its commit covers this too
                 yield self._db
                 return
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    self._db.execute("COMMIT")
+                finally:
+                    if self._db.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                        self._db.execute("ROLLBACK")
+            except sqlite3.OperationalError as exc:
+                # A full disk, a read-only file, a lock held too long: this write cannot be made now.
+                if exc.sqlite_errorcode & 0xFF in _UNAVAILABLE:
+                    raise StoreUnavailable(str(exc)) from exc
                 raise
-            self._db.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -192,9 +226,10 @@ class SqliteStore:
             while retained > 1 and (retained > self.max_invocations or total > self.max_body_bytes):
                 gone = db.execute(
                     "DELETE FROM invocation WHERE seq = (SELECT MIN(seq) FROM invocation) "
-                    "RETURNING length(body), status"
+                    "RETURNING length(body), status, request_id"
                 ).fetchone()
                 _tally(db, gone[1], -1)
+                db.execute("DELETE FROM run_output WHERE request_id = ?", (gone[2],))
                 retained, total = db.execute(
                     "UPDATE counters SET evicted = evicted + 1, retained = retained - 1, bytes = bytes - ? "
                     "RETURNING retained, bytes",
@@ -224,6 +259,7 @@ class SqliteStore:
     def clear(self) -> None:
         with self._write() as db:
             db.execute("DELETE FROM invocation")
+            db.execute("DELETE FROM run_output")
             db.execute("UPDATE counters SET retained = 0, bytes = 0")
             db.execute("UPDATE status_count SET n = 0")
 
@@ -265,7 +301,8 @@ class SqliteStore:
         with self._lock:
             count = self._db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
             rows = self._db.execute(
-                f"SELECT {_RUN} FROM invocation WHERE {condition} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                f"SELECT {_RUN} FROM invocation WHERE {condition} "
+                f"ORDER BY seq {'DESC' if query.newest_first else 'ASC'} LIMIT ? OFFSET ?",
                 [*args, query.limit + 1, query.marker],
             ).fetchall()
         more = len(rows) > query.limit
@@ -293,36 +330,82 @@ class SqliteStore:
             if free <= 0:
                 return 0
             started = db.execute(
-                "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ? "
+                "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ?, "
+                "owner = ? "
                 "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?)",
-                (now, due_at, function, free),
+                (now, due_at, os.getpid(), function, free),
             ).rowcount
             _move(db, "WAIT", "RUNNING", started)
             return started
+
+    def claim_and_finish(
+        self, function: str, limit: int, now: float, ending: Ending, retries: int, *, most: int
+    ) -> list[str]:
+        """`claim` for runs that take no time: each ends as `finish` would end it, in the same write.
+
+        One UPDATE per run instead of two, and none of them passes through RUNNING (its start and end
+        are the same instant). A failing run with attempts left waits again. Returns the request_ids
+        that reached `ending.status`.
+        """
+        again = retries if ending.status != "SUCCESS" else -1  # attempts up to this wait again
+        with self._write() as db:
+            running = db.execute(
+                "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
+            ).fetchone()[0]
+            free = min(limit - running, most)
+            if free <= 0:
+                return []
+            retry = "attempts + 1 <= ?"
+            rows = db.execute(
+                f"UPDATE invocation SET attempts = attempts + 1, start_time = ?, "
+                f"status = CASE WHEN {retry} THEN 'WAIT' ELSE ? END, "
+                f"end_time = CASE WHEN {retry} THEN NULL ELSE ? END, "
+                f"error_code = CASE WHEN {retry} THEN NULL ELSE ? END, "
+                f"error_message = CASE WHEN {retry} THEN NULL ELSE ? END "
+                "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?) "
+                "RETURNING request_id, status",
+                (
+                    now,
+                    again,
+                    ending.status,
+                    again,
+                    now,
+                    again,
+                    ending.error_code,
+                    again,
+                    ending.error_message,
+                    function,
+                    free,
+                ),
+            ).fetchall()
+            ended = [request_id for request_id, status in rows if status != "WAIT"]
+            _move(db, "WAIT", ending.status, len(ended))
+        return ended
 
     def finish(self, function: str, ending: Ending, retries: int, now: float) -> list[str]:
         """End the function's runs that are due: failed ones with attempts left queue again (WAIT).
 
         Returns the request_ids that reached `ending.status`.
         """
-        due = "WHERE status = 'RUNNING' AND fn = ? AND due_at <= ?"
+        # Only this process's runs: another worker's may still be running there, and a dead one's queue again.
+        due = "WHERE status = 'RUNNING' AND fn = ? AND due_at <= ? AND (owner = ? OR owner IS NULL)"
+        me = os.getpid()
         with self._write() as db:
             if ending.status != "SUCCESS":
                 again = db.execute(
                     f"UPDATE invocation SET status = 'WAIT', due_at = NULL {due} AND attempts <= ?",
-                    (function, now, retries),
+                    (function, now, me, retries),
                 ).rowcount
                 _move(db, "RUNNING", "WAIT", again)
             rows = db.execute(
-                "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL "
-                f"{due} RETURNING request_id",
-                (ending.status, now, ending.error_code, ending.error_message, function, now),
+                f"{_END} {due} RETURNING request_id",
+                (ending.status, now, ending.error_code, ending.error_message, function, now, me),
             ).fetchall()
             _move(db, "RUNNING", ending.status, len(rows))
         return [r[0] for r in rows]
 
-    def discard_older(self, function: str, accepted_before: float, now: float) -> list[str]:
-        """Discard waiting events older than `accepted_before`, oldest first, DISCARD_BATCH at most.
+    def discard_older(self, function: str, accepted_before: float, now: float, ending: Ending) -> list[str]:
+        """End waiting events older than `accepted_before` as `ending` says, oldest first, DISCARD_BATCH at most.
 
         Waiting runs are taken in the order they came, so when the oldest is young enough nothing is:
         one indexed row answers the common case. Walking every waiting run took 100 ms with 300k waiting.
@@ -335,23 +418,18 @@ class SqliteStore:
             if first is None or first[0] >= accepted_before:
                 return []
             rows = db.execute(
-                "UPDATE invocation SET status = 'DISCARD', end_time = ?, error_code = -1, "
-                "error_message = 'event discarded: older than max_async_event_age_in_seconds' "
-                f"WHERE seq IN ({oldest}) AND accepted_at < ? RETURNING request_id",
-                (now, function, DISCARD_BATCH, accepted_before),
+                f"{_END} WHERE seq IN ({oldest}) AND accepted_at < ? RETURNING request_id",
+                (ending.status, now, ending.error_code, ending.error_message, function, DISCARD_BATCH, accepted_before),
             ).fetchall()
-            _move(db, "WAIT", "DISCARD", len(rows))
+            _move(db, "WAIT", ending.status, len(rows))
         return [r[0] for r in rows]
 
-    def cancel(self, function: str, request_id: str, now: float) -> list[str] | None:
-        """End the run and, when it was running, the function's other running ones: FAIL 4208.
+    def cancel(self, function: str, request_id: str, now: float, ending: Ending) -> list[str] | None:
+        """End the run and, when it was running, the function's other running ones, as `ending` says.
 
         None when `function` has no such run; an empty list when it had already ended.
         """
-        stop = (
-            "UPDATE invocation SET status = 'FAIL', end_time = ?, error_code = 4208, "
-            "error_message = 'function invocation canceled', due_at = NULL "
-        )
+        stop = (ending.status, now, ending.error_code, ending.error_message)
         with self._write() as db:
             row = db.execute(
                 "SELECT status FROM invocation WHERE request_id = ? AND fn = ?", (request_id, function)
@@ -359,25 +437,111 @@ class SqliteStore:
             if row is None:
                 return None
             if row[0] == "WAIT":
-                db.execute(stop + "WHERE request_id = ?", (now, request_id))
-                _move(db, "WAIT", "FAIL", 1)
+                db.execute(f"{_END} WHERE request_id = ?", (*stop, request_id))
+                _move(db, "WAIT", ending.status, 1)
                 return [request_id]
             if row[0] != "RUNNING":
                 return []
             rows = db.execute(
-                stop + "WHERE status = 'RUNNING' AND fn = ? RETURNING request_id", (now, function)
+                f"{_END} WHERE status = 'RUNNING' AND fn = ? RETURNING request_id", (*stop, function)
             ).fetchall()
-            _move(db, "RUNNING", "FAIL", len(rows))
+            _move(db, "RUNNING", ending.status, len(rows))
         return [r[0] for r in rows]
 
-    def recover(self) -> int:
-        """After a restart, runs that were RUNNING when the process died queue again (WAIT)."""
+    def recover(self, owner: int | None = None) -> int:
+        """Runs that were RUNNING in a process that died queue again (WAIT): every one after a restart,
+        or those of the worker process `owner`. The cut-short run is not an attempt: the async config's
+        retries count what the function did."""
+        which = "" if owner is None else " AND owner = ?"
         with self._write() as db:
             again = db.execute(
-                "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL WHERE status = 'RUNNING'"
+                "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL, owner = NULL, "
+                "attempts = MAX(attempts - 1, 0), reruns = reruns + 1 "
+                f"WHERE status = 'RUNNING'{which}",
+                () if owner is None else (owner,),
             ).rowcount
             _move(db, "RUNNING", "WAIT", again)
             return again
+
+    # Runs of code (the runtime): each run is claimed, then settled on its own
+
+    def claim_runs(self, function: str, limit: int, now: float, due_at: float, *, most: int) -> list[tuple[str, bytes]]:
+        """As `claim`, but returns the started runs' request_ids and bodies, to hand to the runtime."""
+        with self._write() as db:
+            running = db.execute(
+                "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
+            ).fetchone()[0]
+            free = min(limit - running, most)
+            if free <= 0:
+                return []
+            rows = db.execute(
+                "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ?, "
+                "owner = ? "
+                "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?) "
+                "RETURNING request_id, body",
+                (now, due_at, os.getpid(), function, free),
+            ).fetchall()
+            _move(db, "WAIT", "RUNNING", len(rows))
+        return [(r[0], r[1]) for r in rows]
+
+    def settle(self, request_id: str, ending: Ending, retries: int, now: float) -> str | None:
+        """End one running run: a failure with attempts left (`attempts <= retries`) queues again.
+
+        Returns the status it reached (WAIT when it queued again), or None when it was no longer
+        running (a cancel ended it first).
+        """
+        with self._write() as db:
+            if ending.status != "SUCCESS":
+                again = db.execute(
+                    "UPDATE invocation SET status = 'WAIT', due_at = NULL "
+                    "WHERE request_id = ? AND status = 'RUNNING' AND attempts <= ?",
+                    (request_id, retries),
+                ).rowcount
+                if again:
+                    _move(db, "RUNNING", "WAIT", 1)
+                    return "WAIT"
+            ended = db.execute(
+                "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL "
+                "WHERE request_id = ? AND status = 'RUNNING'",
+                (ending.status, now, ending.error_code, ending.error_message, request_id),
+            ).rowcount
+            _move(db, "RUNNING", ending.status, ended)
+        return ending.status if ended else None
+
+    def requeue_overdue(self, function: str, now: float, running_here: Collection[str]) -> int:
+        """Runs of code still RUNNING past their due time and not `running_here`: a worker that ran them
+        died. They queue again (WAIT); as in `recover`, the cut-short run is not an attempt."""
+        with self._write() as db:
+            overdue = db.execute(
+                "SELECT request_id FROM invocation WHERE status = 'RUNNING' AND fn = ? AND due_at <= ?", (function, now)
+            ).fetchall()
+            orphans = [(row[0],) for row in overdue if row[0] not in running_here]
+            again = db.executemany(
+                "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL, owner = NULL, "
+                "attempts = MAX(attempts - 1, 0), reruns = reruns + 1 WHERE request_id = ? AND status = 'RUNNING'",
+                orphans,
+            ).rowcount
+            _move(db, "RUNNING", "WAIT", again)
+        return again
+
+    def put_output(self, request_id: str, result: str | None, error: str | None, logs: str) -> None:
+        """Keep what an attempt returned or raised (the latest attempt's) and its output (appended)."""
+        with self._write() as db:
+            # Only for a run still retained: one evicted while it ran leaves nothing behind.
+            db.execute(
+                "INSERT INTO run_output SELECT ?, ?, ?, substr(?, 1, ?) "
+                "WHERE EXISTS (SELECT 1 FROM invocation WHERE request_id = ?) ON CONFLICT (request_id) DO UPDATE "
+                "SET result = excluded.result, error = excluded.error, logs = substr(logs || ?, 1, ?)",
+                (request_id, result, error, logs, MAX_RUN_LOGS, request_id, logs, MAX_RUN_LOGS),
+            )
+
+    def output(self, request_id: str) -> tuple[str | None, str | None, str] | None:
+        """The run's result and error (JSON texts or None) and its logs; None when it kept none."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT result, error, logs FROM run_output WHERE request_id = ?", (request_id,)
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
 
     # The fault plan, shared by every process on the file
 
@@ -434,9 +598,9 @@ class SqliteStore:
         n = notification
         with self._write() as db:
             db.execute(
-                "INSERT INTO notification (request_id, fn, status, destination, param, at, delivered_as) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (n.request_id, n.function, n.status, n.destination, n.param, n.at, n.delivered_as),
+                "INSERT INTO notification (request_id, fn, status, destination, param, at, delivered_as, record) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (n.request_id, n.function, n.status, n.destination, n.param, n.at, n.delivered_as, n.record),
             )
             db.execute(
                 "DELETE FROM notification WHERE seq <= (SELECT MAX(seq) FROM notification) - ?", (MAX_NOTIFICATIONS,)
@@ -445,7 +609,7 @@ class SqliteStore:
     def notifications(self, limit: int = MAX_PAGE) -> list[Notification]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT request_id, fn, status, destination, param, at, delivered_as FROM notification "
+                "SELECT request_id, fn, status, destination, param, at, delivered_as, record FROM notification "
                 "ORDER BY seq LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -490,6 +654,9 @@ def _checkpoints(path: str, closed: threading.Event) -> None:
             # the WAL only grows; past the limit, RESTART (writers wait for it, a few ms to tens of ms)
             # lets the next writer start the log from its beginning.
             big = wal.exists() and wal.stat().st_size > WAL_SIZE_LIMIT
-            db.execute("PRAGMA wal_checkpoint(RESTART)" if big else "PRAGMA wal_checkpoint(PASSIVE)")
+            try:
+                db.execute("PRAGMA wal_checkpoint(RESTART)" if big else "PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.OperationalError:
+                continue  # a full disk: the WAL keeps every commit meanwhile, and the next pass tries again
     finally:
         db.close()

@@ -1,0 +1,195 @@
+"""The benches' one way to start a server and one wrk runner, and the server's CPU time per request.
+
+Every server runs in a child process of its own session (a server in the bench's process would share
+the GIL with the clients being timed). CPU time is read from /proc for the server and its descendants
+(the workers of `--workers`), so CPU-µs per request stays a fair measure on a loaded machine, where
+requests per second move with everyone else's load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
+
+ROOT = Path(__file__).resolve().parents[1]
+PRISM = ROOT / "scripts" / "npm" / "node_modules" / ".bin" / "prism"
+PATH = f"/v2/{DEFAULT_PROJECT_ID}/fgs/functions/{quote(DEFAULT_FUNCTION_URN, safe='')}/invocations-async"
+PAYLOAD = {"body": {"k": "v"}}
+# Children inherit neither: PYTHONDONTWRITEBYTECODE would make import timings include compiling every
+# module, and an FGS_ENDPOINT would turn the timed `make contract` into a live run.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("FGS_")}
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    pid: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def mock_command(port: int, *flags: str) -> list[str]:
+    return [sys.executable, "-m", "fgs_mock", "--port", str(port), *flags]
+
+
+def prism_command(port: int) -> list[str]:
+    return [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "silent", "spec/openapi.yaml"]
+
+
+def ceiling_command(port: int) -> list[str]:
+    return [sys.executable, str(ROOT / "scripts" / "bench_ceiling.py"), str(port)]
+
+
+@contextmanager
+def serve(command: list[str], port: int, *, seconds: float = 60) -> Iterator[Server]:
+    """Run `command` (which listens on `port`) until the block ends; yields it once it accepts connections."""
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=CHILD_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[0]} did not start") from None
+                time.sleep(0.1)
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def mock_with(flags: list[str]) -> Iterator[str]:
+    """A mock in a child process with these flags; its base URL."""
+    port = free_port()
+    with serve(mock_command(port, *flags), port) as server:
+        yield server.base_url
+
+
+# --- CPU time ---------------------------------------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # the name may hold spaces and parentheses
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of `pid` and of its living descendants, every thread included."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat(int(entry))) is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        fields = _stat(current)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        todo += children.get(current, [])
+    return total / TICK
+
+
+# --- wrk --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    completed: int
+    non_2xx: int
+    seconds: float = 0.0  # how long wrk ran
+    cpu_us: float = 0.0  # the server's CPU time per answered request
+
+
+def post_script(body: str = json.dumps(PAYLOAD), token: str = DEFAULT_TOKEN, stop_after: int | None = None) -> str:
+    """A wrk script that posts `body`; with `stop_after`, its (single) thread stops after that many answers."""
+    script = (
+        'wrk.method = "POST"\n'
+        f"wrk.body = {json.dumps(body)}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["X-Auth-Token"] = "{token}"\n'
+    )
+    if stop_after is not None:
+        script += (
+            "local answered = 0\n"
+            "response = function(status, headers, body)\n"
+            "  answered = answered + 1\n"
+            f"  if answered >= {stop_after} then wrk.thread:stop() end\n"
+            "end\n"
+        )
+    return script
+
+
+def wrk_command(url: str, connections: int, seconds: float, script: Path) -> list[str]:
+    return ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script), url]
+
+
+def wrk(base_url: str, connections: int, seconds: float, script: Path, *, pid: int | None = None) -> Load:
+    """`connections` posting to PATH as `script` says for `seconds`; with the server's `pid`, also its CPU
+    time per answered request."""
+    before = 0.0 if pid is None else cpu_seconds(pid)
+    out = subprocess.run(
+        wrk_command(base_url + PATH, connections, seconds, script),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+    spent = 0.0 if pid is None else cpu_seconds(pid) - before
+    try:
+        load = parse_wrk(out)
+    except (AttributeError, ValueError) as exc:
+        raise RuntimeError(f"wrk output not understood ({exc}):\n{out}") from None
+    load.cpu_us = spent * 1e6 / max(1, load.completed - load.non_2xx)
+    return load
+
+
+def ms(text: str) -> float:
+    """wrk's latency figure in ms (wrk scales its unit up to minutes and hours)."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if found is None:
+        raise ValueError(f"not a wrk latency: {text!r}")
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[unit]
+
+
+def parse_wrk(out: str) -> Load:
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    completed = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)\b", out)
+    return Load(
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        # Anchored: "+/- Stdev" figures such as "90.50%" end in the same digits.
+        p50_ms=ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        p99_ms=ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        completed=int(completed.group(1)),  # type: ignore[union-attr]
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        seconds=float(completed.group(2)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[completed.group(3)],  # type: ignore[union-attr]
+    )
