@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"--store {args.store}: {_one_line(exc)}")
     # Runs that were RUNNING when a previous process died queue again; done once, before any worker starts.
     store.recover()
-    app = _app(p, args, store, control_token, dialect)
+    app = _app(p, args, store, control_token, dialect, first=True)
     try:
         sock = bind(args.host, port)
     except OSError as exc:
@@ -207,7 +207,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     store.close()
     _serve_workers(
-        args.workers, sock, limits, lambda: _app(p, args, _open(args), control_token, dialect), _recoverer(args)
+        args.workers,
+        sock,
+        limits,
+        lambda: _app(p, args, _open(args), control_token, dialect, first=False),
+        _recoverer(args),
     )
 
 
@@ -233,8 +237,17 @@ def _recoverer(args: argparse.Namespace) -> Callable[[int], int]:
 
 
 def _app(
-    p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStore, token: str | None, dialect: Dialect
+    p: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    store: SqliteStore,
+    token: str | None,
+    dialect: Dialect,
+    *,
+    first: bool,
 ) -> MockApp:
+    """The app over `store`. Only the `first` (built before any worker forks) writes the flags' functions and
+    fault plan into the store: a worker, or one started in place of a dead one, that wrote them again would
+    undo what the control API has set since (a plan, its "next" failures still unclaimed, a behaviour)."""
     project = os.environ.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
     try:
         backend = Backend.with_defaults(
@@ -253,10 +266,12 @@ def _app(
     for option in args.function:
         try:
             urn, behaviour = split_function_option(option)
-            backend.register_function(urn, project_id=project, behaviour=behaviour)
+            # Without a behaviour, a function the store knows keeps the one it has there.
+            backend.register_function(urn, project_id=project, behaviour=behaviour if first else None)
         except ValueError as exc:
             p.error(f"--function {option}: {exc}")
-    backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
+    if first:
+        backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
     try:
         return create_app(backend, dialect, control_token=token)
     except ValueError as exc:
