@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"--store {args.store}: {_one_line(exc)}")
     # Runs that were RUNNING when a previous process died queue again; done once, before any worker starts.
     store.recover()
-    app = _app(p, args, store, control_token, dialect)
+    app = _app(p, args, store, control_token, dialect, first=True)
     try:
         sock = bind(args.host, port)
     except OSError as exc:
@@ -229,7 +229,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     store.close()
     _serve_workers(
-        args.workers, sock, limits, lambda: _app(p, args, _open(args), control_token, dialect), _recoverer(args)
+        args.workers,
+        sock,
+        limits,
+        lambda: _app(p, args, _open(args), control_token, dialect, first=False),
+        _recoverer(args),
     )
 
 
@@ -255,8 +259,17 @@ def _recoverer(args: argparse.Namespace) -> Callable[[int], int]:
 
 
 def _app(
-    p: argparse.ArgumentParser, args: argparse.Namespace, store: SqliteStore, token: str | None, dialect: Dialect
+    p: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    store: SqliteStore,
+    token: str | None,
+    dialect: Dialect,
+    *,
+    first: bool,
 ) -> MockApp:
+    """The app over `store`. Only the `first` (built before any worker forks) writes the flags' functions and
+    fault plan into the store: a worker, or one started in place of a dead one, that wrote them again would
+    undo what the control API has set since (a plan, its "next" failures still unclaimed, a behaviour)."""
     # The tenant from the settings the clients read (fgs.settings), the SDK's names included.
     settings = resolve(os.environ)
     project = settings.get("FGS_PROJECT_ID", DEFAULT_PROJECT_ID)
@@ -283,7 +296,7 @@ def _app(
         try:
             if not option.partition("=")[0]:
                 raise ValueError("names no function: give URN or URN=BEHAVIOUR, e.g. --function 'bad=fail,code=4001'")
-            _register(backend, option, project)
+            _register(backend, option, project, first=first)
         except ValueError as exc:
             p.error(f"--function {option!r}: {exc}")
     for option in args.user_data:
@@ -292,20 +305,22 @@ def _app(
             backend.add_user_data(urn, key, value, project)
         except ValueError as exc:  # the value may be a secret: name the flag only
             p.error(f"--user-data: {exc}")
-    backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
+    if first:
+        backend.faults.set(status=args.fail_status, next_count=args.fail_next, share=args.fail_share)
     try:
         return create_app(backend, dialect, control_token=token)
     except ValueError as exc:
         p.error(f"control token: {exc}")
 
 
-def _register(backend: Backend, option: str, project: str) -> None:
+def _register(backend: Backend, option: str, project: str, *, first: bool) -> None:
     urn, sep, text = option.partition("=")
     if sep and looks_like_code(text):
         backend.register_function(urn, project_id=project, code=FunctionCode.parse(text))
         return
     urn, behaviour = split_function_option(option)
-    backend.register_function(urn, project_id=project, behaviour=behaviour)
+    # Without a behaviour, a function the store knows keeps the one it has there.
+    backend.register_function(urn, project_id=project, behaviour=behaviour if first else None)
 
 
 def _serve_workers(
