@@ -10,6 +10,9 @@ from contract_tests.conftest import ROOT
 
 
 def load_script(name: str) -> ModuleType:
+    # The scripts import one another by name, as they do when run from their folder.
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.insert(0, str(ROOT / "scripts"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
