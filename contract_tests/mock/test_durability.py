@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +15,8 @@ from urllib.parse import quote
 
 import httpx
 
-from contract_tests.mock.harness import ROOT
 from contract_tests.reliability.harness import wait_for
+from contract_tests.support.mock_process import mock as mock_process
 from fgs_mock import DEFAULT_PROJECT_ID, DEFAULT_TOKEN, SqliteStore
 from fgs_mock.store import STATUSES
 
@@ -27,24 +26,8 @@ SLOW = f"{P}:default:slow:latest"
 
 @contextmanager
 def mock(*flags: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")}
-    # Its own session: the workers, if any, are ended with it and nothing else is.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fgs_mock", "--port", "0", *flags],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline().decode()
-        assert line.startswith("fgs-mock on http://"), line
-        yield process, line.split()[2]
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+    with mock_process(*flags, stop=signal.SIGTERM, stop_within=10) as running:
+        yield running.process, running.url
 
 
 def _invoke(client: httpx.Client, name: str) -> str:

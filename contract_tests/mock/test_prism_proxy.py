@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ import httpx
 import pytest
 
 from contract_tests.conftest import ROOT, SPEC_PATH
-from contract_tests.support.processes import wait_until_serving
+from contract_tests.support.processes import fgs_mock_on_free_port, free_port
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, serve_in_thread
 from fgs_mock.responses import Receive, Scope, Send
 
@@ -36,14 +35,8 @@ LIST = f"{BASE}/async-invocations"
 pytestmark = pytest.mark.skipif(not PRISM.is_file(), reason="Prism is not installed (make install runs npm ci)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _proxy(upstream: str) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     command = [str(PRISM), "proxy", "-h", "127.0.0.1", "-p", str(port), "--errors", str(SPEC_PATH), upstream]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
@@ -65,21 +58,9 @@ def _proxy(upstream: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def fgs_mock() -> Iterator[str]:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "fgs-mock"), "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base_url, process, "fgs-mock")
+    with fgs_mock_on_free_port(Path(sys.executable).parent / "fgs-mock", env) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

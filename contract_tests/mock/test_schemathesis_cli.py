@@ -13,7 +13,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ import httpx
 import pytest
 
 from contract_tests.conftest import ROOT, SPEC_PATH
-from contract_tests.support.processes import wait_until_serving
+from contract_tests.support.processes import fgs_mock_on_free_port
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID
 
 BIN = Path(sys.executable).parent  # the environment running the tests has both commands
@@ -152,12 +151,6 @@ def read_report(ndjson: Path) -> tuple[list[Finding], set[str], list[str]]:
     return findings, phases, errors
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def tenant() -> dict[str, str]:
     # A token of this run's own, so that the test can look for it in everything schemathesis wrote.
@@ -170,18 +163,9 @@ def tenant() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def fgs_mock(tenant: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")} | tenant
-    process = subprocess.Popen(
-        [str(BIN / "fgs-mock"), "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base_url, process, "fgs-mock")
+    with fgs_mock_on_free_port(BIN / "fgs-mock", env) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @dataclass

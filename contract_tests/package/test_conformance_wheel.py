@@ -5,8 +5,6 @@ Exit 0 against a separately started `fgs-mock`, 1 against every broken mock, 3 a
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 
@@ -18,7 +16,7 @@ from contract_tests.conformance.signed import credentials_env
 from contract_tests.conformance.test_bites import KNOWN
 from contract_tests.mock.harness import Job, SuiteRun, live_env, run_many
 from contract_tests.package.conftest import Installed, clean_env
-from contract_tests.support.processes import wait_until_serving
+from contract_tests.support.processes import fgs_mock_on_free_port, free_port
 
 
 @pytest.fixture(scope="module")
@@ -26,29 +24,14 @@ def tool(installed: Callable[..., Installed]) -> Installed:
     return installed("conformance")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def fgs_mock(tool: Installed) -> Iterator[str]:
     """The installed `fgs-mock`, in its own process, configured with the known tenant."""
-    port = free_port()
     env = clean_env(
         {"FGS_AUTH_TOKEN": KNOWN.token, "FGS_PROJECT_ID": KNOWN.project_id, "FGS_FUNCTION_URN": KNOWN.function_urn}
     )
-    process = subprocess.Popen(
-        [str(tool.bin("fgs-mock")), "--port", str(port)], cwd=tool.home, env=env, stderr=subprocess.DEVNULL
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base_url, process, "fgs-mock")
+    with fgs_mock_on_free_port(tool.bin("fgs-mock"), env, cwd=tool.home) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_the_installed_command_passes_a_separately_started_fgs_mock(tool: Installed, fgs_mock: str) -> None:

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import httpx
 
+from contract_tests.support.mock_process import ROOT, mock_command, mock_env
+from contract_tests.support.mock_process import Mock as Mock
+from contract_tests.support.mock_process import mock as mock
 from fgs_mock import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
-ROOT = Path(__file__).resolve().parents[2]
 P = DEFAULT_PROJECT_ID
 HELLO = f"{P}:default:hello:latest"
 INVOKE = f"/v2/{P}/fgs/functions/hello/invocations-async"
@@ -32,51 +29,12 @@ QUICK = ("--function", f"{HELLO}=succeed,duration=0,concurrency=100000")
 CONNECTIONS = 64
 
 
-@dataclass
-class Mock:
-    process: subprocess.Popen[bytes]
-    url: str
-    lines: list[str] = field(default_factory=list)  # stderr after the first line
-
-
-@contextmanager
-def mock(*flags: str) -> Iterator[Mock]:
-    """`fgs-mock --port 0 FLAGS` in a session of its own, so that it and its workers end with it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fgs_mock", "--port", "0", *flags],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline().decode()
-        assert line.startswith("fgs-mock on http://"), line
-        running = Mock(process, line.split()[2])
-        # Drained, so that a chatty mock never blocks on a full pipe.
-        threading.Thread(target=_drain, args=(process, running.lines), daemon=True).start()
-        yield running
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-
-
-def _drain(process: subprocess.Popen[bytes], lines: list[str]) -> None:
-    assert process.stderr is not None
-    for raw in process.stderr:
-        lines.append(raw.decode(errors="replace").rstrip("\n"))
-
-
 def refused(*flags: str) -> subprocess.CompletedProcess[str]:
     """A mock that must not start: its exit status and output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_")}
     return subprocess.run(
-        [sys.executable, "-m", "fgs_mock", "--port", "0", *flags],
+        mock_command(*flags),
         cwd=ROOT,
-        env=env,
+        env=mock_env(),
         capture_output=True,
         text=True,
         timeout=60,

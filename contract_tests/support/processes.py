@@ -1,11 +1,22 @@
-"""Waiting for a server this test started in another process."""
+"""Starting a server in another process for a test, and waiting for it."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
+
+
+def free_port() -> int:
+    """A loopback port that nothing listens on now (another process may take it before it is used)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def wait_until_serving(base_url: str, process: subprocess.Popen[bytes] | subprocess.Popen[str], name: str) -> None:
@@ -19,3 +30,19 @@ def wait_until_serving(base_url: str, process: subprocess.Popen[bytes] | subproc
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{name} did not come up") from None
             time.sleep(0.1)
+
+
+@contextmanager
+def fgs_mock_on_free_port(command: Path, env: Mapping[str, str], cwd: Path | None = None) -> Iterator[str]:
+    """The `fgs-mock` at `command`, on a free loopback port, until the block ends; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(command), "--port", str(port)], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base_url, process, "fgs-mock")
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

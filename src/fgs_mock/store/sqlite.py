@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from fgs_mock.store import schema
 from fgs_mock.store.protocol import (
@@ -323,20 +324,7 @@ class SqliteStore:
     def claim(self, function: str, limit: int, now: float, due_at: float, *, most: int) -> int:
         """Start the oldest waiting runs of `function`, up to `limit` running and `most` at once."""
         with self._write() as db:
-            running = db.execute(
-                "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
-            ).fetchone()[0]
-            free = min(limit - running, most)
-            if free <= 0:
-                return 0
-            started = db.execute(
-                "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ?, "
-                "owner = ? "
-                "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?)",
-                (now, due_at, os.getpid(), function, free),
-            ).rowcount
-            _move(db, "WAIT", "RUNNING", started)
-            return started
+            return len(_start(db, function, limit, now, due_at, most, "request_id"))
 
     def claim_and_finish(
         self, function: str, limit: int, now: float, ending: Ending, retries: int, *, most: int
@@ -349,10 +337,7 @@ class SqliteStore:
         """
         again = retries if ending.status != "SUCCESS" else -1  # attempts up to this wait again
         with self._write() as db:
-            running = db.execute(
-                "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
-            ).fetchone()[0]
-            free = min(limit - running, most)
+            free = _free(db, function, limit, most)
             if free <= 0:
                 return []
             retry = "attempts + 1 <= ?"
@@ -468,20 +453,7 @@ class SqliteStore:
     def claim_runs(self, function: str, limit: int, now: float, due_at: float, *, most: int) -> list[tuple[str, bytes]]:
         """As `claim`, but returns the started runs' request_ids and bodies, to hand to the runtime."""
         with self._write() as db:
-            running = db.execute(
-                "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
-            ).fetchone()[0]
-            free = min(limit - running, most)
-            if free <= 0:
-                return []
-            rows = db.execute(
-                "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ?, "
-                "owner = ? "
-                "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?) "
-                "RETURNING request_id, body",
-                (now, due_at, os.getpid(), function, free),
-            ).fetchall()
-            _move(db, "WAIT", "RUNNING", len(rows))
+            rows = _start(db, function, limit, now, due_at, most, "request_id, body")
         return [(r[0], r[1]) for r in rows]
 
     def settle(self, request_id: str, ending: Ending, retries: int, now: float) -> str | None:
@@ -622,6 +594,33 @@ def _tally(db: sqlite3.Connection, status: str, change: int) -> None:
             "INSERT INTO status_count VALUES (?, ?) ON CONFLICT (status) DO UPDATE SET n = n + excluded.n",
             (status, change),
         )
+
+
+def _free(db: sqlite3.Connection, function: str, limit: int, most: int) -> int:
+    """How many more runs of `function` may start now: up to `limit` running and `most` at once."""
+    running: int = db.execute(
+        "SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND fn = ?", (function,)
+    ).fetchone()[0]
+    return min(limit - running, most)
+
+
+def _start(
+    db: sqlite3.Connection, function: str, limit: int, now: float, due_at: float, most: int, columns: str
+) -> list[Any]:
+    """Move the oldest waiting runs of `function` to RUNNING, as many as `_free` allows, within the
+    caller's transaction; returns their `columns` (a fixed list of invocation columns)."""
+    free = _free(db, function, limit, most)
+    if free <= 0:
+        return []
+    rows: list[Any] = db.execute(
+        "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ?, "
+        "owner = ? "
+        "WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND fn = ? ORDER BY seq LIMIT ?) "
+        f"RETURNING {columns}",
+        (now, due_at, os.getpid(), function, free),
+    ).fetchall()
+    _move(db, "WAIT", "RUNNING", len(rows))
+    return rows
 
 
 def _move(db: sqlite3.Connection, source: str, target: str, count: int) -> None:
