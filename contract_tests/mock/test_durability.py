@@ -17,6 +17,7 @@ import httpx
 
 from contract_tests.reliability.harness import wait_for
 from contract_tests.support.mock_process import mock as mock_process
+from contract_tests.support.processes import children_of
 from fgs_mock import DEFAULT_PROJECT_ID, DEFAULT_TOKEN, SqliteStore
 from fgs_mock.store import STATUSES
 
@@ -143,10 +144,6 @@ def test_a_fault_plan_set_through_one_worker_applies_to_every_worker(tmp_path: P
         assert plans == [{"status": 500, "next": 0, "share": 1.0}] * 8
 
 
-def _workers(parent: int) -> set[int]:
-    return {int(c) for c in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()}
-
-
 def _serving(pid: int) -> bool:
     """The worker opened the store and its event loop waits for connections: it has done all it does at start."""
     try:
@@ -161,15 +158,15 @@ def test_a_worker_started_in_place_of_a_dead_one_keeps_what_the_control_api_set(
     bad = f"{P}:default:bad:latest"
     flags = ("--fail-status", "429", "--function", "bad=fail")
     with mock("--store", str(tmp_path / "shared.db"), "--workers", "2", *flags) as (process, url):
-        wait_for(lambda: len(_workers(process.pid)) == 2, 30, "two workers")
+        wait_for(lambda: len(children_of(process.pid)) == 2, 30, "two workers")
         with httpx.Client(base_url=url, timeout=5) as client:
             assert client.post("/_mock/faults", json={"status": 503, "next": 3, "share": 1.0}).status_code == 204
             behaviour = {"urn": "bad", "project_id": P, "behaviour": "succeed"}
             assert client.post("/_mock/functions", json=behaviour).status_code == 201
-        victim = min(_workers(process.pid))
+        victim = min(children_of(process.pid))
         os.kill(victim, signal.SIGKILL)
-        wait_for(lambda: len(_workers(process.pid) - {victim}) == 2, 30, "a worker in place of the dead one")
-        wait_for(lambda: all(_serving(pid) for pid in _workers(process.pid)), 30, "both workers serving")
+        wait_for(lambda: len(children_of(process.pid) - {victim}) == 2, 30, "a worker in place of the dead one")
+        wait_for(lambda: all(_serving(pid) for pid in children_of(process.pid)), 30, "both workers serving")
         # The flags' plan and behaviour were written once, before the workers: the new one wrote neither again.
         assert _statuses(url, 10) == [503] * 10
         with httpx.Client(base_url=url, timeout=5) as client:

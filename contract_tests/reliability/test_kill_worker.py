@@ -27,12 +27,9 @@ from contract_tests.reliability.harness import (
     statuses,
     wait_for,
 )
+from contract_tests.support.processes import children_of
 from fgs_mock import DEFAULT_TOKEN
 from fgs_mock.engine import BATCH
-
-
-def _children(pid: int) -> set[int]:
-    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
 
 
 def test_a_worker_killed_under_load_is_replaced_and_loses_nothing(tmp_path: Path) -> None:
@@ -41,10 +38,10 @@ def test_a_worker_killed_under_load_is_replaced_and_loses_nothing(tmp_path: Path
     runs = ("--function", f"{HELLO}=succeed,duration=0.5,concurrency=100000")
     with mock("--store", db, "--workers", "2", *KEEP_ALL, *runs) as running:
         parent = running.process.pid
-        wait_for(lambda: len(_children(parent)) == 2, 30, "two workers")
+        wait_for(lambda: len(children_of(parent)) == 2, 30, "two workers")
         load = Load(running.url).start(seconds=30)
         wait_for(lambda: len(load.acked) >= 1500, 30, "1,500 calls accepted under load")
-        victim = min(_children(parent))
+        victim = min(children_of(parent))
         os.kill(victim, signal.SIGSTOP)  # frozen: what it is running now is what it will have been running
         with closing(sqlite3.connect(db)) as store:
             cut_short = {
@@ -56,7 +53,7 @@ def test_a_worker_killed_under_load_is_replaced_and_loses_nothing(tmp_path: Path
         os.kill(victim, signal.SIGKILL)
         killed_at = time.monotonic()
         assert cut_short, "the killed worker was running nothing: the test shows nothing"
-        wait_for(lambda: len(_children(parent) - {victim}) == 2, 30, "a worker started in place of the dead one")
+        wait_for(lambda: len(children_of(parent) - {victim}) == 2, 30, "a worker started in place of the dead one")
         wait_for(lambda: len(load.acked_since(killed_at)) >= 1000, 30, "1,000 more calls accepted")
         load.join()
         assert set(load.answers) == {202}, load.answers
@@ -110,8 +107,8 @@ def test_a_worker_that_exits_on_its_own_is_not_replaced_but_its_runs_run_again(t
     runs = ("--function", f"{HELLO}=succeed,duration=60,concurrency=10000")
     with mock("--store", db, "--workers", "2", *runs) as running:
         parent = running.process.pid
-        wait_for(lambda: len(_children(parent)) == 2, 30, "two workers")
-        workers = _children(parent)
+        wait_for(lambda: len(children_of(parent)) == 2, 30, "two workers")
+        workers = children_of(parent)
         # The later one: it was forked knowing its sibling, so a parent's handler left in it would end both.
         victim = max(workers)
         load = Load(running.url, connections=8).start(seconds=30)
@@ -123,13 +120,13 @@ def test_a_worker_that_exits_on_its_own_is_not_replaced_but_its_runs_run_again(t
         os.kill(victim, signal.SIGTERM)  # handled: the worker shuts down and exits 0, as after an error at start
         said = f"fgs-mock: worker {victim} exited; {owned} of its runs queued again; not replaced"
         wait_for(lambda: said in running.lines, 30, "the parent's line about the worker")
-        assert _children(parent) == workers - {victim}
+        assert children_of(parent) == workers - {victim}
         # The survivor started the dead worker's runs again; none is left with a worker that is gone.
         wait_for(
             lambda: _running(running.url) == calls,
             30,
             f"all {calls} runs running again",
-            lambda: (_counts(running.url), running.lines, _children(parent)),
+            lambda: (_counts(running.url), running.lines, children_of(parent)),
         )
         with closing(sqlite3.connect(db)) as store:
             assert store.execute("SELECT COUNT(*) FROM invocation WHERE owner = ?", (victim,)).fetchone()[0] == 0
@@ -137,4 +134,4 @@ def test_a_worker_that_exits_on_its_own_is_not_replaced_but_its_runs_run_again(t
         for _ in range(10):
             with httpx.Client(base_url=running.url, timeout=30) as client:
                 assert client.post(INVOKE, json={}, headers={"X-Auth-Token": DEFAULT_TOKEN}).status_code == 202
-        assert _children(parent) == workers - {victim}
+        assert children_of(parent) == workers - {victim}

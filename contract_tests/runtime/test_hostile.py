@@ -16,7 +16,7 @@ import pytest
 
 import fgs
 from contract_tests.runtime.support import free_port, invoke, pid_written
-from contract_tests.support.processes import wait_until_serving
+from contract_tests.support.processes import is_alive, process_state, wait_until_serving
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 from fgs_mock.runtime import HandlerError
 from fgs_mock.testing import MockEndpoint
@@ -127,14 +127,6 @@ def _failure_within(mock: MockEndpoint, urn: str, event: dict[str, Any], seconds
     return ended[0]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def test_a_forked_child_that_returns_does_not_answer_for_later_runs(fgs_mock: MockEndpoint, folder: Path) -> None:
     urn = _register(fgs_mock, folder, "fork_and_return", timeout=10)
     for n in range(4):
@@ -172,7 +164,7 @@ def test_a_cancel_stops_a_run_still_in_its_initializer(fgs_mock: MockEndpoint, f
     with fgs_mock.client() as client:
         client.cancel_invocation(urn, request_id)
     deadline = time.monotonic() + 20
-    while _alive(pid):
+    while is_alive(pid):
         assert time.monotonic() < deadline, "the canceled run's initializer still runs"
         time.sleep(0.02)
     call = fgs_mock.wait(request_id)
@@ -190,7 +182,7 @@ def test_a_reset_stops_an_instance_in_its_initializer_and_starts_no_other(
     (marks / "init.pid").unlink()
     fgs_mock.reset()
     deadline = time.monotonic() + 20
-    while _alive(pid):
+    while is_alive(pid):
         assert time.monotonic() < deadline, "the initializer outlived the reset"
         time.sleep(0.02)
     time.sleep(0.5)  # long enough for another instance to have started its initializer
@@ -204,7 +196,7 @@ def test_an_instance_that_stopped_reading_cannot_hold_a_large_event_past_its_tim
     urn = _register(fgs_mock, folder, "stops_itself", timeout=0.5)
     pid = fgs_mock.run(urn, {"stop": True})
     deadline = time.monotonic() + 20
-    while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
+    while process_state(pid) != "T":
         assert time.monotonic() < deadline, "the instance did not stop"
         time.sleep(0.02)
     assert _failure_within(fgs_mock, urn, {"blob": "x" * 300_000}).kind == "timeout"  # more than a pipe holds
@@ -323,12 +315,12 @@ def test_a_mock_killed_outright_leaves_no_instance_nor_its_children_running(fold
         mock.wait(timeout=30)
     deadline = time.monotonic() + 20
     try:
-        while left := [pid for pid in map(int, pids) if _alive(pid)]:
+        while left := [pid for pid in map(int, pids) if is_alive(pid)]:
             assert time.monotonic() < deadline, f"outlived their mock: {left}"
             time.sleep(0.05)
     finally:
         for pid in map(int, pids):  # whatever the outcome, this test leaves nothing behind
-            if _alive(pid):
+            if is_alive(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
 
@@ -344,7 +336,7 @@ def _workers() -> list[int]:
                 parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[2]
             except (OSError, IndexError):
                 continue
-            if parent in parents and any(a.endswith(b"runtime/worker.py") for a in args) and _alive(int(entry.name)):
+            if parent in parents and any(a.endswith(b"runtime/worker.py") for a in args) and is_alive(int(entry.name)):
                 found.append(int(entry.name))
         parents |= {str(pid) for pid in found}
     return sorted(set(found))

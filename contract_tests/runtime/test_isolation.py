@@ -13,7 +13,7 @@ import httpx
 
 import fgs
 from contract_tests.runtime.support import HANDLERS, code, free_port, invoke, pid_written
-from contract_tests.support.processes import wait_until_serving
+from contract_tests.support.processes import is_alive, wait_until_serving
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 from fgs_mock.testing import MockEndpoint
 
@@ -50,14 +50,6 @@ def test_code_cannot_be_registered_through_the_control_routes(fgs_mock: MockEndp
         assert answer.status_code == 400, body
     assert not any("remote" in f for f in fgs_mock.backend.functions())
     assert not any('"code": {' in doc for doc in fgs_mock.backend.invocations.functions().values())
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
 
 
 def test_the_command_line_registers_code_and_ctrl_c_stops_its_instances_quietly(tmp_path: Path) -> None:
@@ -97,7 +89,7 @@ def test_the_command_line_registers_code_and_ctrl_c_stops_its_instances_quietly(
     assert "pid_then_sleep" not in stderr
     assert "runtime/worker.py" not in stderr
     deadline = time.monotonic() + 10
-    while not _gone(instance):
+    while is_alive(instance):
         assert time.monotonic() < deadline, "the instance outlived the mock"
         time.sleep(0.02)
 

@@ -13,7 +13,7 @@ import httpx
 
 import fgs
 from contract_tests.runtime.support import HANDLERS, code, free_port, invoke, pid_written
-from contract_tests.support.processes import wait_until_serving
+from contract_tests.support.processes import is_alive, wait_until_serving
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, SqliteStore
 from fgs_mock.runtime import FunctionCode, Pool
 from fgs_mock.testing import MockEndpoint
@@ -122,7 +122,7 @@ def test_with_workers_a_cancel_kills_the_instance_whichever_worker_it_reaches(tm
             ended = client.wait(urn, request_id, timeout=10, poll=0.02)
         assert (ended.status, ended.error_code) == (fgs.InvocationStatus.FAIL, 4208)
         deadline = time.monotonic() + 10
-        while Path(f"/proc/{instance}").exists() and "Z" not in Path(f"/proc/{instance}/stat").read_text().split()[2]:
+        while is_alive(instance):
             assert time.monotonic() < deadline, "the instance still runs"
             time.sleep(0.02)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import fgs
 from contract_tests.runtime.support import HANDLERS, code, invoke, seen_over_http
+from contract_tests.support.processes import is_alive
 from fgs_mock.testing import MockEndpoint
 
 
@@ -198,6 +198,6 @@ def test_the_memory_of_processes_a_handler_starts_counts_and_they_die_with_it(fg
     assert ended.error["errorMessage"] == "the instance went over its memory of 64 MB"
     child = int(ended.logs.split()[0])
     deadline = time.monotonic() + 10
-    while Path(f"/proc/{child}").exists() and Path(f"/proc/{child}/stat").read_text().split()[2] != "Z":
+    while is_alive(child):
         assert time.monotonic() < deadline, "the handler's child outlived the instance"
         time.sleep(0.02)

@@ -19,6 +19,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def process_state(pid: int) -> str | None:
+    """The one-letter state of `pid` ("R", "S", "T", "Z", ...), or None once it has been reaped."""
+    try:  # the process may go between any two reads, so one read that may fail
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def is_alive(pid: int) -> bool:
+    """Whether `pid` still runs: neither reaped nor a zombie."""
+    return process_state(pid) not in (None, "Z")
+
+
+def children_of(pid: int) -> set[int]:
+    """The PIDs of the direct children of `pid`'s main thread."""
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
 def wait_until_serving(base_url: str, process: subprocess.Popen[bytes] | subprocess.Popen[str], name: str) -> None:
     """Return once `base_url` answers; fail if the process ends first or 20 s pass."""
     deadline = time.monotonic() + 20
