@@ -11,10 +11,10 @@ import json
 import math
 import random
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
+from fgs_mock import ids
 from fgs_mock.auth import KeyRing, TokenIssuer
 from fgs_mock.behaviour import Behaviour
 from fgs_mock.clock import STEADY
@@ -382,29 +382,25 @@ class Backend:
         return ref
 
     def accept(self, function: FunctionRef, body: bytes) -> Invocation:
-        """Record an invocation now."""
-        invocation = self.stage(function, body)
-        self.commit_staged()
+        """Record an invocation now (from any thread: it takes no part in the staged group)."""
+        invocation = self._invocation(function, body)
+        self.invocations.add(invocation)
         return invocation
 
     def stage(self, function: FunctionRef, body: bytes) -> Invocation:
-        """An invocation to record with the next `commit_staged`, which must come before its 202."""
-        assert function.project_id is not None
-        invocation = Invocation(
-            request_id=str(uuid.uuid4()),
-            project_id=function.project_id,
-            function=function,
-            body=body,
-            accepted_at=self.engine.clock(),
-        )
+        """An invocation for the serving loop to record as one of a group, before its 202 leaves."""
+        invocation = self._invocation(function, body)
         self._staged.append(invocation)
         return invocation
 
-    def commit_staged(self) -> None:
-        """Record every staged invocation in one transaction; on failure none is recorded."""
+    def take_staged(self) -> list[Invocation]:
+        """The invocations staged since the last call, for the serving loop to record together."""
         staged, self._staged = self._staged, []
-        if staged:
-            self.invocations.add_many(staged)
+        return staged
+
+    def _invocation(self, function: FunctionRef, body: bytes) -> Invocation:
+        assert function.project_id is not None
+        return Invocation(ids.uuid4(), function.project_id, function, body, self.engine.clock())
 
     def _deliver(self, project_id: str, urn: str, body: bytes) -> str | None:
         """A FunctionGraph destination: invoke that function in the caller's project, if it exists."""

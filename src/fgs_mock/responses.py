@@ -8,10 +8,8 @@ methods the operation does not declare. The `/_mock/` control routes are not par
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -19,9 +17,9 @@ from fgs.error_codes import ERROR_CODES
 from fgs_mock import faults, iam, urls
 from fgs_mock.answers import error as control_error
 from fgs_mock.auth import FORBIDDEN, AuthRefusal
+from fgs_mock.commits import GroupCommit
 from fgs_mock.control import MAX_CONTROL_BODY, Control
 from fgs_mock.dialects import Answer, Dialect, builtin
-from fgs_mock.engine import LOG_EVERY
 from fgs_mock.lifecycle import METHODS, Lifecycle
 from fgs_mock.models import Backend, Fault, Refusal
 from fgs_mock.store import StoreUnavailable
@@ -105,8 +103,7 @@ class MockApp:
         self.max_body = max_body if max_body is not None else dialect.max_bytes
         self.control = Control(backend, control_token)
         self.lifecycle = Lifecycle(backend, backend.region, dialect, self._error)
-        self._waiting: list[asyncio.Future[bool]] = []  # the calls of this turn, until their commit
-        self._quiet_until = 0.0  # when a refused commit may be logged again
+        self.commits = GroupCommit(backend)
         self._headers = [(b"content-type", dialect.content_type)]
         # Bodies the dialect answers alike every time; those that carry a request id are built per answer.
         self._bodies = {
@@ -165,7 +162,7 @@ class MockApp:
                 if fault is not None and await faults.play(fault, scope, receive):
                     return
                 status, payload, extra = self._invoke(scope, found.params, body, fault)
-                if status == 202 and not await self._committed():
+                if status == 202 and not await self.commits.stored():
                     status, payload, extra = self._unavailable()
                 self.control.answered[status] = self.control.answered.get(status, 0) + 1
             elif found.route in METHODS:
@@ -296,38 +293,6 @@ class MockApp:
         if not isinstance(event, dict):
             raise _Refused("not-an-object")
         return self.backend.stage(function, body).request_id
-
-    async def _committed(self) -> bool:
-        """Group commit: the calls accepted in one turn of the event loop are recorded in one transaction,
-        before any of their 202s goes out. A file store's commit costs as much as dozens of rows.
-
-        Each call waits on a future of its own, so that one cancelled call cancels no other."""
-        loop = asyncio.get_running_loop()
-        if not self._waiting:
-            loop.call_soon(self._flush)
-        waiter: asyncio.Future[bool] = loop.create_future()
-        self._waiting.append(waiter)
-        return await waiter
-
-    def _flush(self) -> None:
-        waiting, self._waiting = self._waiting, []
-        try:
-            self.backend.commit_staged()
-        except StoreUnavailable as exc:
-            # Not a line per batch: under load a full disk refuses thousands, and near the edge some fit.
-            now = time.monotonic()
-            if now >= self._quiet_until:
-                log.error("the store cannot record calls (%s); answering 503 with Retry-After until it can", exc)
-                self._quiet_until = now + LOG_EVERY
-            stored = False
-        except Exception:
-            log.exception("the store refused a batch of accepted invocations; they were answered 503")
-            stored = False
-        else:
-            stored = True
-        for waiter in waiting:
-            if not waiter.done():
-                waiter.set_result(stored)
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes], body: bytes | None) -> str:
         """The project the request's credential grants: its X-Auth-Token if it has one, else its signature.

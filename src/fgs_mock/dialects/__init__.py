@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fgs.error_codes import ERROR_CODES
+from fgs_mock import ids
 
 BUILT_IN = ("documented", "gateway", "lenient")
 FORMAT, VERSION = "fgs-dialect-profile", 1
@@ -160,7 +161,7 @@ class Dialect:
         return self.answers["wrong-token"].status
 
     def new_id(self) -> str:
-        return self.external_id(str(uuid.uuid4()))
+        return self.external_id(ids.uuid4())
 
     def external_id(self, request_id: str) -> str:
         """A run id as this dialect writes it."""

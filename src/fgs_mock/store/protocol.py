@@ -112,7 +112,10 @@ class Notification:
 class InvocationStore(Protocol):
     """Accepted invocations, oldest first, within a retention bound, with their lifecycle."""
 
-    # Accepted calls, as issue 8 defined them.
+    # Accepted calls, as issue 8 defined them. A `buffered` store holds each call at once, outside any
+    # transaction, and inserts it with the next read or write: there is no commit to wait for.
+    buffered: bool
+
     def add(self, invocation: Invocation) -> None: ...
     def add_many(self, invocations: Sequence[Invocation]) -> None: ...
     def get(self, request_id: str) -> Invocation | None: ...

@@ -3,7 +3,7 @@
 
 A file store runs in WAL mode with synchronous=NORMAL: a committed row survives the process being
 killed (only a power loss may drop the last commits), and readers never wait for the writer. Each
-call is one transaction; claims and settlements use BEGIN IMMEDIATE and conditional UPDATEs, so
+accepted group of calls is one transaction (in memory, see pending.py); claims and settlements use BEGIN IMMEDIATE and conditional UPDATEs, so
 several processes on one file never run an invocation twice. Rows carry only strings, numbers and
 bytes: SQLite keeps them, so CPython's collector has nothing to walk however much is retained.
 """
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fgs_mock.store import schema
+from fgs_mock.store.pending import Pending, Row
 from fgs_mock.store.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INVOCATIONS,
@@ -121,6 +122,9 @@ class SqliteStore:
         self._db = sqlite3.connect(self.path or ":memory:", isolation_level=None, check_same_thread=False, timeout=30)
         self._lock = threading.RLock()
         self._closed = threading.Event()
+        # In memory, with no size cap to hit, a call is stored by joining `_pending` (see pending.py).
+        self.buffered = self.path is None and max_bytes is None
+        self._pending = Pending()
         try:
             schema.version(self._db)  # reads only: a file this code must not use is refused as it was
             if self.path is not None:
@@ -164,6 +168,7 @@ class SqliteStore:
                 yield self._db
                 return
             try:
+                self._flush()  # in a transaction of their own: a rollback below must not drop them
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     yield self._db
@@ -178,6 +183,31 @@ class SqliteStore:
                 raise
 
     @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for statements that write nothing; held calls are inserted first."""
+        with self._lock:
+            self._flush()
+            yield self._db
+
+    def _flush(self) -> None:
+        """Insert the pending calls in a transaction of their own (the caller holds the lock). Inside
+        another transaction they wait: to its statements, they came after it began."""
+        if not self._pending or self._db.in_transaction:
+            return
+        rows, size = self._pending.take()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._insert(self._db, rows, size)
+                self._db.execute("COMMIT")
+            finally:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+        except BaseException:
+            self._pending.give_back(rows, size)
+            raise
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
         """Several calls as one transaction: one commit, and no other writer in between."""
         with self._write():
@@ -185,8 +215,8 @@ class SqliteStore:
 
     def busy(self, function: str) -> bool:
         """Whether `function` has runs that are not final yet (a read: no write lock taken)."""
-        with self._lock:
-            found = self._db.execute(
+        with self._read() as db:
+            found = db.execute(
                 "SELECT EXISTS (SELECT 1 FROM invocation WHERE status IN ('WAIT', 'RUNNING') AND fn = ?)",
                 (function,),
             ).fetchone()[0]
@@ -198,8 +228,9 @@ class SqliteStore:
         self.add_many([invocation])
 
     def add_many(self, invocations: Sequence[Invocation]) -> None:
-        """One transaction for many: a file store's commit costs far more than a row."""
-        rows = []
+        """One transaction for many: a file store's commit costs far more than a row. In memory, the
+        calls join the pending ones, which the next read or write inserts (see pending.py)."""
+        rows: list[Row] = []
         for invocation in invocations:
             f = invocation.function
             assert f.project_id == invocation.project_id
@@ -216,30 +247,39 @@ class SqliteStore:
                 )
             )
         size = sum(len(i.body) for i in invocations)
+        if self.buffered:
+            if self._pending.add(rows, size):
+                with self._lock:
+                    self._flush()
+            return
         with self._write() as db:
-            db.executemany(f"INSERT INTO invocation ({_CALL}, fn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            retained, total = db.execute(
-                "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
-                "RETURNING retained, bytes",
-                (len(rows), len(rows), size),
+            self._insert(db, rows, size)
+
+    def _insert(self, db: sqlite3.Connection, rows: list[Row], size: int) -> None:
+        """Insert accepted calls and evict the oldest past the bounds, within the caller's transaction."""
+        db.executemany(f"INSERT INTO invocation ({_CALL}, fn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        retained, total = db.execute(
+            "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
+            "RETURNING retained, bytes",
+            (len(rows), len(rows), size),
+        ).fetchone()
+        # The newest call stays even when its body alone is over the byte bound.
+        while retained > 1 and (retained > self.max_invocations or total > self.max_body_bytes):
+            gone = db.execute(
+                "DELETE FROM invocation WHERE seq = (SELECT MIN(seq) FROM invocation) "
+                "RETURNING length(body), status, request_id"
             ).fetchone()
-            # The newest call stays even when its body alone is over the byte bound.
-            while retained > 1 and (retained > self.max_invocations or total > self.max_body_bytes):
-                gone = db.execute(
-                    "DELETE FROM invocation WHERE seq = (SELECT MIN(seq) FROM invocation) "
-                    "RETURNING length(body), status, request_id"
-                ).fetchone()
-                _tally(db, gone[1], -1)
-                db.execute("DELETE FROM run_output WHERE request_id = ?", (gone[2],))
-                retained, total = db.execute(
-                    "UPDATE counters SET evicted = evicted + 1, retained = retained - 1, bytes = bytes - ? "
-                    "RETURNING retained, bytes",
-                    (gone[0],),
-                ).fetchone()
+            _tally(db, gone[1], -1)
+            db.execute("DELETE FROM run_output WHERE request_id = ?", (gone[2],))
+            retained, total = db.execute(
+                "UPDATE counters SET evicted = evicted + 1, retained = retained - 1, bytes = bytes - ? "
+                "RETURNING retained, bytes",
+                (gone[0],),
+            ).fetchone()
 
     def get(self, request_id: str) -> Invocation | None:
-        with self._lock:
-            row = self._db.execute(f"SELECT {_CALL} FROM invocation WHERE request_id = ?", (request_id,)).fetchone()
+        with self._read() as db:
+            row = db.execute(f"SELECT {_CALL} FROM invocation WHERE request_id = ?", (request_id,)).fetchone()
         return None if row is None else _invocation(row)
 
     def page(self, limit: int, marker: str | None = None) -> Page:
@@ -248,8 +288,8 @@ class SqliteStore:
         if marker is not None and not (marker.isascii() and marker.isdigit() and len(marker) <= 18):
             raise ValueError("marker must be a next_marker this store returned")
         # A marker that was evicted meanwhile continues from the oldest call still retained.
-        with self._lock:
-            rows = self._db.execute(
+        with self._read() as db:
+            rows = db.execute(
                 f"SELECT seq, {_CALL} FROM invocation WHERE seq > ? ORDER BY seq LIMIT ?",
                 (int(marker or -1), limit + 1),
             ).fetchall()
@@ -265,25 +305,23 @@ class SqliteStore:
             db.execute("UPDATE status_count SET n = 0")
 
     def counters(self) -> Counters:
-        with self._lock:
-            accepted, retained, evicted = self._db.execute(
-                "SELECT accepted, retained, evicted FROM counters"
-            ).fetchone()
+        with self._read() as db:
+            accepted, retained, evicted = db.execute("SELECT accepted, retained, evicted FROM counters").fetchone()
         return Counters(accepted, retained, evicted)
 
     def __len__(self) -> int:
         return self.counters().retained
 
     def __iter__(self) -> Iterator[Invocation]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT {_CALL} FROM invocation ORDER BY seq").fetchall()
+        with self._read() as db:
+            rows = db.execute(f"SELECT {_CALL} FROM invocation ORDER BY seq").fetchall()
         return iter([_invocation(row) for row in rows])
 
     # The lifecycle
 
     def run(self, request_id: str) -> Run | None:
-        with self._lock:
-            row = self._db.execute(f"SELECT {_RUN} FROM invocation WHERE request_id = ?", (request_id,)).fetchone()
+        with self._read() as db:
+            row = db.execute(f"SELECT {_RUN} FROM invocation WHERE request_id = ?", (request_id,)).fetchone()
         return None if row is None else Run(*row)
 
     def query(self, query: Query) -> RunPage:
@@ -299,9 +337,9 @@ class SqliteStore:
                 where.append(f"{column} {op} ?")
                 args.append(value)
         condition = " AND ".join(where)
-        with self._lock:
-            count = self._db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
-            rows = self._db.execute(
+        with self._read() as db:
+            count = db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
+            rows = db.execute(
                 f"SELECT {_RUN} FROM invocation WHERE {condition} "
                 f"ORDER BY seq {'DESC' if query.newest_first else 'ASC'} LIMIT ? OFFSET ?",
                 [*args, query.limit + 1, query.marker],
@@ -312,8 +350,8 @@ class SqliteStore:
 
     def status_counts(self) -> dict[str, int]:
         # One statement, so one snapshot: another process on the file may commit between two.
-        with self._lock:
-            rows = self._db.execute(
+        with self._read() as db:
+            rows = db.execute(
                 "SELECT NULL, retained FROM counters UNION ALL SELECT status, n FROM status_count WHERE n <> 0"
             ).fetchall()
         counts = {status: n for status, n in rows if status is not None}
@@ -509,8 +547,8 @@ class SqliteStore:
 
     def output(self, request_id: str) -> tuple[str | None, str | None, str] | None:
         """The run's result and error (JSON texts or None) and its logs; None when it kept none."""
-        with self._lock:
-            row = self._db.execute(
+        with self._read() as db:
+            row = db.execute(
                 "SELECT result, error, logs FROM run_output WHERE request_id = ?", (request_id,)
             ).fetchone()
         return None if row is None else (row[0], row[1], row[2])
@@ -529,8 +567,8 @@ class SqliteStore:
 
     def faults(self) -> tuple[int, str, int]:
         """The plan's version, its JSON document, and how many "next" calls it still fails."""
-        with self._lock:
-            version, plan, next_count = self._db.execute("SELECT version, plan, next FROM fault_plan").fetchone()
+        with self._read() as db:
+            version, plan, next_count = db.execute("SELECT version, plan, next FROM fault_plan").fetchone()
         return int(version), str(plan), int(next_count)
 
     def claim_fault(self) -> bool:
@@ -545,8 +583,8 @@ class SqliteStore:
             db.execute("INSERT OR REPLACE INTO function VALUES (?, ?)", (ref.short_urn, behaviour))
 
     def functions(self) -> dict[str, str]:
-        with self._lock:
-            return dict(self._db.execute("SELECT fn, behaviour FROM function").fetchall())
+        with self._read() as db:
+            return dict(db.execute("SELECT fn, behaviour FROM function").fetchall())
 
     def put_config(self, function: str, config: str, now: float) -> tuple[str, float, float]:
         with self._write() as db:
@@ -558,8 +596,8 @@ class SqliteStore:
         return row[0], row[1], row[2]
 
     def config(self, function: str) -> tuple[str, float, float] | None:
-        with self._lock:
-            row = self._db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
         return None if row is None else (row[0], row[1], row[2])
 
     def delete_config(self, function: str) -> bool:
@@ -579,8 +617,8 @@ class SqliteStore:
             )
 
     def notifications(self, limit: int = MAX_PAGE) -> list[Notification]:
-        with self._lock:
-            rows = self._db.execute(
+        with self._read() as db:
+            rows = db.execute(
                 "SELECT request_id, fn, status, destination, param, at, delivered_as, record FROM notification "
                 "ORDER BY seq LIMIT ?",
                 (limit,),
