@@ -7,11 +7,13 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import fgs
 from contract_tests.fanout.cli_harness import URN, Mock, mock
+from contract_tests.support.processes import fgs_mock_on_free_port
 from fgs.settings import from_env, resolve
 from fgs_mock import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
@@ -110,6 +112,25 @@ def test_the_command_takes_a_key_pair_from_the_sdks_names(served: Mock) -> None:
     assert both.returncode == 2
     assert both.stderr == "fgs: set one credential, not FGS_AUTH_TOKEN and FGS_ACCESS_KEY/FGS_SECRET_KEY at once\n"
     assert len(served.backend.invocations) == 1
+
+
+def test_fgs_mock_accepts_the_iam_login_that_the_fgs_command_reads() -> None:
+    login = {"FGS_DOMAIN": "acme", "FGS_USER": "alice", "FGS_PASSWORD": SECRET, "FGS_PROJECT_NAME": "eu-de"}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FGS_", "HUAWEICLOUD_SDK_"))}
+    command = Path(sys.executable).with_name("fgs-mock")
+    with fgs_mock_on_free_port(command, clean | login) as url:
+        env = login | {"FGS_ENDPOINT": url, "FGS_IAM_ENDPOINT": url, "FGS_PROJECT_ID": DEFAULT_PROJECT_ID}
+        result = _fgs("invoke", URN, env=env)
+        assert result.returncode == 0, result.stderr
+        wrong = _fgs("invoke", URN, env=env | {"FGS_PASSWORD": "not-the-password"})
+        assert wrong.returncode == 1
+        assert "401" in wrong.stderr
+        assert SECRET not in result.stderr + wrong.stderr
+    half = subprocess.run(
+        [str(command), "--port", "0"], env=clean | {"FGS_USER": "alice"}, capture_output=True, text=True, timeout=60
+    )
+    assert half.returncode == 2
+    assert half.stderr.splitlines()[-1].endswith("set all three for an IAM login, or none")
 
 
 def test_fgs_log_debug_shows_retries_and_never_the_token(served: Mock) -> None:

@@ -2,7 +2,8 @@
 
 The tenant comes from FGS_AUTH_TOKEN, FGS_PROJECT_ID and FGS_FUNCTION_URN (each has a default), the
 port from --port or PORT (default 8080), the control token from --control-token or
-FGS_MOCK_CONTROL_TOKEN. Access keys (--access-key) and IAM users (--iam-user) belong to that project.
+FGS_MOCK_CONTROL_TOKEN. Access keys (--access-key, or FGS_ACCESS_KEY/FGS_SECRET_KEY) and IAM users
+(--iam-user, or FGS_DOMAIN/FGS_USER/FGS_PASSWORD/FGS_PROJECT_NAME) belong to that project.
 Bad flags or environment end with one line on stderr and exit status 2.
 
 Every accepted invocation runs: WAIT -> RUNNING -> SUCCESS or FAIL (DISCARD when too old). A function's
@@ -178,6 +179,17 @@ def _add_credentials(backend: Backend, project: str, access_keys: list[str], use
     backend.iam.lifetime = lifetime
 
 
+def _add_login(backend: Backend, project: str, settings: dict[str, str]) -> None:
+    """The IAM login the clients read (FGS_DOMAIN, FGS_USER, FGS_PASSWORD, FGS_PROJECT_NAME) may log in here."""
+    login = [settings.get(name, "") for name in ("FGS_DOMAIN", "FGS_USER", "FGS_PASSWORD")]
+    if not any(login):
+        return
+    if not all(login):
+        raise ValueError("FGS_DOMAIN, FGS_USER and FGS_PASSWORD: set all three for an IAM login, or none")
+    domain, user, password = login
+    backend.add_iam_user(domain, user, password, project, settings.get("FGS_PROJECT_NAME", DEFAULT_PROJECT_NAME))
+
+
 def main(argv: list[str] | None = None) -> None:
     p = parser()
     args = p.parse_args(argv)
@@ -290,6 +302,7 @@ def _app(
         args.access_key = [*args.access_key, pair]  # checked, and named without its secret, as --access-key is
     try:
         _add_credentials(backend, project, args.access_key, args.iam_user, args.token_lifetime)
+        _add_login(backend, project, settings)
     except ValueError as exc:
         p.error(str(exc))
     for option in args.function:

@@ -3,9 +3,10 @@
 
 A file store runs in WAL mode with synchronous=NORMAL: a committed row survives the process being
 killed (only a power loss may drop the last commits), and readers never wait for the writer. Each
-accepted group of calls is one transaction (in memory, see pending.py); claims and settlements use BEGIN IMMEDIATE and conditional UPDATEs, so
-several processes on one file never run an invocation twice. Rows carry only strings, numbers and
-bytes: SQLite keeps them, so CPython's collector has nothing to walk however much is retained.
+group of accepted calls is one transaction (in memory, see pending.py); claims and settlements use
+BEGIN IMMEDIATE and conditional UPDATEs, so several processes on one file never run an invocation
+twice. Rows carry only strings, numbers and bytes: SQLite keeps them, so CPython's collector has
+nothing to walk however much is retained.
 """
 
 from __future__ import annotations
