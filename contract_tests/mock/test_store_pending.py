@@ -16,7 +16,7 @@ import pytest
 from fgs_mock import DEFAULT_PROJECT_ID, Invocation, ids
 from fgs_mock.engine import CANCELED
 from fgs_mock.store import Ending, Query
-from fgs_mock.store.pending import MOST
+from fgs_mock.store.pending import MOST, MOST_HELD
 from fgs_mock.store.sqlite import SqliteStore
 from fgs_mock.urn import FunctionRef
 
@@ -103,6 +103,31 @@ def test_a_full_buffer_empties_itself_and_retention_still_holds() -> None:
     assert _rows_in_sqlite(store) == MOST // 2  # inserted, and the oldest half evicted
     counters = store.counters()
     assert (counters.accepted, counters.retained, counters.evicted) == (MOST, MOST // 2, MOST // 2)
+
+
+def test_past_its_soft_bound_the_buffer_waits_for_a_busy_store_only_past_its_hard_bound() -> None:
+    store = SqliteStore(max_invocations=100_000)
+    inside, release = threading.Event(), threading.Event()
+
+    def engine_pass() -> None:
+        with store.transaction():
+            inside.set()
+            release.wait(60)
+
+    engine = threading.Thread(target=engine_pass)
+    engine.start()
+    assert inside.wait(30)
+    store.add_many([_call(n) for n in range(MOST_HELD - 1)])  # returns at once: the store is busy
+    assert _rows_in_sqlite(store) == 0
+    last = threading.Thread(target=store.add, args=(_call(MOST_HELD - 1),))
+    last.start()
+    last.join(0.2)
+    assert last.is_alive()  # held as many as it may: it waits for the store
+    release.set()
+    last.join(30)
+    engine.join(30)
+    assert not last.is_alive()
+    assert _rows_in_sqlite(store) == MOST_HELD
 
 
 def test_a_file_store_and_a_capped_store_insert_each_call_in_its_own_commit(tmp_path: Path) -> None:

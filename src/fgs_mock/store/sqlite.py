@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from fgs_mock.store import schema
+from fgs_mock.store import pending, schema
 from fgs_mock.store.pending import Pending, Row
 from fgs_mock.store.protocol import (
     DEFAULT_MAX_BODY_BYTES,
@@ -249,9 +249,14 @@ class SqliteStore:
             )
         size = sum(len(i.body) for i in invocations)
         if self.buffered:
-            if self._pending.add(rows, size):
-                with self._lock:
+            held = self._pending.add(rows, size)
+            # Past the soft bound, insert them only if no one holds the store: waiting for the engine's
+            # pass would stall the serving thread. Past the hard bound, wait: memory stays bounded.
+            if held >= pending.MOST and self._lock.acquire(blocking=held >= pending.MOST_HELD):
+                try:
                     self._flush()
+                finally:
+                    self._lock.release()
             return
         with self._write() as db:
             self._insert(db, rows, size)
