@@ -14,7 +14,15 @@ from contract_tests.auth.keys import SK
 from contract_tests.conformance.broken import ALL_BROKEN
 from contract_tests.conformance.broken_lifecycle import BROKEN_LIFECYCLE
 from contract_tests.conformance.broken_tenant import BROKEN_TENANT, MEANT_FOR
-from contract_tests.conformance.busy import BUSY, NO_PROGRESS, NO_PROGRESS_SAYS, RETRY_AFTER, Busy, TooManyRequests
+from contract_tests.conformance.busy import (
+    BUSY,
+    NO_PROGRESS,
+    NO_PROGRESS_SAYS,
+    RATE,
+    RETRY_AFTER,
+    Busy,
+    TooManyRequests,
+)
 from contract_tests.conformance.gateway import API_GATEWAY
 from contract_tests.conformance.lifecycle_endpoint import EMPTY_STRING_READINGS, OTHER_LIFECYCLE_READINGS
 from contract_tests.conformance.signed import CORRECT_SIGNED, SignedVariant, credentials_env
@@ -36,8 +44,10 @@ SMALL_BUDGET = 8
 ALL_CORRECT = [*CORRECT, API_GATEWAY, OTHER_LIFECYCLE_READINGS, EMPTY_STRING_READINGS, *CORRECT_SIGNED, BUSY]
 # Live, the config and cancel checks run only when asked; a lost run is waited for this long, not the default 30 s.
 LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_ALLOW_CANCEL": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
-# The busy function once more, with one page per listing: too few to list the suite's own window.
-BUSY_ONE_PAGE = Busy("busy-function-one-page", caught_by=("pagination", "filters"))
+# The busy function once more, with one page per listing: too few to list the suite's own window. That
+# window spans 3 to 5 s (whole seconds around the suite's runs): at twice the rate it always holds more
+# than a page of 64, however quickly the suite's runs follow each other.
+BUSY_ONE_PAGE = Busy("busy-function-one-page", caught_by=("pagination", "filters"), rate=2 * RATE)
 # Correct, and refuses each later page once with 429 and Retry-After (run with the checks that page).
 ASKS_TO_WAIT = TooManyRequests()
 RATE_LIMITED = Variant("answers-429-with-retry-after", after=ASKS_TO_WAIT, caught_by=("pagination",))
