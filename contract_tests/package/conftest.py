@@ -1,4 +1,4 @@
-"""The wheel, built once per session, installed into fresh venvs outside the repository, one per flavour.
+"""The wheel, built once per worker, installed into fresh venvs outside the repository, one per flavour.
 
 A flavour is the extras in brackets ("" for none): `installed("conformance")` is what
 `pip install 'fgs-async-contract[conformance]'` gives a user; `installed("", "pytest==9.2.0")` adds a
