@@ -1,9 +1,12 @@
 """Runs `fgs-conformance` many times from one warm interpreter: a fork per run.
 
-The parent imports what `python -m fgs_conformance` imports before its checks start (nothing more, so
-pytest's assertion rewriting sees the same modules a fresh run does), then forks a child per request
-that runs the command's own entry point with the request's environment, arguments and working folder.
-Each run is its own process, as from the shell; only the interpreter's start-up is shared.
+The parent imports what `python -m fgs_conformance` imports before its checks start, and what every
+run loads the same way: the contract (read from the installed package, as a run reads it), and two
+libraries the checks import, schemathesis and openapi_schema_validator (pytest then leaves their
+asserts as they are; the project's own modules load as in a fresh run, so its asserts are rewritten
+alike). Then it forks a child per request that runs the command's own entry point with the request's
+environment, arguments and working folder. Each run is its own process, as from the shell; only the
+start-up is shared.
 
 Protocol, one JSON object a line. In, on stdin: {"id", "env", "args", "cwd", "stdout", "stderr"}
 (the last two are files to write). Out, on stdout: {"id", "pid"} once started, {"id", "returncode"}
@@ -20,7 +23,11 @@ import sys
 import traceback
 from typing import Any
 
+import openapi_schema_validator  # noqa: F401 - loaded before the forks, for all of them
+import schemathesis  # noqa: F401 - as above
+
 from fgs.cli.entry import call
+from fgs_conformance import spec
 from fgs_conformance.cli import main
 
 
@@ -67,6 +74,7 @@ def _supervise(job: dict[str, Any], answers: int) -> None:
 
 
 def serve() -> None:
+    spec.load()
     answers = os.dup(1)  # lines under PIPE_BUF, written whole by one os.write each
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
     for line in sys.stdin:
