@@ -65,27 +65,57 @@ NOT_ALLOWED_CHECKS = ["--check", "auth", "--check", "lifecycle", "--check", "asy
 OPT_INS = ("FGS_ALLOW_CANCEL", "FGS_ALLOW_CONFIG_CHANGES")
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
-    """Each built-in dialect's profile, recorded by the command; with the command's output. And NOT_ALLOWED.
+def _record(name: str, folder: Path) -> tuple[Path, str]:
+    """The profile the command records of dialect `name` (or NOT_ALLOWED), and the command's output."""
+    path = folder / f"{name}.json"
+    with running(dialect="lenient" if name == NOT_ALLOWED else name) as mock:
+        _prepare(mock)
+        env, checks = _env(mock), NOT_PROFILED
+        if name == NOT_ALLOWED:
+            env, checks = {k: v for k, v in env.items() if k not in OPT_INS}, NOT_ALLOWED_CHECKS
+        result = run_conformance(env, *checks, "--profile", str(path), cwd=folder, timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return path, result.stdout + result.stderr
 
-    The runs wait mostly on the backlog, so they run side by side.
+
+def _battery(dialect: str | Path) -> tuple[list[Seen], dict[str, Any]]:
+    """The battery against a prepared mock serving `dialect`, in a process of its own."""
+    with running(dialect=dialect) as mock:
+        _prepare(mock)
+        return battery_apart(_env(mock))
+
+
+@pytest.fixture(scope="module")
+def observed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recorded, dict[str, Batteries]]:
+    """Each built-in dialect's profile as the command records it (with its output), and NOT_ALLOWED's; and
+    per built-in dialect, the battery against it and against a mock serving its profile.
+
+    Each run and battery mostly waits for runs behind the backlog: side by side, they take about as long
+    as a recording and a battery do one after the other.
     """
     folder = tmp_path_factory.mktemp("profiles")
 
-    def record(name: str) -> tuple[str, tuple[Path, str]]:
-        path = folder / f"{name}.json"
-        with running(dialect="lenient" if name == NOT_ALLOWED else name) as mock:
-            _prepare(mock)
-            env, checks = _env(mock), NOT_PROFILED
-            if name == NOT_ALLOWED:
-                env, checks = {k: v for k, v in env.items() if k not in OPT_INS}, NOT_ALLOWED_CHECKS
-            result = run_conformance(env, *checks, "--profile", str(path), cwd=folder, timeout=600)
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-        return name, (path, result.stdout + result.stderr)
+    def record_then_serve(name: str) -> tuple[tuple[Path, str], tuple[list[Seen], dict[str, Any]]]:
+        record = _record(name, folder)
+        return record, _battery(record[0])
 
-    with ThreadPoolExecutor(max_workers=len(BUILT_IN) + 1) as pool:
-        return dict(pool.map(record, [*BUILT_IN, NOT_ALLOWED]))
+    with ThreadPoolExecutor(max_workers=2 * len(BUILT_IN) + 1) as pool:
+        originals = {name: pool.submit(_battery, name) for name in BUILT_IN}
+        chains = {name: pool.submit(record_then_serve, name) for name in BUILT_IN}
+        not_allowed = pool.submit(_record, NOT_ALLOWED, folder)
+        recorded = {name: chains[name].result()[0] for name in BUILT_IN} | {NOT_ALLOWED: not_allowed.result()}
+        batteries = {name: Batteries(originals[name].result()[0], *chains[name].result()[1]) for name in BUILT_IN}
+    return recorded, batteries
+
+
+@pytest.fixture(scope="module")
+def recorded(observed: tuple[Recorded, dict[str, Batteries]]) -> Recorded:
+    return observed[0]
+
+
+@pytest.fixture(scope="module")
+def batteries(observed: tuple[Recorded, dict[str, Batteries]]) -> dict[str, Batteries]:
+    return observed[1]
 
 
 def _loaded(recorded: Recorded, name: str) -> dict[str, Any]:
@@ -122,25 +152,6 @@ def test_the_command_records_every_choice_of_a_built_in_dialect(recorded: Record
 
 def _choices(profile: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in profile.items() if k not in ("name", "recorded_by")}
-
-
-@pytest.fixture(scope="module")
-def batteries(recorded: Recorded) -> dict[str, Batteries]:
-    """Per built-in dialect, the battery against it and against a mock serving its profile, all at once.
-
-    Each battery mostly waits for runs behind the backlog: side by side (a process each), they take
-    about as long as one.
-    """
-
-    def one(dialect: str | Path) -> tuple[list[Seen], dict[str, Any]]:
-        with running(dialect=dialect) as mock:
-            _prepare(mock)
-            return battery_apart(_env(mock))
-
-    with ThreadPoolExecutor(max_workers=2 * len(BUILT_IN)) as pool:
-        originals = {name: pool.submit(one, name) for name in BUILT_IN}
-        served = {name: pool.submit(one, recorded[name][0]) for name in BUILT_IN}
-        return {name: Batteries(originals[name].result()[0], *served[name].result()) for name in BUILT_IN}
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
