@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,19 +52,30 @@ def conformance_env(env: dict[str, str]) -> dict[str, str]:
     return child_env
 
 
+_warm = ExitStack()
+atexit.register(_warm.close)
+_warm_lock = threading.Lock()
+_checkout: Forks | None = None
+
+
+def checkout_forks() -> Forks:
+    """This process's fork server for this checkout's command: started on first use, ended at exit."""
+    global _checkout
+    with _warm_lock:
+        if _checkout is None:
+            _checkout = _warm.enter_context(forks(sys.executable, conformance_env({})))
+        return _checkout
+
+
 def run_conformance(
     env: dict[str, str], *args: str, cwd: Path = ROOT, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m fgs_conformance` of this checkout in a child, configured only by `env` and `args`."""
-    return subprocess.run(
-        [sys.executable, "-m", "fgs_conformance", *args],
-        cwd=cwd,
-        env=conformance_env(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    """This checkout's fgs-conformance in a child process, configured only by `env` and `args`.
+
+    The child is forked warm (support/forks.py): the command's start from a shell is tested by the
+    package tests (its script, and `python -m fgs_conformance`) and by `make contract`.
+    """
+    return checkout_forks().run(conformance_env(env), list(args), cwd=cwd, timeout=timeout)
 
 
 @contextmanager
@@ -108,15 +121,14 @@ def run_suite(
     return SuiteRun(result.returncode, result.stdout + result.stderr, reports, backend)
 
 
-def run_many(
-    jobs: dict[str, Job], folders: pytest.TempPathFactory, python: Path | str = sys.executable
-) -> dict[str, SuiteRun]:
-    """Every job, each a run of the suite forked from `python` (which has the package), several at a time.
-
-    Runs mostly wait, on loopback round trips and on the lifecycle's polling: four at a time fill two cores.
+def run_many(jobs: dict[str, Job], folders: pytest.TempPathFactory, python: Path | None = None) -> dict[str, SuiteRun]:
+    """Every job, each a run of the suite forked warm: from this checkout, or from `python` (a venv's, with
+    the package installed). Several at a time: runs wait, on loopback round trips and on the lifecycle's
+    polling, so four at a time fill two cores.
     """
     reports = {name: folders.mktemp(name) for name in jobs}  # here: mktemp is not safe across threads
-    with forks(python, conformance_env({})) as warm:
+    with ExitStack() as stack:
+        warm = checkout_forks() if python is None else stack.enter_context(forks(python, conformance_env({})))
 
         def one(name: str) -> tuple[str, SuiteRun]:
             variant, known, env = jobs[name]
