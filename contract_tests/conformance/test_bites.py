@@ -41,6 +41,7 @@ KNOWN = Known(token="tok-" + "a1b2c3d4" * 4, project_id=DEFAULT_PROJECT_ID, func
 CANARY = "CANARY-token-7f3a9c51e2d84b06"
 CANARY_ENDPOINT = Variant("accepts-any-token-and-echoes-it", before=accepts_any_token, after=echoes_the_token)
 SMALL_BUDGET = 8
+DEFAULT_BUDGET = CORRECT[0].name  # the plain mock: its run has the default budget (the others 200)
 ALL_CORRECT = [*CORRECT, API_GATEWAY, OTHER_LIFECYCLE_READINGS, EMPTY_STRING_READINGS, *CORRECT_SIGNED, BUSY]
 # Live, the config and cancel checks run only when asked; a lost run is waited for this long, not the default 30 s.
 LIFECYCLE_ENV = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_ALLOW_CANCEL": "1", "FGS_LIFECYCLE_TIMEOUT": "2"}
@@ -63,8 +64,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
         RATE_LIMITED.name: (RATE_LIMITED, KNOWN, LIFECYCLE_ENV),
         REFUSES_VALID_TOKENS.name: (REFUSES_VALID_TOKENS, KNOWN, {}),
         # Live budgets on a correct endpoint: the default must cover every check that needs an
-        # invocation, the opt-in ones included; a small one must hold, and say what it left out.
-        "default-budget": (CORRECT[0], KNOWN, {**LIFECYCLE_ENV, "FGS_MAX_INVOCATIONS": ""}),
+        # invocation, the opt-in ones included (the plain mock's run above, with the default budget for
+        # 200: it passes like every correct endpoint); a small one must hold, and say what it left out.
+        DEFAULT_BUDGET: (CORRECT[0], KNOWN, {**LIFECYCLE_ENV, "FGS_MAX_INVOCATIONS": ""}),
         "small-budget": (CORRECT[0], KNOWN, {"FGS_MAX_INVOCATIONS": str(SMALL_BUDGET)}),
         # Quotes a recognisable token in its answers, which failure reports would quote in turn.
         "canary": (CANARY_ENDPOINT, KNOWN._replace(token=CANARY), {}),
@@ -121,7 +123,7 @@ def test_an_endpoint_refusing_the_valid_token_cannot_be_tested(runs: dict[str, S
 
 
 def test_the_default_live_budget_covers_every_check_that_needs_an_invocation(runs: dict[str, SuiteRun]) -> None:
-    run = runs["default-budget"]
+    run = runs[DEFAULT_BUDGET]
     assert run.returncode == 0, run.output[-4000:]
     assert run.summary_number("invocations caused") == len(run.backend.invocations) <= 25
     assert "(0 for the invocation budget)" in run.output, run.output[-4000:]
