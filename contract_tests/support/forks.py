@@ -44,7 +44,7 @@ class Forks:
                 else:
                     self._ended.pop(answer["id"]).set_result(answer["returncode"])
         with self._lock:  # the server is gone: nothing still waiting will hear back
-            for future in self._ended.values():
+            for future in (*self._started.values(), *self._ended.values()):
                 if not future.done():
                     future.set_exception(RuntimeError("the fork server ended"))
 
