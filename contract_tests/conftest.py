@@ -16,10 +16,10 @@ TESTS = ROOT / "contract_tests"
 
 # Under `make test` (pytest-xdist, --dist loadgroup) each group runs whole on one worker. A module is a
 # group, so that its module-scoped fixtures (servers, test_bites's suite runs) are built once, not once
-# per worker. The package tests share one wheel and one venv per extra (session fixtures, so per
-# worker). The tests that measure time or race real clocks run one after another, beside the rest
-# rather than beside each other.
-PACKAGE_GROUP, TIMING_GROUP = "package", "timing"
+# per worker. Each venv of the package tests is used by one module only (test_make_test.py checks it), so
+# it too is built once. The tests that measure time or race real clocks run one after another, beside
+# the rest rather than beside each other.
+TIMING_GROUP = "timing"
 TIMING = (
     "hostile/",
     "fanout/test_fanout.py",
@@ -33,13 +33,29 @@ TIMING = (
     "auth/test_bench_signing.py",
     "safe_client/test_bench_client.py",
 )
+# The longest groups, longest first (from --durations): handed out before the many short modules, they
+# end with them, and neither worker is left alone with a long one at the end. Other groups follow in
+# xdist's order (most tests first).
+LONGEST_FIRST = (
+    "conformance/test_bites.py",
+    TIMING_GROUP,
+    "package/test_conformance_wheel.py",
+    "conformance/test_isolation_opt_ins.py",
+    "package/test_install_flavours.py",
+    "conformance/test_profiles.py",
+    "conformance/test_cli.py",
+    "mock/test_cli.py",
+    "package/test_examples.py",
+)
 
 
 def xdist_group(relative: str) -> str:
     """The group of a test module, by its path under contract_tests/."""
-    if relative.startswith("package/"):
-        return PACKAGE_GROUP
     return TIMING_GROUP if relative.startswith(TIMING) else relative
+
+
+def group_rank(group: str) -> int:
+    return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -51,8 +67,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
     class ByGroup(LoadScopeScheduling):  # type: ignore[misc]
+        ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             return xdist_group(nodeid.split("::", 1)[0].removeprefix("contract_tests/"))
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self.ordered:  # the queue is whole at the first assignment
+                for group in sorted(self.workqueue, key=group_rank):  # stable: the rest keep their order
+                    self.workqueue.move_to_end(group)
+                self.ordered = True
+            super()._assign_work_unit(node)
 
     return ByGroup(config, log)
 

@@ -13,17 +13,17 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from contract_tests.auth.keys import AK, SK
+from contract_tests.conformance.battery_apart import battery_apart
 from contract_tests.conformance.signed import KEY_ENV
 from contract_tests.conftest import ROOT
 from contract_tests.mock.harness import live_env, run_conformance
 from contract_tests.mock.mutants import Exchange, Known, wrap
-from fgs_conformance.battery import Seen, battery, collapsed
-from fgs_conformance.settings import Settings
+from fgs_conformance.battery import Seen, collapsed
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, Backend, Behaviour, create_app, running, serve_in_thread
 from fgs_mock.dialects import BUILT_IN, Dialect, builtin
 from fgs_mock.testing import MockEndpoint
@@ -34,6 +34,14 @@ ALLOWED = {"FGS_ALLOW_CONFIG_CHANGES": "1", "FGS_ALLOW_CANCEL": "1", "FGS_MAX_IN
 RUN_TIME = 0.5
 BACKLOG = 16
 Recorded = dict[str, tuple[Path, str]]
+
+
+class Batteries(NamedTuple):
+    original: list[Seen]  # against the dialect itself
+    served: list[Seen]  # against a mock serving the dialect's recorded profile
+    profile_served: dict[str, Any]  # what that battery recorded
+
+
 # Checks that observe no choice a profile keeps; left out to keep the three runs short.
 NOT_PROFILED = ["--skip", "property", "--skip", "stateful", "--skip", "json-edge-cases", "--skip", "filters"]
 
@@ -51,21 +59,63 @@ def _env(mock: MockEndpoint) -> dict[str, str]:
     return {**live_env(mock.endpoint, known), **KEY_ENV, **ALLOWED}
 
 
+# A recording of lenient by a run without the opt-ins, and only these checks (which the test below reads).
+NOT_ALLOWED = "lenient-not-allowed"
+NOT_ALLOWED_CHECKS = ["--check", "auth", "--check", "lifecycle", "--check", "async-config"]
+OPT_INS = ("FGS_ALLOW_CANCEL", "FGS_ALLOW_CONFIG_CHANGES")
+
+
+def _record(name: str, folder: Path) -> tuple[Path, str]:
+    """The profile the command records of dialect `name` (or NOT_ALLOWED), and the command's output."""
+    path = folder / f"{name}.json"
+    with running(dialect="lenient" if name == NOT_ALLOWED else name) as mock:
+        _prepare(mock)
+        env, checks = _env(mock), NOT_PROFILED
+        if name == NOT_ALLOWED:
+            env, checks = {k: v for k, v in env.items() if k not in OPT_INS}, NOT_ALLOWED_CHECKS
+        result = run_conformance(env, *checks, "--profile", str(path), cwd=folder, timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return path, result.stdout + result.stderr
+
+
+def _battery(dialect: str | Path) -> tuple[list[Seen], dict[str, Any]]:
+    """The battery against a prepared mock serving `dialect`, in a process of its own."""
+    with running(dialect=dialect) as mock:
+        _prepare(mock)
+        return battery_apart(_env(mock))
+
+
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
-    """Each built-in dialect's profile, recorded by the command; with the command's output."""
+def observed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recorded, dict[str, Batteries]]:
+    """Each built-in dialect's profile as the command records it (with its output), and NOT_ALLOWED's; and
+    per built-in dialect, the battery against it and against a mock serving its profile.
+
+    Each run and battery mostly waits for runs behind the backlog: side by side, they take about as long
+    as a recording and a battery do one after the other.
+    """
     folder = tmp_path_factory.mktemp("profiles")
 
-    def record(name: str) -> tuple[str, tuple[Path, str]]:
-        path = folder / f"{name}.json"
-        with running(dialect=name) as mock:
-            _prepare(mock)
-            result = run_conformance(_env(mock), *NOT_PROFILED, "--profile", str(path), cwd=folder, timeout=600)
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-        return name, (path, result.stdout + result.stderr)
+    def record_then_serve(name: str) -> tuple[tuple[Path, str], tuple[list[Seen], dict[str, Any]]]:
+        record = _record(name, folder)
+        return record, _battery(record[0])
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        return dict(pool.map(record, BUILT_IN))
+    with ThreadPoolExecutor(max_workers=2 * len(BUILT_IN) + 1) as pool:
+        originals = {name: pool.submit(_battery, name) for name in BUILT_IN}
+        chains = {name: pool.submit(record_then_serve, name) for name in BUILT_IN}
+        not_allowed = pool.submit(_record, NOT_ALLOWED, folder)
+        recorded = {name: chains[name].result()[0] for name in BUILT_IN} | {NOT_ALLOWED: not_allowed.result()}
+        batteries = {name: Batteries(originals[name].result()[0], *chains[name].result()[1]) for name in BUILT_IN}
+    return recorded, batteries
+
+
+@pytest.fixture(scope="module")
+def recorded(observed: tuple[Recorded, dict[str, Batteries]]) -> Recorded:
+    return observed[0]
+
+
+@pytest.fixture(scope="module")
+def batteries(observed: tuple[Recorded, dict[str, Batteries]]) -> dict[str, Batteries]:
+    return observed[1]
 
 
 def _loaded(recorded: Recorded, name: str) -> dict[str, Any]:
@@ -100,37 +150,23 @@ def test_the_command_records_every_choice_of_a_built_in_dialect(recorded: Record
     assert SK not in path.read_text()
 
 
-def _battery(mock: MockEndpoint) -> tuple[list[Seen], dict[str, Any]]:
-    return battery(mock.endpoint, Settings.resolve(_env(mock)))
-
-
 def _choices(profile: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in profile.items() if k not in ("name", "recorded_by")}
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
-def test_a_mock_serving_the_recorded_profile_answers_as_the_dialect(recorded: Recorded, name: str) -> None:
-    path = recorded[name][0]
-    with running(dialect=name) as original, running(dialect=path) as served:
-        _prepare(original)
-        _prepare(served)
-        seen_original, _ = _battery(original)
-        seen_served, profile_served = _battery(served)
-    assert len(collapsed(seen_original)) > 50
-    assert collapsed(seen_served) == collapsed(seen_original)
+def test_a_mock_serving_the_recorded_profile_answers_as_the_dialect(
+    recorded: Recorded, batteries: dict[str, Batteries], name: str
+) -> None:
+    seen = batteries[name]
+    assert len(collapsed(seen.original)) > 50
+    assert collapsed(seen.served) == collapsed(seen.original)
     # And the record of the record is the record: every choice survives the round trip.
-    assert _choices(profile_served) == _choices(_loaded(recorded, name))
+    assert _choices(seen.profile_served) == _choices(_loaded(recorded, name))
 
 
-def test_a_run_not_allowed_to_cancel_or_change_the_config_leaves_them_unknown(tmp_path: Path) -> None:
-    path = tmp_path / "profile.json"
-    with running(dialect="lenient") as mock:
-        _prepare(mock)
-        env = {k: v for k, v in _env(mock).items() if k not in ("FGS_ALLOW_CANCEL", "FGS_ALLOW_CONFIG_CHANGES")}
-        checks = ["--check", "auth", "--check", "lifecycle", "--check", "async-config"]
-        result = run_conformance(env, *checks, "--profile", str(path), cwd=tmp_path, timeout=600)
-    assert result.returncode == 0, result.stdout[-4000:]
-    profile = json.loads(path.read_text())
+def test_a_run_not_allowed_to_cancel_or_change_the_config_leaves_them_unknown(recorded: Recorded) -> None:
+    profile = _loaded(recorded, NOT_ALLOWED)  # recorded by a run that exited 0
     assert profile["answers"]["cancel-finished"] is None
     assert profile["config"] == {"created_time": None, "last_modified": None}
     assert profile["answers"]["no-token"]["error_code"] == "FSS.0403"  # what it did see, it kept
@@ -172,13 +208,9 @@ def test_a_profile_never_holds_the_token_even_from_an_endpoint_that_quotes_it(tm
             assert CANARY not in report.read_text()
 
 
-def test_the_battery_tells_the_built_in_dialects_apart() -> None:
+def test_the_battery_tells_the_built_in_dialects_apart(batteries: dict[str, Batteries]) -> None:
     # The round trip above could not fail if the battery saw no difference between dialects.
-    answers = {}
-    for name in BUILT_IN:
-        with running(dialect=name) as mock:
-            _prepare(mock)
-            answers[name] = collapsed(_battery(mock)[0])
+    answers = {name: collapsed(seen.original) for name, seen in batteries.items()}
     assert answers["documented"] != answers["gateway"]
     assert answers["documented"] != answers["lenient"]
     assert answers["gateway"] != answers["lenient"]

@@ -1,4 +1,4 @@
-"""The wheel, built once per session, installed into fresh venvs outside the repository, one per flavour.
+"""The wheel, built once per worker, installed into fresh venvs outside the repository, one per flavour.
 
 A flavour is the extras in brackets ("" for none): `installed("conformance")` is what
 `pip install 'fgs-async-contract[conformance]'` gives a user; `installed("", "pytest==9.2.0")` adds a
@@ -68,9 +68,11 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable
         if flavour not in made:
             base = tmp_path_factory.mktemp(f"venv-{flavour or 'plain'}")
             venv = base / "venv"
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+            # No pip of its own (bootstrapping one costs seconds): this environment's pinned pip installs
+            # into it, resolving the extra from the wheel's metadata as a user's pip would.
+            subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
             package = f"{wheel}[{flavour}]" if flavour else str(wheel)
-            _pip(str(venv / "bin" / "python"), "-m", "pip", "install", package, *tools)
+            _pip(sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", package, *tools)
             home = base / "home"
             home.mkdir()
             made[flavour] = Installed(venv, home, tools)

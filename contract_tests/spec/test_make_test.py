@@ -6,12 +6,30 @@ import re
 import subprocess
 import sys
 
-from contract_tests.conftest import PACKAGE_GROUP, ROOT, TIMING_GROUP, xdist_group
+from contract_tests.conftest import LONGEST_FIRST, ROOT, TESTS, TIMING_GROUP, group_rank, xdist_group
 
 
-def test_the_package_tests_share_one_worker_and_so_one_wheel_and_venv_per_extra() -> None:
-    for module in ("package/test_install_flavours.py", "package/test_conformance_wheel.py"):
-        assert xdist_group(module) == PACKAGE_GROUP
+def test_each_venv_of_the_package_tests_is_used_by_one_module_so_built_once() -> None:
+    # Each module is a group of its own: a venv two modules used could be built on both workers.
+    users: dict[str, set[str]] = {}
+    for module in (TESTS / "package").glob("test_*.py"):
+        assert xdist_group(f"package/{module.name}") == f"package/{module.name}"
+        for flavour in re.findall(r'installed\("([^"]*)"', module.read_text()):
+            users.setdefault(flavour, set()).add(module.name)
+    assert users.keys() == {"", "mock", "conformance"}, users
+    assert all(len(modules) == 1 for modules in users.values()), users
+
+
+def test_the_longest_groups_go_first_and_name_real_groups() -> None:
+    for group in LONGEST_FIRST:
+        assert group == TIMING_GROUP or (TESTS / group).is_file(), f"no such module: {group}"
+        assert xdist_group(group) == group, f"{group} is part of another group"
+    shuffled = ["spec/test_docs.py", "package/test_conformance_wheel.py", "conformance/test_bites.py"]
+    assert sorted(shuffled, key=group_rank) == [
+        "conformance/test_bites.py",
+        "package/test_conformance_wheel.py",
+        "spec/test_docs.py",
+    ]
 
 
 def test_timing_tests_run_one_after_another_and_other_modules_stay_whole() -> None:
