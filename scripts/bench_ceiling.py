@@ -13,11 +13,13 @@ from typing import Any
 
 import uvicorn
 
+from fgs_mock.clock import HttpDate
 from fgs_mock.server import UVICORN
 
 Message = MutableMapping[str, Any]
 # The same 53 bytes as the mock's 202.
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", b"53")]
+DATE = HttpDate()  # the mock writes its own Date (uvicorn's is off in UVICORN), and so does this
 
 
 async def app(
@@ -28,7 +30,7 @@ async def app(
     while (await receive()).get("more_body", False):
         pass
     body = b'{"request_id":"' + str(uuid.uuid4()).encode() + b'"}'
-    await send({"type": "http.response.start", "status": 202, "headers": HEADERS})
+    await send({"type": "http.response.start", "status": 202, "headers": [*HEADERS, (b"date", DATE())]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -6,10 +6,13 @@ import asyncio
 import gc
 import json
 import sqlite3
+import time
 from collections.abc import Sequence
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,6 +34,7 @@ from fgs_mock import (
 )
 from fgs_mock.models import MAX_RESOLVED, Refusal
 from fgs_mock.responses import Message
+from fgs_mock.server import serve_in_thread
 from fgs_mock.urn import MalformedUrn, parse_urn
 
 JSON = (b"content-type", b"application/json")
@@ -405,3 +409,23 @@ def test_a_cancelled_call_cancels_no_other_call_of_its_turn() -> None:
     app = create_app(Backend.with_defaults(store=store))
     assert asyncio.run(_invoke_together(app, 4, cancel=1)) == [202, 0, 202, 202]
     assert store.batches == [4]  # staged before it was cancelled: stored, though it got no answer
+
+
+def test_every_answer_carries_the_date_of_the_mocks_clock_at_that_answer() -> None:
+    now = [1_800_000_000.4]
+    app = create_app(Backend.with_defaults(clock=lambda: now[0]))
+    first = invoke(app)
+    now[0] += 3.0  # a second that uvicorn's own Date, refreshed by its main loop, could lag behind
+    refused = invoke(app, b"[]")
+    assert (first.status, refused.status) == (202, 400)
+    assert first.headers[b"date"] == b"Fri, 15 Jan 2027 08:00:00 GMT"
+    assert refused.headers[b"date"] == b"Fri, 15 Jan 2027 08:00:03 GMT"
+
+
+def test_a_served_answer_has_one_date_header_and_it_is_current() -> None:
+    with serve_in_thread(create_app()) as base:
+        answer = httpx.post(f"{base}{path(DEFAULT_FUNCTION_URN)}", headers=dict([TOKEN, JSON]), content=b"{}")
+    assert answer.status_code == 202
+    dates = answer.headers.get_list("date")
+    assert len(dates) == 1
+    assert abs(parsedate_to_datetime(dates[0]).timestamp() - time.time()) < 5

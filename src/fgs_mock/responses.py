@@ -17,6 +17,7 @@ from fgs.error_codes import ERROR_CODES
 from fgs_mock import faults, iam, urls
 from fgs_mock.answers import error as control_error
 from fgs_mock.auth import FORBIDDEN, AuthRefusal
+from fgs_mock.clock import HttpDate
 from fgs_mock.commits import GroupCommit
 from fgs_mock.control import MAX_CONTROL_BODY, Control
 from fgs_mock.dialects import Answer, Dialect, builtin
@@ -104,6 +105,7 @@ class MockApp:
         self.control = Control(backend, control_token)
         self.lifecycle = Lifecycle(backend, backend.region, dialect, self._error)
         self.commits = GroupCommit(backend)
+        self._date = HttpDate(backend.engine.clock)
         self._headers = [(b"content-type", dialect.content_type)]
         # Bodies the dialect answers alike every time; those that carry a request id are built per answer.
         self._bodies = {
@@ -320,7 +322,12 @@ class MockApp:
         return caller.project_id
 
     async def _send(self, send: Send, method: str, status: int, payload: bytes, extra: Headers) -> None:
-        headers = [*self._headers, (b"content-length", str(len(payload)).encode()), *extra] if payload else extra
+        date = (b"date", self._date())
+        headers = (
+            [*self._headers, (b"content-length", str(len(payload)).encode()), date, *extra]
+            if payload
+            else [date, *extra]
+        )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else payload})
 

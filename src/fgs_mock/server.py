@@ -28,6 +28,7 @@ UVICORN: dict[str, Any] = {
     "lifespan": "off",
     "proxy_headers": False,
     "server_header": False,
+    "date_header": False,  # the app writes its own, from the clock at each answer (fgs_mock.clock.HttpDate)
 }
 
 
