@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
-from fgs_mock import DEFAULT_PROJECT_ID, Backend, SqliteStore
+import fgs
+from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, SqliteStore, create_app
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour, split_function_option
 from fgs_mock.engine import CANCELED_CODE, Engine
+from fgs_mock.server import serve_in_thread
 from fgs_mock.store import DISCARD_BATCH, Run
 
 P = DEFAULT_PROJECT_ID
@@ -308,3 +311,25 @@ def test_without_an_async_config_a_failed_run_is_not_retried(store: SqliteStore,
     clock.now += 1
     backend.engine.step()
     assert (_run(backend, rid).status, _run(backend, rid).attempts, _run(backend, rid).error_code) == ("FAIL", 1, 9)
+
+
+def test_a_served_mock_moves_canned_runs_in_its_event_loop_and_its_thread_leaves_them() -> None:
+    app = create_app(Backend.with_defaults(function_urn=DEFAULT_FUNCTION_URN))
+    engine = app.backend.engine
+    passes: list[tuple[str, bool, int]] = []
+    step = engine.step
+
+    def recorded(*, canned: bool = True, code: bool = True) -> int:
+        moved = step(canned=canned, code=code)
+        passes.append((threading.current_thread().name, canned, moved))
+        return moved
+
+    engine.step = recorded  # type: ignore[method-assign]
+    with serve_in_thread(app) as base, fgs.Client(base, DEFAULT_PROJECT_ID, DEFAULT_TOKEN) as client:
+        request_id = client.invoke_async(DEFAULT_FUNCTION_URN, {})
+        assert client.wait(DEFAULT_FUNCTION_URN, request_id, timeout=30).status == fgs.InvocationStatus.SUCCESS
+    moving = {name for name, _, moved in passes if moved}
+    assert moving == {"fgs-mock"}  # the server's thread, where its event loop runs
+    # While the loop moves them, the thread's passes leave canned behaviours alone.
+    assert any(name == "fgs-mock-engine" and not canned for name, canned, _ in passes)
+    assert engine._in_loop is None  # stopped with the server: a later engine.running() moves them again

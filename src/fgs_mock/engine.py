@@ -9,6 +9,7 @@ and age: at speed 10 a one-second run takes 0.1 s.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -91,13 +92,16 @@ class Engine:
         self._wake = threading.Event()  # a run of code ended: start waiting ones without waiting a tick
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._in_loop: asyncio.AbstractEventLoop | None = None  # runs the canned passes while set
+        self._quiet_until = 0.0  # when a failing pass may be logged again
 
     def settings(self, function: str) -> Settings:
         found = self.store.config(function)
         return Settings.from_config(None if found is None else found[0])
 
-    def step(self) -> int:
-        """One pass over the store; the number of runs that changed status.
+    def step(self, *, canned: bool = True, code: bool = True) -> int:
+        """One pass over the store, for functions with a canned behaviour, with code, or both; the number
+        of runs that changed status.
 
         Each statement is set-based, per function: a pass costs a few indexed queries per function,
         however many runs move.
@@ -105,12 +109,12 @@ class Engine:
         now = self.clock()
         changed = 0
         for function, text in self.store.functions().items():
-            if not self.store.busy(function):
+            found = code_of(text)
+            if not (code if found is not None else canned) or not self.store.busy(function):
                 continue
-            code = code_of(text)
             settings = self.settings(function)
-            if code is not None:
-                changed += self._step_code(function, code, settings, now)
+            if found is not None:
+                changed += self._step_code(function, found, settings, now)
                 continue
             behaviour = Behaviour.from_json(text)
             ending = _ending(behaviour)
@@ -253,20 +257,50 @@ class Engine:
         finally:
             self.stop()
 
+    def serve_canned_in(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run the passes over canned behaviours in `loop`, the server's, between its requests, until
+        `stop_serving_canned`; the thread keeps the runs of code.
+
+        In one thread, a pass and the calls it inserts hand the GIL to no one. From the engine's thread,
+        each statement of a pass (and each row it inserts) waited for the GIL, up to the interpreter's
+        switch interval (5 ms), while the loop served: under load, passes came every 300 to 700 ms
+        instead of every 13, and the calls they had not yet taken held up the serving thread.
+        """
+        self._in_loop = loop
+        loop.call_soon(self._loop_pass, loop)
+
+    def stop_serving_canned(self) -> None:
+        self._in_loop = None
+
+    def _loop_pass(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._in_loop is not loop:
+            return
+        moved = 0
+        try:
+            moved = self.step(code=False)
+        except StoreUnavailable as exc:
+            self._store_unavailable(exc)
+        except Exception:  # a pass that failed must not end the passes: the next one tries again
+            log.exception("an engine pass failed")
+        # A full batch may have left more waiting: the next pass comes after the requests already in.
+        loop.call_later(0 if moved >= BATCH else self.tick, self._loop_pass, loop)
+
+    def _store_unavailable(self, exc: StoreUnavailable) -> None:
+        # A full disk: nothing moved, and every run is where it was; the next pass tries again.
+        if time.monotonic() >= self._quiet_until:
+            log.error("the engine cannot write to the store (%s); retrying every pass", exc)
+            self._quiet_until = time.monotonic() + LOG_EVERY
+
     def _loop(self) -> None:
         reaped = looked = time.monotonic()
-        quiet_until = 0.0
         while not self._stop.is_set():
             try:
-                self.step()
+                self.step(canned=self._in_loop is None)
                 if time.monotonic() - looked > ENDED_ELSEWHERE_EVERY:
                     self.stop_ended_elsewhere()
                     looked = time.monotonic()
             except StoreUnavailable as exc:
-                # A full disk: nothing moved, and every run is where it was; the next pass tries again.
-                if time.monotonic() >= quiet_until:
-                    log.error("the engine cannot write to the store (%s); retrying every pass", exc)
-                    quiet_until = time.monotonic() + LOG_EVERY
+                self._store_unavailable(exc)
             if time.monotonic() - reaped > REAP_EVERY:
                 self.runtime.reap()
                 reaped = time.monotonic()

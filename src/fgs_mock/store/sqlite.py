@@ -589,8 +589,8 @@ class SqliteStore:
             db.execute("INSERT OR REPLACE INTO function VALUES (?, ?)", (ref.short_urn, behaviour))
 
     def functions(self) -> dict[str, str]:
-        with self._read() as db:
-            return dict(db.execute("SELECT fn, behaviour FROM function").fetchall())
+        with self._lock:  # no invocation is read: the pending calls can wait for whoever reads them
+            return dict(self._db.execute("SELECT fn, behaviour FROM function").fetchall())
 
     def put_config(self, function: str, config: str, now: float) -> tuple[str, float, float]:
         with self._write() as db:
