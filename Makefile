@@ -15,7 +15,7 @@ SITE_DIR ?= site
 unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint typecheck docs test contract mock bench
+.PHONY: help install generate check-generated lint typecheck docs test unit pytest contract mock bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -44,9 +44,17 @@ typecheck: ## mypy --strict on hand-written and generated code
 docs: ## Build the documentation site into $(SITE_DIR)/, offline; any warning fails
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(SITE_DIR)
 
-test: check-generated lint typecheck docs ## Everything CI runs: drift, lint, types, the site, all tests
+# Side by side: pytest leaves a core idle about a third of the time (its tests wait on servers and child
+# processes), enough for the other steps. Each of those prints its output whole when it ends; pytest's
+# streams as it runs (a recursive make line is not synchronised). -k: every step runs and reports.
+test: ## Everything CI runs: drift, lint, types, the site, all tests
+	@$(MAKE) --no-print-directory -k -j --output-sync=target check-generated lint typecheck docs contract unit
+
+unit: ## The tests under contract_tests/ (pytest, over $(PYTEST_WORKERS) workers)
+	@$(MAKE) --no-print-directory --output-sync=none pytest
+
+pytest:
 	$(PYTEST) -p no:schemathesis -n $(PYTEST_WORKERS) --dist loadgroup --junitxml=$(REPORTS)/junit-unit.xml
-	$(MAKE) --no-print-directory contract
 
 contract: ## Conformance suite (fgs-conformance) against FGS_ENDPOINT, or the embedded mock when unset
 	$(BIN)/fgs-conformance --junit-xml $(REPORTS)/junit-contract.xml --report $(REPORTS)/contract-summary.md

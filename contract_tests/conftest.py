@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,14 @@ LONGEST_FIRST = (
     "mock/test_cli.py",
     "package/test_examples.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A shell starts a background job (`make test &`, nohup) with SIGINT ignored, and every process
+    # started from it inherits that: the tests' Ctrl-C would reach no command. A handler, unlike an
+    # ignored signal, is reset to the default in each child.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def xdist_group(relative: str) -> str:

@@ -41,9 +41,11 @@ def test_timing_tests_run_one_after_another_and_other_modules_stay_whole() -> No
 
 def test_make_test_builds_the_site_runs_both_cores_and_lists_the_slowest() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    test_target = re.search(r"^test: (.*?)##", makefile, re.MULTILINE)
+    test_target = re.search(r"^test: .*\n\t(.*)", makefile, re.MULTILINE)
     assert test_target is not None
-    assert "docs" in test_target.group(1).split()
+    # Every step, side by side, each one run even when another failed.
+    steps = set(test_target.group(1).split())
+    assert {"-k", "-j", "check-generated", "lint", "typecheck", "docs", "contract", "unit"} <= steps
     assert "-n $(PYTEST_WORKERS) --dist loadgroup" in makefile
     assert re.search(r"^docs: .*\n\t.*mkdocs build --strict", makefile, re.MULTILINE)
     assert "--durations=10" in (ROOT / "pyproject.toml").read_text()
@@ -56,3 +58,24 @@ def test_a_module_stays_on_one_worker_under_make_tests_options() -> None:
     command += ["-n", "2", "--dist", "loadgroup", "contract_tests/mock/test_fixture.py"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_a_run_started_with_sigint_ignored_still_lets_its_commands_take_ctrl_c() -> None:
+    # As a background job of a shell starts it: without the conftest's handler, each command started
+    # by the tests would inherit the ignored SIGINT, and the Ctrl-C tests would wait out their bound.
+    script = (
+        "import signal, subprocess, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "from contract_tests import conftest\n"
+        "conftest.pytest_configure(None)\n"
+        "probe = 'import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)'\n"
+        "print(subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True).stdout.strip())\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert found.stdout.strip() == "True", found.stderr
