@@ -16,6 +16,7 @@ Run as a script by any interpreter that has the package: this checkout's, or a v
 It imports nothing from contract_tests.
 """
 
+import gc
 import json
 import os
 import signal
@@ -75,6 +76,9 @@ def _supervise(job: dict[str, Any], answers: int) -> None:
 
 def serve() -> None:
     spec.load()
+    # What is loaded so far lives as long as every fork: out of the collector's reach, each run's
+    # collections walk its own objects only (as a fresh run's would, with the imports above in it).
+    gc.freeze()
     answers = os.dup(1)  # lines under PIPE_BUF, written whole by one os.write each
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
     for line in sys.stdin:
