@@ -16,6 +16,7 @@ import pytest
 
 import fgs
 from contract_tests.fanout.cli_harness import URN, Mock, mock, write_events
+from contract_tests.support.processes import wait_until_serving
 from fgs_mock import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
 BIN = Path(sys.executable).parent
@@ -85,8 +86,10 @@ def test_ctrl_c_stops_the_mock_with_one_line() -> None:
         [str(BIN / "fgs-mock"), "--port", "0"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, env=_env(), text=True
     )
     assert process.stderr is not None
-    banner = process.stderr.readline()  # written once the port is bound and the server starts
+    banner = process.stderr.readline()  # written once the port is bound, just before the server starts
     assert banner.startswith("fgs-mock on http://127.0.0.1:")
+    # Ctrl-C on a mock that serves: the banner can come before its loop does.
+    wait_until_serving(banner.split()[2], process, "fgs-mock")
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 130
