@@ -8,8 +8,9 @@ SPECTRAL := $(NPM_DIR)/node_modules/.bin/spectral
 PORT ?= 8080
 REPORTS := $(or $(FGS_REPORTS_DIR),reports)
 PYTEST := $(BIN)/pytest
-# Both cores; the conftest puts the timing tests in one xdist group and the package tests in another.
-PYTEST_WORKERS ?= 2
+# Three workers on two cores: the conftest keeps the timing tests on one worker, where they mostly wait;
+# the other two keep both cores busy meanwhile (with two, a core idled a third of the time).
+PYTEST_WORKERS ?= 3
 SITE_DIR ?= site
 # Bytecode caching makes repeated pytest runs (the suite runs itself in child processes) much faster.
 unexport PYTHONDONTWRITEBYTECODE

@@ -34,19 +34,21 @@ TIMING = (
     "auth/test_bench_signing.py",
     "safe_client/test_bench_client.py",
 )
-# The longest groups, longest first (from --durations): handed out before the many short modules, they
-# end with them, and neither worker is left alone with a long one at the end. Other groups follow in
-# xdist's order (most tests first).
+# The longest groups, longest first (by the sum of their tests' durations): handed out before the many
+# short modules, they end with them, and no worker is left alone with a long one at the end. Other
+# groups follow in xdist's order (most tests first).
 LONGEST_FIRST = (
     "conformance/test_bites.py",
     TIMING_GROUP,
     "package/test_conformance_wheel.py",
+    "conformance/test_profiles.py",
     "conformance/test_isolation_opt_ins.py",
     "package/test_install_flavours.py",
-    "conformance/test_profiles.py",
-    "conformance/test_cli.py",
-    "mock/test_cli.py",
     "package/test_examples.py",
+    "fanout/test_cli.py",
+    "package/test_cli_messages.py",
+    "spec/test_docs.py",
+    "mock/test_cli.py",
 )
 
 
