@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -22,17 +23,25 @@ Answer = Callable[[httpx.Request], httpx.Response]
 RECORDS = [{"request_id": f"run-{n:03}", "status": "SUCCESS"} for n in range(50)]
 
 
+REAL_MONOTONIC, REAL_SLEEP = time.monotonic, time.sleep
+
+
 class Clock:
-    """Stands in for time.monotonic and time.sleep: a wait moves the clock, and is written down."""
+    """Stands in for time.monotonic and time.sleep in the thread that made it: a wait moves the clock, and
+    is written down. Other threads of this process (another test's server, say) keep the real ones."""
 
     def __init__(self) -> None:
         self.now = 1000.0
         self.slept: list[float] = []
+        self.thread = threading.get_ident()
 
     def monotonic(self) -> float:
-        return self.now
+        return self.now if threading.get_ident() == self.thread else REAL_MONOTONIC()
 
     def sleep(self, seconds: float) -> None:
+        if threading.get_ident() != self.thread:
+            REAL_SLEEP(seconds)
+            return
         self.slept.append(seconds)
         self.now += seconds
 
