@@ -27,18 +27,30 @@ RETAIN = 100_000  # the store keeps every run of the test: none of the window's 
 RETRY_AFTER = 1  # seconds the 429 endpoint asks for
 
 
-def _feed(backend: Backend, project_id: str, urn: str, stop_at: float, rate: int) -> None:
+# The feeders started so far, until stop_feeding: each would otherwise go on beside later tests of its process.
+_feeders: list[tuple[threading.Thread, threading.Event]] = []
+
+
+def _feed(backend: Backend, project_id: str, urn: str, stop_at: float, rate: int, stop: threading.Event) -> None:
     """`rate` runs a second by the clock, each accepted when added: a late wake-up (a loaded machine, a busy
     process) adds the runs it owes at once, so the suite's window holds as many as the rate promises."""
     function = backend.resolve(project_id, urn)
     started, fed = time.monotonic(), 0
-    while (now := time.monotonic()) < stop_at:
+    while (now := time.monotonic()) < stop_at and not stop.is_set():
         due = int((now - started) * rate) + 1
         accepted = backend.engine.clock()
         owed = [Invocation(str(uuid.uuid4()), project_id, function, b"{}", accepted) for _ in range(due - fed)]
         backend.invocations.add_many(owed)
         fed = due
-        time.sleep(1 / rate)
+        stop.wait(1 / rate)
+
+
+def stop_feeding() -> None:
+    """Stop every feeder started so far (once the suite's runs against them are over), and wait for them."""
+    while _feeders:
+        thread, stop = _feeders.pop()
+        stop.set()
+        thread.join(timeout=30)
 
 
 def prefill(backend: Backend, known: Known, count: int = PREFILLED) -> None:
@@ -72,8 +84,11 @@ class Busy(Variant):
             store=InMemoryInvocationStore(max_invocations=RETAIN),
         )
         prefill(backend, known)
-        args = (backend, known.project_id, known.function_urn, time.monotonic() + FEED_FOR, self.rate)
-        threading.Thread(target=_feed, args=args, name="busy-feeder", daemon=True).start()
+        stop = threading.Event()
+        args = (backend, known.project_id, known.function_urn, time.monotonic() + FEED_FOR, self.rate, stop)
+        feeder = threading.Thread(target=_feed, args=args, name="busy-feeder", daemon=True)
+        _feeders.append((feeder, stop))
+        feeder.start()
         app = create_app(backend, self.dialect)
         return (wrap(app, known, self.before, self.after) if self.before or self.after else app), backend
 

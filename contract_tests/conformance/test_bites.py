@@ -23,6 +23,7 @@ from contract_tests.conformance.busy import (
     RETRY_AFTER,
     Busy,
     TooManyRequests,
+    stop_feeding,
 )
 from contract_tests.conformance.gateway import API_GATEWAY
 from contract_tests.conformance.lifecycle_endpoint import EMPTY_STRING_READINGS, OTHER_LIFECYCLE_READINGS
@@ -71,7 +72,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
         # Quotes a recognisable token in its answers, which failure reports would quote in turn.
         "canary": (CANARY_ENDPOINT, KNOWN._replace(token=CANARY), {}),
     }
-    return run_many(jobs, tmp_path_factory)
+    try:
+        return run_many(jobs, tmp_path_factory)
+    finally:
+        stop_feeding()  # their windows are over: later tests in this process see no busy function
 
 
 @pytest.mark.parametrize("variant", [v.name for v in ALL_CORRECT])
