@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 import fgs
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, SqliteStore, create_app
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour, split_function_option
-from fgs_mock.engine import CANCELED_CODE, Engine
+from fgs_mock.engine import CANCELED_CODE, LOOP_SLICE, Engine
 from fgs_mock.server import serve_in_thread
 from fgs_mock.store import DISCARD_BATCH, Run
 
@@ -319,8 +320,8 @@ def test_a_served_mock_moves_canned_runs_in_its_event_loop_and_its_thread_leaves
     passes: list[tuple[str, bool, int]] = []
     step = engine.step
 
-    def recorded(*, canned: bool = True, code: bool = True) -> int:
-        moved = step(canned=canned, code=code)
+    def recorded(*, canned: bool = True, code: bool = True, **bounds: int) -> int:
+        moved = step(canned=canned, code=code, **bounds)
         passes.append((threading.current_thread().name, canned, moved))
         return moved
 
@@ -333,3 +334,115 @@ def test_a_served_mock_moves_canned_runs_in_its_event_loop_and_its_thread_leaves
     # While the loop moves them, the thread's passes leave canned behaviours alone.
     assert any(name == "fgs-mock-engine" and not canned for name, canned, _ in passes)
     assert engine._in_loop is None  # stopped with the server: a later engine.running() moves them again
+
+
+class _Loop:
+    """The serving loop as a served engine sees it: what it was asked to run next, in order."""
+
+    def __init__(self) -> None:
+        self.next: list[tuple[float, Callable[..., None], tuple[object, ...]]] = []
+
+    def call_soon(self, callback: Callable[..., None], *args: object) -> None:
+        self.next.append((0.0, callback, args))
+
+    def call_later(self, delay: float, callback: Callable[..., None], *args: object) -> None:
+        self.next.append((delay, callback, args))
+
+
+def test_a_pass_in_the_serving_loop_takes_a_slice_at_a_time_and_lets_requests_in_between(clock: Clock) -> None:
+    # A whole pass's worth at once (a hundred calls and more under load) held every answer for 1-2 ms.
+    store = SqliteStore()
+    backend = _backend(store, clock, hello=Behaviour(duration=0, concurrency=1000))
+    ids = _invoke_held(backend, "hello", 3 * LOOP_SLICE + 5)
+    loop = _Loop()
+    backend.engine.serve_canned_in(loop)  # type: ignore[arg-type]
+    turns = 0
+    while True:
+        delay, callback, args = loop.next.pop(0)
+        if delay > 0:  # the slices are done: the next pass waits for the tick
+            break
+        held, ended = len(store._pending), _ended(store)
+        callback(*args)
+        turns += 1
+        assert held - len(store._pending) <= LOOP_SLICE
+        assert _ended(store) - ended <= LOOP_SLICE
+    assert delay == backend.engine.tick
+    assert turns >= 4  # 149 calls, a slice a turn
+    assert set(_status(backend, ids)) == {"SUCCESS"}
+
+
+def _invoke_held(backend: Backend, name: str, count: int) -> list[str]:
+    function = backend.resolve(P, name)
+    staged = [backend.stage(function, b"{}") for _ in range(count)]
+    backend.invocations.add_many(backend.take_staged())
+    return [i.request_id for i in staged]
+
+
+def _ended(store: SqliteStore) -> int:
+    return int(store._db.execute("SELECT COUNT(*) FROM invocation WHERE status = 'SUCCESS'").fetchone()[0])
+
+
+INSTANT_CASES = {
+    "succeed": (Behaviour(duration=0), None, 5),
+    "fail, no retry": (Behaviour("fail", duration=0, code=7), {"max_async_retry_attempts": 0}, 5),
+    "fail, a retry": (Behaviour("fail", duration=0, code=7), {"max_async_retry_attempts": 1}, 5),
+    "two at once": (Behaviour(duration=0, concurrency=2), None, 5),
+    "takes time": (Behaviour(duration=1), None, 3),
+    "to a destination": (
+        Behaviour(duration=0),
+        {"destination_config": {"on_success": {"destination": "OBS", "param": '{"bucket": "b"}'}}},
+        3,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", INSTANT_CASES, ids=list(INSTANT_CASES))
+def test_held_calls_inserted_already_ended_end_exactly_as_a_pass_ends_them(case: str) -> None:
+    # The loop's pass puts the held calls of runs that take no time into SQLite ended, sparing each an
+    # UPDATE: every run must end as the passes over WAIT rows end it, notifications included.
+    behaviour, config, count = INSTANT_CASES[case]
+    outcomes = []
+    for held_first in (False, True):
+        clock = Clock()
+        store = SqliteStore()
+        backend = _backend(store, clock, f=behaviour)
+        if config is not None:
+            store.put_config(f"{P}:default:f:latest", json.dumps(config), clock.now)
+        ids = _invoke_held(backend, "f", count)
+        while held_first and backend.engine._insert_held():
+            pass
+        for _ in range(20):
+            backend.engine.step()
+            clock.now += 1
+        runs = [_run(backend, i) for i in ids]
+        notes = sorted(store.notifications(), key=lambda n: ids.index(n.request_id))
+        # When a run ends may differ by a pass: a pass ends up to `concurrency` more of what is left.
+        ends = [(r.status, r.attempts, r.start_time == r.end_time, r.error_code, r.error_message) for r in runs]
+        outcomes.append((ends, [(n.status, n.destination) for n in notes], store.status_counts()))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_only_the_calls_a_pass_would_end_at_once_go_in_ended(clock: Clock) -> None:
+    store = SqliteStore()
+    backend = _backend(
+        store,
+        clock,
+        now=Behaviour(duration=0, concurrency=2),
+        later=Behaviour(duration=1),
+        fifo=Behaviour(duration=0),
+        aged=Behaviour(duration=0),
+    )
+    store.put_config(f"{P}:default:aged:latest", json.dumps({"max_async_event_age_in_seconds": 10}), clock.now)
+    waiting = _invoke_held(backend, "fifo", 1)
+    store.flush(10)  # in SQLite, waiting: the calls after it must wait for it
+    two = _invoke_held(backend, "now", 4)
+    one = _invoke_held(backend, "later", 1)
+    behind = _invoke_held(backend, "fifo", 2)
+    old = _invoke_held(backend, "aged", 1)  # too old by the time it goes in: the pass discards it
+    clock.now += 20
+    young = _invoke_held(backend, "aged", 1)  # and this one waits behind it
+    assert backend.engine._insert_held() == 0
+    # No pass ran: what ended, ended as it went in.
+    assert _status(backend, two) == ["SUCCESS", "SUCCESS", "WAIT", "WAIT"]
+    assert _status(backend, one + waiting + behind + old + young) == ["WAIT"] * 6
+    assert store.status_counts() == {"SUCCESS": 2, "WAIT": 8}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -167,31 +169,49 @@ def test_calls_held_from_several_threads_while_another_claims_are_each_stored_on
     assert store.status_counts() == {"SUCCESS": per_thread * threads}
 
 
-def test_request_ids_are_version_4_uuids_as_uuid4_writes_them_and_never_repeat() -> None:
-    seen = {ids.uuid4() for _ in range(20_000)}
-    assert len(seen) == 20_000
-    for value in list(seen)[:2000]:
+def test_request_ids_are_version_7_uuids_in_time_order_that_never_repeat() -> None:
+    before = time.time_ns() // 1_000_000
+    made = [ids.uuid7() for _ in range(20_000)]
+    after = time.time_ns() // 1_000_000
+    assert len(set(made)) == 20_000
+    for value in made[:2000]:
         parsed = uuid.UUID(value)
         assert str(parsed) == value
-        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert (parsed.version, parsed.variant) == (7, uuid.RFC_4122)
+        assert before <= parsed.int >> 80 <= after  # the first 48 bits: the time in ms
+    # Appended at the end of the index: each id sorts after those made in an earlier millisecond.
+    assert all(a[:13] <= b[:13] for a, b in itertools.pairwise(made))
     # Every hex digit of the random part shows up in every random position: nothing is stuck.
-    digits = [set(v[i] for v in seen) for i in range(36) if i not in (8, 13, 14, 18, 19, 23)]
+    digits = [set(v[i] for v in made) for i in (15, 16, 17, *range(20, 23), *range(24, 36))]
     assert all(len(d) == 16 for d in digits)
-    assert {v[19] for v in seen} == set("89ab")
+    assert {v[19] for v in made} == set("89ab")
 
 
 def test_a_forked_worker_hands_out_other_ids_than_its_parent() -> None:
-    ids.uuid4()  # the parent holds ids it has not handed out yet
+    ids.uuid7()  # the parent holds ids it has not handed out yet
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
-        os.write(write, ",".join(ids.uuid4() for _ in range(50)).encode())
+        os.write(write, ",".join(ids.uuid7() for _ in range(50)).encode())
         os._exit(0)
     os.close(write)
     with os.fdopen(read) as pipe:
         theirs = set(pipe.read().split(","))
     os.waitpid(child, 0)
-    ours = {ids.uuid4() for _ in range(50)}
+    ours = {ids.uuid7() for _ in range(50)}
     assert len(theirs) == 50
     assert all(re.fullmatch(r"[0-9a-f-]{36}", v) for v in theirs)
     assert not ours & theirs
+
+
+def test_a_slice_inserts_the_oldest_held_calls_and_keeps_the_rest_held() -> None:
+    store = SqliteStore()
+    store.add_many([_call(n) for n in range(10)])
+    assert store.flush(4) == (6, {})
+    ids_in_sqlite = [r[0] for r in store._db.execute("SELECT request_id FROM invocation ORDER BY seq")]
+    assert ids_in_sqlite == [f"id-{n}" for n in range(4)]
+    assert store._db.execute("SELECT accepted, retained FROM counters").fetchone() == (4, 4)
+    assert store.flush(100) == (0, {})
+    assert store.flush(100) == (0, {})  # nothing held: no transaction at all
+    assert [i.request_id for i in store] == [f"id-{n}" for n in range(10)]
+    assert store.counters().accepted == 10

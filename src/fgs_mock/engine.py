@@ -26,11 +26,23 @@ from fgs_mock.clock import STEADY
 from fgs_mock.runtime import FunctionCode, Outcome, Pool, code_of
 from fgs_mock.runtime.pool import INITIALIZER_TRIES
 from fgs_mock.runtime.records import destination_record
-from fgs_mock.store import DISCARD_BATCH, TERMINAL, Ending, InvocationStore, Notification, Status, StoreUnavailable
+from fgs_mock.store import (
+    DISCARD_BATCH,
+    TERMINAL,
+    Ending,
+    Instant,
+    InvocationStore,
+    Notification,
+    Status,
+    StoreUnavailable,
+)
 
 DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function has no async config
 DEFAULT_RETRIES = 1  # the config request's default; with no config at all, a failure is not retried
 BATCH = 200  # runs started per function and pass: a larger one holds the store long enough to show in p99
+# Calls inserted, and runs moved, per function by a pass in the serving loop before it lets the loop answer
+# again: a whole pass's worth (a hundred or more at 10,000 calls a second) held every answer for 1-2 ms.
+LOOP_SLICE = 48
 CANCELED_CODE = 4208
 # A run of code ends through the runtime. Its due_at is past when any run of it must have ended: one
 # still RUNNING then, that no engine here runs, was left by a worker that died.
@@ -99,9 +111,9 @@ class Engine:
         found = self.store.config(function)
         return Settings.from_config(None if found is None else found[0])
 
-    def step(self, *, canned: bool = True, code: bool = True) -> int:
+    def step(self, *, canned: bool = True, code: bool = True, most: int = BATCH) -> int:
         """One pass over the store, for functions with a canned behaviour, with code, or both; the number
-        of runs that changed status.
+        of runs that changed status. `most` bounds the runs a function starts in it.
 
         Each statement is set-based, per function: a pass costs a few indexed queries per function,
         however many runs move.
@@ -125,10 +137,10 @@ class Engine:
                 # A full batch may have left older events waiting: they are discarded next, never started.
                 started = 0
                 if len(discarded) < DISCARD_BATCH and due_at > now:
-                    started = self.store.claim(function, behaviour.concurrency, now, due_at, most=BATCH)
+                    started = self.store.claim(function, behaviour.concurrency, now, due_at, most=most)
                 elif len(discarded) < DISCARD_BATCH:  # runs that take no time end as they start: one write each
                     limit = behaviour.concurrency
-                    finished += self.store.claim_and_finish(function, limit, now, ending, settings.retries, most=BATCH)
+                    finished += self.store.claim_and_finish(function, limit, now, ending, settings.retries, most=most)
             for request_id in finished:
                 self._notify(request_id, function, ending.status, settings, now)
             for request_id in discarded:
@@ -277,13 +289,39 @@ class Engine:
             return
         moved = 0
         try:
-            moved = self.step(code=False)
+            # One slice of the held calls at a time, and the requests already in are answered in between.
+            if self.store.buffered and self._insert_held():
+                loop.call_soon(self._loop_pass, loop)
+                return
+            moved = self.step(code=False, most=LOOP_SLICE)
         except StoreUnavailable as exc:
             self._store_unavailable(exc)
         except Exception:  # a pass that failed must not end the passes: the next one tries again
             log.exception("an engine pass failed")
-        # A full batch may have left more waiting: the next pass comes after the requests already in.
-        loop.call_later(0 if moved >= BATCH else self.tick, self._loop_pass, loop)
+        # A full slice may have left more waiting: the next pass comes after the requests already in.
+        loop.call_later(0 if moved >= LOOP_SLICE else self.tick, self._loop_pass, loop)
+
+    def _insert_held(self) -> int:
+        """Insert a slice of the calls the store holds, those of instant functions already ended; how
+        many it holds still."""
+        now = self.clock()
+        instant: dict[str, Instant] = {}
+        settings: dict[str, Settings] = {}
+        for function, text in self.store.functions().items():
+            if code_of(text) is not None:
+                continue
+            behaviour = Behaviour.from_json(text)
+            settings[function] = found = self.settings(function)
+            ending = _ending(behaviour)
+            # Instant, as `step` sees it; and ended in one go, as claim_and_finish ends it: no retry.
+            if behaviour.run_time / self.speed == 0 and (ending.status == "SUCCESS" or found.retries < 1):
+                limit = min(behaviour.concurrency, LOOP_SLICE)
+                instant[function] = Instant(ending, limit, now - found.max_age / self.speed)
+        held, ended = self.store.flush(LOOP_SLICE, now, instant)
+        for function, request_ids in ended.items():
+            for request_id in request_ids:
+                self._notify(request_id, function, instant[function].ending.status, settings[function], now)
+        return held
 
     def _store_unavailable(self, exc: StoreUnavailable) -> None:
         # A full disk: nothing moved, and every run is where it was; the next pass tries again.

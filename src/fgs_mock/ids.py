@@ -1,16 +1,23 @@
-"""Request ids: random version-4 UUIDs as `str(uuid.uuid4())` writes them, at a third of its cost.
+"""Request ids: time-ordered version-7 UUIDs (RFC 9562), written as `str(uuid.UUID)` writes them.
 
-`uuid.uuid4()` reads 16 bytes from the kernel and builds a UUID object for each id; on the 202 path
-that was a measurable share of a call. Here one read serves 128 ids, and the text is cut from its hex.
+The store indexes every call by its request id. Random (version 4) ids landed all over that index:
+each insert touched a page of its own, and the cost of an insert grew with the store (8 to 16 µs a
+call from 0 to 250,000 calls in memory; on file, one more page written per call in a commit). Ids that
+start with the time in milliseconds are appended at the index's end, as the rows are. They keep 74
+random bits, so ids made in the same millisecond, or by two workers, do not repeat.
+
+Random bits come from one `os.urandom` read per 409 ids, cut from its hex: on the 202 path,
+`uuid.uuid4()`'s read per id and the UUID object it builds were a measurable share of a call.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 
-_CHUNK = 4096  # bytes read from os.urandom at once: 128 ids
-_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}  # RFC 4122 variant bits
+_CHUNK = 4096  # bytes read from os.urandom at once: 409 ids of 19 random hex digits (74 bits) each
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}  # RFC 9562 variant bits
 
 
 class _Ids:
@@ -29,12 +36,13 @@ class _Ids:
     def __call__(self) -> str:
         with self._lock:
             at = self._at
-            if at >= len(self._pool):
+            if at + 20 > len(self._pool):
                 self._pool, at = os.urandom(_CHUNK).hex(), 0
-            self._at = at + 32
-            h = self._pool[at : at + 32]
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+            self._at = at + 20
+            h = self._pool[at : at + 20]
+        ms = f"{time.time_ns() // 1_000_000:012x}"
+        return f"{ms[:8]}-{ms[8:]}-7{h[:3]}-{_VARIANT[h[3]]}{h[4:7]}-{h[7:19]}"
 
 
-uuid4 = _Ids()
-os.register_at_fork(after_in_child=uuid4.forget)
+uuid7 = _Ids()
+os.register_at_fork(after_in_child=uuid7.forget)

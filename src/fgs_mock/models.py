@@ -400,7 +400,7 @@ class Backend:
 
     def _invocation(self, function: FunctionRef, body: bytes) -> Invocation:
         assert function.project_id is not None
-        return Invocation(ids.uuid4(), function.project_id, function, body, self.engine.clock())
+        return Invocation(ids.uuid7(), function.project_id, function, body, self.engine.clock())
 
     def _deliver(self, project_id: str, urn: str, body: bytes) -> str | None:
         """A FunctionGraph destination: invoke that function in the caller's project, if it exists."""

@@ -117,8 +117,7 @@ class GuardedProtocol(HttpToolsProtocol):
     _deadline = math.inf
     _in_head = True
     _head_bytes = 0  # raw bytes received while a head was incomplete
-    _exact_head = 0  # URL and header fields as parsed
-    _header_count = 0
+    _too_large = False  # the parse stopped on a head over the caps
     _started = False  # some bytes of the current request arrived
 
     def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
@@ -180,7 +179,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn answers 400 to any parser error, including one our callbacks raised to stop the parse.
-        if self._exact_head > self.limits.max_header_bytes or self._header_count > self.limits.max_headers:
+        if self._too_large:
             self._refuse()
         else:
             super().send_400_response(msg)
@@ -196,23 +195,20 @@ class GuardedProtocol(HttpToolsProtocol):
         # A planned drop (fgs_mock.faults): the app asks the server to close without answering.
         self.scope["extensions"] = {DROP: self.transport.close}  # type: ignore[dict-item]
         self._in_head = self._started = True
-        self._exact_head = self._header_count = 0
-
-    def on_url(self, url: bytes) -> None:
-        self._exact_head += len(url)
-        if self._exact_head > self.limits.max_header_bytes:
-            raise _HeadTooLarge
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._exact_head += len(name) + len(value) + 4
-        self._header_count += 1
-        if self._exact_head > self.limits.max_header_bytes or self._header_count > self.limits.max_headers:
-            raise _HeadTooLarge
-        super().on_header(name, value)
+        self._too_large = False
 
     def on_headers_complete(self) -> None:
+        # The caps are checked once the head is whole, not field by field: a callback per field cost
+        # each request more than the check. A head that never ends is cut off by data_received's count
+        # of raw bytes, which also bounds what is parsed before this.
         self._in_head = False
+        limits = self.limits
+        if len(self.headers) > limits.max_headers or (
+            self._head_bytes > limits.max_header_bytes  # the raw bytes so far: the head is no larger
+            and len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers) > limits.max_header_bytes
+        ):
+            self._too_large = True
+            raise _HeadTooLarge
         self._head_bytes = 0
         registry = self.peers.open
         registry.pop(self, None)

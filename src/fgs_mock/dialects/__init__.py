@@ -161,7 +161,7 @@ class Dialect:
         return self.answers["wrong-token"].status
 
     def new_id(self) -> str:
-        return self.external_id(ids.uuid4())
+        return self.external_id(ids.uuid7())
 
     def external_id(self, request_id: str) -> str:
         """A run id as this dialect writes it."""

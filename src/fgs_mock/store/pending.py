@@ -20,32 +20,35 @@ MOST_HELD = 8 * MOST
 
 
 class Pending:
-    __slots__ = ("_bytes", "_lock", "_rows")
+    __slots__ = ("_lock", "_rows")
 
     def __init__(self) -> None:
         self._rows: list[Row] = []
-        self._bytes = 0
         self._lock = threading.Lock()  # never held across a statement: the serving thread never waits long
 
     def __bool__(self) -> bool:
         return bool(self._rows)
 
-    def add(self, rows: Sequence[Row], size: int) -> int:
-        """Hold these rows (bodies of `size` bytes in all); how many are held now."""
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, rows: Sequence[Row]) -> int:
+        """Hold these rows; how many are held now."""
         with self._lock:
             self._rows += rows
-            self._bytes += size
             return len(self._rows)
 
-    def take(self) -> tuple[list[Row], int]:
-        """Every row held, oldest first, and their body bytes; the buffer is empty after."""
+    def take(self, most: int | None = None) -> list[Row]:
+        """The `most` oldest rows held (every one when None); they are held no more."""
         with self._lock:
-            rows, size = self._rows, self._bytes
-            self._rows, self._bytes = [], 0
-        return rows, size
+            if most is None or most >= len(self._rows):
+                rows, self._rows = self._rows, []
+            else:
+                rows = self._rows[:most]
+                del self._rows[:most]
+        return rows
 
-    def give_back(self, rows: list[Row], size: int) -> None:
+    def give_back(self, rows: list[Row]) -> None:
         """Rows a failed insert took: they stay first in line, ahead of any that came meanwhile."""
         with self._lock:
             self._rows[:0] = rows
-            self._bytes += size

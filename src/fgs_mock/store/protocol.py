@@ -7,7 +7,7 @@ settlements must not run a call twice when several processes share one store.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -61,6 +61,18 @@ class Ending:
     status: Status
     error_code: int
     error_message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Instant:
+    """A function whose runs end as they start (a canned behaviour that takes no time). Its held calls may
+    go into the store already ended, as the engine's pass would end them in the same transaction, while
+    none of its runs waits or runs before them: at most `most` at once, none accepted before
+    `accepted_after` (those are discarded, not run)."""
+
+    ending: Ending
+    most: int
+    accepted_after: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +130,10 @@ class InvocationStore(Protocol):
 
     def add(self, invocation: Invocation) -> None: ...
     def add_many(self, invocations: Sequence[Invocation]) -> None: ...
+    # Insert up to `most` held calls; how many are held still, and the ids of those inserted ended.
+    def flush(
+        self, most: int, now: float = 0.0, instant: Mapping[str, Instant] | None = None
+    ) -> tuple[int, dict[str, list[str]]]: ...
     def get(self, request_id: str) -> Invocation | None: ...
     def page(self, limit: int, marker: str | None = None) -> Page: ...
     def clear(self) -> None: ...

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from fgs_mock.store.protocol import (
     MAX_PAGE,
     Counters,
     Ending,
+    Instant,
     Invocation,
     Notification,
     Page,
@@ -86,6 +87,10 @@ MAX_RUN_LOGS = 256 * 1024  # characters of output kept per invocation, over all 
 
 _RUN = "request_id, fn, status, accepted_at, attempts, start_time, end_time, error_code, error_message"
 _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
+_BODY, _ACCEPTED, _FN = 5, 6, 7  # in a held row: _CALL's columns, then fn
+_STATE = "status, attempts, start_time, end_time, error_code, error_message"
+_WAITING = ("WAIT", 0, None, None, None, None)
+_UNSETTLED = "SELECT EXISTS (SELECT 1 FROM invocation WHERE status IN ('WAIT', 'RUNNING') AND fn = ?)"
 # How a run ends (status, end_time, error_code, error_message: an Ending and its time)
 _END = "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
@@ -190,23 +195,41 @@ class SqliteStore:
             self._flush()
             yield self._db
 
-    def _flush(self) -> None:
-        """Insert the pending calls in a transaction of their own (the caller holds the lock). Inside
-        another transaction they wait: to its statements, they came after it began."""
+    def _flush(
+        self, most: int | None = None, now: float = 0.0, instant: Mapping[str, Instant] | None = None
+    ) -> dict[str, list[str]]:
+        """Insert the pending calls (the `most` oldest) in a transaction of their own; the caller holds
+        the lock. Inside another transaction they wait: to its statements, they came after it began."""
         if not self._pending or self._db.in_transaction:
-            return
-        rows, size = self._pending.take()
+            return {}
+        rows = self._pending.take(most)
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._insert(self._db, rows, size)
+                ended = self._insert(self._db, rows, now, instant)
                 self._db.execute("COMMIT")
             finally:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
         except BaseException:
-            self._pending.give_back(rows, size)
+            self._pending.give_back(rows)
             raise
+        return ended
+
+    def flush(
+        self, most: int, now: float = 0.0, instant: Mapping[str, Instant] | None = None
+    ) -> tuple[int, dict[str, list[str]]]:
+        """Insert up to `most` of the held calls, oldest first: how many are still held after, and the
+        request_ids, by function, of those inserted already ended (see `Instant`).
+
+        Every read and write inserts them all first; this lets the serving loop do it a slice at a time,
+        and spares runs that end as they start an UPDATE each.
+        """
+        if not self._pending:
+            return 0, {}
+        with self._lock:
+            ended = self._flush(most, now, instant)
+        return len(self._pending), ended
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -217,10 +240,7 @@ class SqliteStore:
     def busy(self, function: str) -> bool:
         """Whether `function` has runs that are not final yet (a read: no write lock taken)."""
         with self._read() as db:
-            found = db.execute(
-                "SELECT EXISTS (SELECT 1 FROM invocation WHERE status IN ('WAIT', 'RUNNING') AND fn = ?)",
-                (function,),
-            ).fetchone()[0]
+            found = db.execute(_UNSETTLED, (function,)).fetchone()[0]
         return bool(found)
 
     # Accepted calls
@@ -247,9 +267,8 @@ class SqliteStore:
                     f.short_urn,
                 )
             )
-        size = sum(len(i.body) for i in invocations)
         if self.buffered:
-            held = self._pending.add(rows, size)
+            held = self._pending.add(rows)
             # Past the soft bound, insert them only if no one holds the store: waiting for the engine's
             # pass would stall the serving thread. Past the hard bound, wait: memory stays bounded.
             if held >= pending.MOST and self._lock.acquire(blocking=held >= pending.MOST_HELD):
@@ -259,11 +278,26 @@ class SqliteStore:
                     self._lock.release()
             return
         with self._write() as db:
-            self._insert(db, rows, size)
+            self._insert(db, rows)
 
-    def _insert(self, db: sqlite3.Connection, rows: list[Row], size: int) -> None:
-        """Insert accepted calls and evict the oldest past the bounds, within the caller's transaction."""
-        db.executemany(f"INSERT INTO invocation ({_CALL}, fn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    def _insert(
+        self, db: sqlite3.Connection, rows: list[Row], now: float = 0.0, instant: Mapping[str, Instant] | None = None
+    ) -> dict[str, list[str]]:
+        """Insert accepted calls and evict the oldest past the bounds, within the caller's transaction;
+        the calls of `instant` functions ended (their request_ids by function), where they may be."""
+        size = sum(len(row[_BODY]) for row in rows)
+        ended: dict[str, list[str]] = {}
+        if instant:
+            ended, states = _ended_on_insert(db, rows, now, instant)
+            if ended:
+                db.executemany(
+                    f"INSERT INTO invocation ({_CALL}, fn, {_STATE}) VALUES ({', '.join('?' * 14)})",
+                    [(*row, *state) for row, state in zip(rows, states, strict=True)],
+                )
+                for fn, ids in ended.items():
+                    _tally(db, instant[fn].ending.status, len(ids))
+        if not ended:
+            db.executemany(f"INSERT INTO invocation ({_CALL}, fn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         retained, total = db.execute(
             "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
             "RETURNING retained, bytes",
@@ -282,6 +316,7 @@ class SqliteStore:
                 "RETURNING retained, bytes",
                 (gone[0],),
             ).fetchone()
+        return ended
 
     def get(self, request_id: str) -> Invocation | None:
         with self._read() as db:
@@ -602,8 +637,8 @@ class SqliteStore:
         return row[0], row[1], row[2]
 
     def config(self, function: str) -> tuple[str, float, float] | None:
-        with self._read() as db:
-            row = db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
+        with self._lock:  # no invocation is read: the pending calls can wait for whoever reads them
+            row = self._db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
         return None if row is None else (row[0], row[1], row[2])
 
     def delete_config(self, function: str) -> bool:
@@ -638,6 +673,33 @@ def _tally(db: sqlite3.Connection, status: str, change: int) -> None:
             "INSERT INTO status_count VALUES (?, ?) ON CONFLICT (status) DO UPDATE SET n = n + excluded.n",
             (status, change),
         )
+
+
+def _ended_on_insert(
+    db: sqlite3.Connection, rows: list[Row], now: float, instant: Mapping[str, Instant]
+) -> tuple[dict[str, list[str]], list[tuple[Any, ...]]]:
+    """Which held calls go in already ended, as the engine's pass would end them in the same transaction
+    (see `claim_and_finish`): the oldest of an instant function while none of its runs waits or runs,
+    up to its `most`, none accepted before its `accepted_after`. Their request_ids by function, and the
+    state each row goes in with."""
+    room: dict[str, int] = {}
+    ended: dict[str, list[str]] = {}
+    states: list[tuple[Any, ...]] = []
+    for row in rows:
+        fn = row[_FN]
+        spec = instant.get(fn)
+        if spec is not None and fn not in room:
+            room[fn] = 0 if db.execute(_UNSETTLED, (fn,)).fetchone()[0] else spec.most
+        if spec is None or room[fn] <= 0 or row[_ACCEPTED] < spec.accepted_after:
+            if spec is not None:
+                room[fn] = 0  # first in, first run: nothing after a call that waits ends before it
+            states.append(_WAITING)
+            continue
+        room[fn] -= 1
+        e = spec.ending
+        states.append((e.status, 1, now, now, e.error_code, e.error_message))
+        ended.setdefault(fn, []).append(row[0])
+    return ended, states
 
 
 def _free(db: sqlite3.Connection, function: str, limit: int, most: int) -> int:
