@@ -88,13 +88,33 @@ def test_ctrl_c_stops_the_mock_with_one_line() -> None:
     assert process.stderr is not None
     banner = process.stderr.readline()  # written once the port is bound, just before the server starts
     assert banner.startswith("fgs-mock on http://127.0.0.1:")
-    # Ctrl-C on a mock that serves: the banner can come before its loop does.
-    wait_until_serving(banner.split()[2], process, "fgs-mock")
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=TIMEOUT)
+    try:
+        # Ctrl-C on a mock that serves: the banner can come before its loop does.
+        wait_until_serving(banner.split()[2], process, "fgs-mock")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:  # it did not stop: it must not outlive the test
+            process.kill()
+            process.wait()
     assert process.returncode == 130
     assert err == "fgs-mock: interrupted\n"
     assert out == ""
+
+
+def test_ctrl_c_before_a_started_coroutine_runs_still_prints_one_line() -> None:
+    # fgs-mock's banner comes just before its server's loop starts: a Ctrl-C in between left the
+    # server's coroutine unawaited, and its RuntimeWarning after the one line.
+    script = (
+        "from fgs.cli.entry import call\n"
+        "async def serve() -> None: ...\n"
+        "def main() -> None:\n"
+        "    starting = serve()\n"
+        "    raise KeyboardInterrupt\n"
+        "raise SystemExit(call('fgs-mock', main))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT)
+    assert (result.returncode, result.stderr) == (130, "fgs-mock: interrupted\n")
 
 
 def test_ctrl_c_during_the_suites_start_up_prints_no_traceback() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from collections.abc import Callable
 
 from fgs.cli.pipes import quiet_stdout
@@ -42,6 +43,9 @@ def call(prog: str, main: Callable[[], int | None]) -> int:
     try:
         return int(main() or 0)
     except KeyboardInterrupt:
+        # Ctrl-C between making a coroutine and running it (a server starting up) leaves it unawaited:
+        # its warning, printed as the traceback is let go, would follow the one line.
+        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
         sys.stderr.write(f"{prog}: interrupted\n")
         return INTERRUPTED
     except BrokenPipeError:
