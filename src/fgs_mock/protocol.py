@@ -69,14 +69,15 @@ class _Coalesced:
     __slots__ = ("_cycle", "_head", "_headed", "_transport")
 
     def __init__(self, transport: Transport, cycle: RequestResponseCycle) -> None:
-        self._transport, self._cycle = transport, cycle
+        self._transport = transport
+        self._cycle: RequestResponseCycle | None = cycle
         self._head: bytes | None = None
         self._headed = False  # the head was written (or is held)
 
     def write(self, data: bytes) -> None:
         if self._head is not None:
             data, self._head = self._head + data, None
-        elif not self._headed and self._cycle.response_started:
+        elif not self._headed and self._cycle is not None and self._cycle.response_started:
             # 100 Continue is written before the response starts, so it never waits.
             self._head, self._headed = data, True
             return
@@ -103,6 +104,9 @@ def coalesce(cycle: RequestResponseCycle) -> None:
 
     def on_response() -> None:  # an answer without body (HEAD): its head leaves now
         coalesced.flush()
+        # The cycle and its view of the transport point at each other: without this, each answer left
+        # both (and the request they hold) to the collector, and full collections grew with the load.
+        coalesced._cycle = None
         done()
 
     cycle.on_response = on_response
