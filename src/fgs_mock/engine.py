@@ -314,12 +314,13 @@ class Engine:
             if code_of(text) is not None:
                 continue
             behaviour = Behaviour.from_json(text)
-            settings[function] = found = self.settings(function)
+            if behaviour.run_time / self.speed != 0:  # not instant, as `step` sees it
+                continue
+            found = self.settings(function)
             ending = _ending(behaviour)
-            # Instant, as `step` sees it; and ended in one go, as claim_and_finish ends it: no retry.
-            if behaviour.run_time / self.speed == 0 and (ending.status == "SUCCESS" or found.retries < 1):
-                limit = min(behaviour.concurrency, size)
-                instant[function] = Instant(ending, limit, now - found.max_age / self.speed)
+            if ending.status == "SUCCESS" or found.retries < 1:  # ended in one go, as claim_and_finish ends it
+                settings[function] = found
+                instant[function] = Instant(ending, min(behaviour.concurrency, size), now - found.max_age / self.speed)
         held, ended = self.store.flush(size, now, instant)
         self._held = held
         for function, request_ids in ended.items():

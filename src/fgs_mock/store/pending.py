@@ -1,9 +1,9 @@
 """Calls a store in memory holds before they reach SQLite: the serving thread's side of the store.
 
-In memory, a call is stored once it is here. Every read and write of the store takes these calls into
-SQLite first, within its own transaction, so nothing can tell them from rows; the thread that answers
-202s only appends to a list, and the engine's next pass inserts them in one batch. A file store never
-uses this: there a 202 means the call is in the file.
+In memory, a call is stored once it is here. Every write of the store, and every read of its calls and
+runs, takes these calls into SQLite first, within its own transaction, so nothing can tell them from
+rows; the thread that answers 202s only appends to a list, and the engine's passes in the serving loop
+insert them a slice at a time. A file store never uses this: there a 202 means the call is in the file.
 """
 
 from __future__ import annotations
