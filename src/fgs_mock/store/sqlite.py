@@ -222,8 +222,8 @@ class SqliteStore:
         """Insert up to `most` of the held calls, oldest first: how many are still held after, and the
         request_ids, by function, of those inserted already ended (see `Instant`).
 
-        Every read and write inserts them all first; this lets the serving loop do it a slice at a time,
-        and spares runs that end as they start an UPDATE each.
+        Every write, and every read of calls and runs, inserts them all first; this lets the serving loop
+        do it a slice at a time, and spares runs that end as they start an UPDATE each.
         """
         if not self._pending:
             return 0, {}
