@@ -1,8 +1,8 @@
 """Request ids: time-ordered version-7 UUIDs (RFC 9562), written as `str(uuid.UUID)` writes them.
 
 The store indexes every call by its request id. Random (version 4) ids landed all over that index:
-each insert touched a page of its own, and the cost of an insert grew with the store (8 to 16 µs a
-call at first, 12 to 22 µs past 128,000 calls in memory; on file, one more page written per commit). Ids that
+each insert touched a page of its own, and the cost of an insert grew with the store (in memory, 8 µs
+a call at first, 12 to 22 µs past 128,000 calls; on file, one more page written per commit). Ids that
 start with the time in milliseconds are appended at the index's end, as the rows are. They keep 74
 random bits, so ids made in the same millisecond, or by two workers, do not repeat.
 
