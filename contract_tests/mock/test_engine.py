@@ -14,7 +14,7 @@ from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Ba
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour, split_function_option
 from fgs_mock.engine import CANCELED_CODE, LOOP_SLICE, Engine
 from fgs_mock.server import serve_in_thread
-from fgs_mock.store import DISCARD_BATCH, Run
+from fgs_mock.store import DISCARD_BATCH, Run, StoreUnavailable
 
 P = DEFAULT_PROJECT_ID
 
@@ -467,3 +467,59 @@ def test_only_the_calls_a_pass_would_end_at_once_go_in_ended(clock: Clock) -> No
     assert _status(backend, two) == ["SUCCESS", "SUCCESS", "WAIT", "WAIT"]
     assert _status(backend, one + waiting + behind + old + young) == ["WAIT"] * 6
     assert store.status_counts() == {"SUCCESS": 2, "WAIT": 8}
+
+
+def _accept_served(backend: Backend, name: str, count: int) -> list[str]:
+    """Calls recorded as the serving loop's group commit records them, with the canned passes in that loop."""
+    backend.engine.serve_canned_in(_Loop())  # type: ignore[arg-type]
+    function = backend.resolve(P, name)
+    staged = [backend.stage(function, b"{}") for _ in range(count)]
+    backend.engine.accept(backend.take_staged())
+    backend.engine.stop_serving_canned()
+    return [i.request_id for i in staged]
+
+
+def test_a_served_file_store_records_the_calls_of_instant_functions_already_ended(tmp_path: Path, clock: Clock) -> None:
+    # Each such run was inserted WAIT, then a pass UPDATEd it and committed again; now no pass has to.
+    store = SqliteStore(path=tmp_path / "mock.db")
+    backend = _backend(store, clock, now=Behaviour(duration=0, concurrency=2), later=Behaviour(duration=1))
+    two = _accept_served(backend, "now", 3)
+    one = _accept_served(backend, "later", 1)
+    assert _status(backend, two + one) == ["SUCCESS", "SUCCESS", "WAIT", "WAIT"]
+    unserved = _backend(SqliteStore(path=tmp_path / "other.db"), clock, now=Behaviour(duration=0))
+    assert _status(unserved, _invoke(unserved, "now", 2)) == ["WAIT", "WAIT"]  # the thread's passes end them
+
+
+@pytest.mark.parametrize("case", INSTANT_CASES, ids=list(INSTANT_CASES))
+def test_calls_a_served_file_store_records_ended_end_exactly_as_a_pass_ends_them(case: str, tmp_path: Path) -> None:
+    behaviour, config, count = INSTANT_CASES[case]
+    outcomes = []
+    for served in (False, True):
+        clock = Clock()
+        store = SqliteStore(path=tmp_path / f"{served}.db")
+        backend = _backend(store, clock, f=behaviour)
+        if config is not None:
+            store.put_config(f"{P}:default:f:latest", json.dumps(config), clock.now)
+        ids = _accept_served(backend, "f", count) if served else _invoke(backend, "f", count)
+        for _ in range(20):
+            backend.engine.step()
+            clock.now += 1
+        runs = [_run(backend, i) for i in ids]
+        notes = sorted(store.notifications(), key=lambda n: ids.index(n.request_id))
+        ends = [(r.status, r.attempts, r.start_time == r.end_time, r.error_code, r.error_message) for r in runs]
+        outcomes.append((ends, [(n.status, n.destination) for n in notes], store.status_counts()))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_destination_that_cannot_be_told_does_not_refuse_calls_already_stored(tmp_path: Path, clock: Clock) -> None:
+    store = SqliteStore(path=tmp_path / "mock.db")
+    backend = _backend(store, clock, f=Behaviour(duration=0))
+    destination = {"on_success": {"destination": "OBS", "param": '{"bucket": "b"}'}}
+    store.put_config(f"{P}:default:f:latest", json.dumps({"destination_config": destination}), clock.now)
+
+    def full(_: object) -> None:
+        raise StoreUnavailable("database or disk is full")
+
+    store.notify = full  # type: ignore[method-assign,assignment]
+    ids = _accept_served(backend, "f", 2)  # no exception: the group commit answers both 202
+    assert _status(backend, ids) == ["SUCCESS", "SUCCESS"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
+import os
 import random
 from pathlib import Path
 
@@ -214,3 +216,30 @@ def test_run_output_is_kept_per_retained_run_and_logs_append_within_a_bound() ->
     assert store.output("r1") is None
     store.put_output("r1", "1", None, "")  # a run evicted while it ran leaves nothing
     assert store.output("r1") is None
+
+
+def test_the_writers_of_one_file_queue_for_its_write_lock(tmp_path: Path) -> None:
+    # SQLite's own wait for its lock polls, sleeping 1 ms and more: with --workers 2 those sleeps made the
+    # p99. Writers queue on an flock of the store's "-faults" file, which the kernel hands on at once.
+    path = tmp_path / "mock.db"
+    store = SqliteStore(path=path)
+    probe = os.open(f"{path}-faults", os.O_RDWR)
+
+    def queue_is_free() -> bool:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return True
+
+    try:
+        assert queue_is_free()
+        with store.transaction():
+            assert not queue_is_free()
+            store.add(_call(1))
+        assert queue_is_free()
+        assert [i.request_id for i in store] == ["id-1"]
+    finally:
+        os.close(probe)
+        store.close()

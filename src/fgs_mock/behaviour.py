@@ -8,6 +8,7 @@ a run takes), `code` (the integer error code of `fail`), `timeout` (the function
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import asdict, dataclass, replace
@@ -80,7 +81,13 @@ class Behaviour:
 
     @classmethod
     def from_json(cls, text: str) -> Behaviour:
-        return replace(cls(), **json.loads(text))
+        return _from_json(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _from_json(text: str) -> Behaviour:
+    # Read for every group of calls and every pass: parsing and checking each time cost a few µs.
+    return replace(Behaviour(), **json.loads(text))
 
 
 def split_function_option(option: str) -> tuple[str, Behaviour]:

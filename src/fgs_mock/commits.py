@@ -1,10 +1,10 @@
 """Group commit: a 202 leaves only once its call is in the store.
 
-The calls accepted in one turn of the event loop are recorded together, in one transaction, at the end
-of the turn: a file store's commit costs as much as dozens of rows. The commit stays on the loop's
-thread: handed to another, it came back only when the loop let go of the GIL, up to 5 ms later under
-load. A store that holds a call at once (in memory, see store/pending.py) has no commit to wait for;
-its calls are recorded on the spot.
+The calls accepted in one turn of the event loop, and in the turn after it, are recorded together, in
+one transaction, at the end of that second turn: a file store's commit costs as much as dozens of rows.
+The commit stays on the loop's thread: handed to another, it came back only when the loop let go of the
+GIL, up to 5 ms later under load. A store that holds a call at once (in memory, see store/pending.py)
+has no commit to wait for; its calls are recorded on the spot.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ class GroupCommit:
             return self._record(self._backend.take_staged())
         loop = asyncio.get_running_loop()
         if not self._waiting:
-            loop.call_soon(self._commit)  # at the end of this turn: its other calls join the group
+            # At the end of the next turn, not this one: the requests that arrive meanwhile join the group.
+            # At 10 connections, groups grew from 4-5 calls to all 10, and a file store's CPU per call fell
+            # by a fifth.
+            loop.call_soon(loop.call_soon, self._commit)
         waiter: asyncio.Future[bool] = loop.create_future()
         self._waiting.append(waiter)
         return await waiter
@@ -51,7 +54,7 @@ class GroupCommit:
         """Record one group; False (and a log line now and then) when the store refused it."""
         try:
             if staged:
-                self._backend.invocations.add_many(staged)
+                self._backend.engine.accept(staged)
         except StoreUnavailable as exc:
             # Not a line per group: under load a full disk refuses thousands, and near the edge some fit.
             now = time.monotonic()

@@ -15,7 +15,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -31,6 +31,7 @@ from fgs_mock.store import (
     TERMINAL,
     Ending,
     Instant,
+    Invocation,
     InvocationStore,
     Notification,
     Status,
@@ -308,6 +309,28 @@ class Engine:
         many it holds still."""
         now = self.clock()
         size = max(LOOP_SLICE, self._held // 2)
+        instant, settings = self._instant(size, now)
+        self._held, ended = self.store.flush(size, now, instant)
+        self._notify_ended(ended, instant, settings, now)
+        return self._held
+
+    def accept(self, invocations: Sequence[Invocation]) -> None:
+        """Record a group of accepted calls. While the passes over canned behaviours run in the serving
+        loop, the calls of instant functions go in already ended, as `_insert_held` puts held ones: for a
+        file store, this spares each such run an UPDATE and the pass a commit."""
+        if self._in_loop is None or self.store.buffered:
+            self.store.add_many(invocations)
+            return
+        now = self.clock()
+        instant, settings = self._instant(len(invocations), now)
+        ended = self.store.add_ended(invocations, now, instant)
+        try:
+            self._notify_ended(ended, instant, settings, now)
+        except Exception:  # the calls are stored: a record a destination missed must not answer them 503
+            log.exception("telling destinations of runs that ended on arrival failed")
+
+    def _instant(self, size: int, now: float) -> tuple[dict[str, Instant], dict[str, Settings]]:
+        """The functions whose runs a pass would end as they start, at most `size` of each, and their settings."""
         instant: dict[str, Instant] = {}
         settings: dict[str, Settings] = {}
         for function, text in self.store.functions().items():
@@ -321,12 +344,14 @@ class Engine:
             if ending.status == "SUCCESS" or found.retries < 1:  # ended in one go, as claim_and_finish ends it
                 settings[function] = found
                 instant[function] = Instant(ending, min(behaviour.concurrency, size), now - found.max_age / self.speed)
-        held, ended = self.store.flush(size, now, instant)
-        self._held = held
+        return instant, settings
+
+    def _notify_ended(
+        self, ended: dict[str, list[str]], instant: dict[str, Instant], settings: dict[str, Settings], now: float
+    ) -> None:
         for function, request_ids in ended.items():
             for request_id in request_ids:
                 self._notify(request_id, function, instant[function].ending.status, settings[function], now)
-        return held
 
     def _store_unavailable(self, exc: StoreUnavailable) -> None:
         # A full disk: nothing moved, and every run is where it was; the next pass tries again.

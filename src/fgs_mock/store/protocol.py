@@ -130,6 +130,10 @@ class InvocationStore(Protocol):
 
     def add(self, invocation: Invocation) -> None: ...
     def add_many(self, invocations: Sequence[Invocation]) -> None: ...
+    # add_many, with the calls of `instant` functions inserted ended where they may be: their ids.
+    def add_ended(
+        self, invocations: Sequence[Invocation], now: float, instant: Mapping[str, Instant]
+    ) -> dict[str, list[str]]: ...
     # Insert up to `most` held calls; how many are held still, and the ids of those inserted ended.
     def flush(
         self, most: int, now: float = 0.0, instant: Mapping[str, Instant] | None = None

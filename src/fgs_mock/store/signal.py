@@ -1,13 +1,18 @@
-"""A version number that processes sharing a file store read without a query: an mmapped 8-byte cell.
+"""What processes sharing a file store use besides SQLite, in one small file beside it.
 
-Reading it is a memory load, so a worker can check on every call whether another one changed the shared
-fault plan, and query SQLite only when it did.
+- A version number they read without a query: an mmapped 8-byte cell. Reading it is a memory load, so a
+  worker can check on every call whether another one changed the shared fault plan, and query SQLite only
+  when it did.
+- A queue for the write lock: an flock of that file (see `WriterQueue`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import mmap
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 SIZE = 8
 
@@ -31,3 +36,29 @@ class VersionCell:
 
     def close(self) -> None:
         self._map.close()
+
+
+class WriterQueue:
+    """The writers of one store file, in line: each takes an flock of the file before BEGIN IMMEDIATE.
+
+    SQLite's own wait for its write lock polls, sleeping 1 ms and more between tries: with `--workers 2`
+    at 10 connections those sleeps made a p99 of 15-30 ms, and a third of the throughput was lost. The
+    kernel hands an flock to its next waiter as soon as it is released, and releases it when its holder
+    dies. A writer that does not queue (another program on the file) is still waited for by SQLite.
+    A process stopped while it writes (SIGSTOP, a debugger) holds the others until it resumes or dies.
+    """
+
+    def __init__(self, path: str) -> None:
+        # A descriptor of its own: an flock belongs to an open file, so no two stores may share one.
+        self._fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)

@@ -5,8 +5,9 @@ A file store runs in WAL mode with synchronous=NORMAL: a committed row survives 
 killed (only a power loss may drop the last commits), and readers never wait for the writer. Each
 group of accepted calls is one transaction (in memory, see pending.py); claims and settlements use
 BEGIN IMMEDIATE and conditional UPDATEs, so several processes on one file never run an invocation
-twice. Rows carry only strings, numbers and bytes: SQLite keeps them, so CPython's collector has
-nothing to walk however much is retained.
+twice; their writers queue for the write lock (see signal.WriterQueue). Rows carry only strings,
+numbers and bytes: SQLite keeps them, so CPython's collector has nothing to walk however much is
+retained.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from fgs_mock.store.protocol import (
     RunPage,
     StoreUnavailable,
 )
-from fgs_mock.store.signal import VersionCell
+from fgs_mock.store.signal import VersionCell, WriterQueue
 from fgs_mock.urn import FunctionRef
 
 SCHEMA = """
@@ -149,6 +150,7 @@ class SqliteStore:
                 self._db.execute(f"PRAGMA max_page_count={max_bytes // size}")
             # Set only for a file: other processes may share it, and must hear of a new fault plan.
             self.fault_signal = None if self.path is None else VersionCell(self.path + "-faults")
+            self._queue = None if self.path is None else WriterQueue(self.path + "-faults")
         except BaseException:
             self._db.close()
             raise
@@ -163,6 +165,8 @@ class SqliteStore:
         self._closed.set()
         if self.fault_signal is not None:
             self.fault_signal.close()
+        if self._queue is not None:
+            self._queue.close()
         with self._lock:
             self._db.close()
 
@@ -175,18 +179,25 @@ class SqliteStore:
                 return
             try:
                 self._flush()  # in a transaction of their own: a rollback below must not drop them
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
+                with self._immediate():
                     yield self._db
-                    self._db.execute("COMMIT")
-                finally:
-                    if self._db.in_transaction:  # SQLite may have rolled back already (a full disk does)
-                        self._db.execute("ROLLBACK")
             except sqlite3.OperationalError as exc:
                 # A full disk, a read-only file, a lock held too long: this write cannot be made now.
                 if exc.sqlite_errorcode & 0xFF in _UNAVAILABLE:
                     raise StoreUnavailable(str(exc)) from exc
                 raise
+
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """A write transaction, behind the file's other writers in their queue; the caller holds the lock."""
+        with nullcontext() if self._queue is None else self._queue.turn():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            finally:
+                if self._db.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                    self._db.execute("ROLLBACK")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -204,13 +215,8 @@ class SqliteStore:
             return {}
         rows = self._pending.take(most)
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._immediate():
                 ended = self._insert(self._db, rows, now, instant)
-                self._db.execute("COMMIT")
-            finally:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
         except BaseException:
             self._pending.give_back(rows)
             raise
@@ -251,6 +257,13 @@ class SqliteStore:
     def add_many(self, invocations: Sequence[Invocation]) -> None:
         """One transaction for many: a file store's commit costs far more than a row. In memory, the
         calls join the pending ones, which the next read or write inserts (see pending.py)."""
+        self.add_ended(invocations, 0.0, {})
+
+    def add_ended(
+        self, invocations: Sequence[Invocation], now: float, instant: Mapping[str, Instant]
+    ) -> dict[str, list[str]]:
+        """`add_many`, with the calls of `instant` functions inserted already ended where they may be (see
+        `Instant`), as `flush` does; their request_ids by function. A buffered store holds them all."""
         rows: list[Row] = []
         for invocation in invocations:
             f = invocation.function
@@ -276,9 +289,9 @@ class SqliteStore:
                     self._flush()
                 finally:
                     self._lock.release()
-            return
+            return {}
         with self._write() as db:
-            self._insert(db, rows)
+            return self._insert(db, rows, now, instant)
 
     def _insert(
         self, db: sqlite3.Connection, rows: list[Row], now: float = 0.0, instant: Mapping[str, Instant] | None = None
