@@ -15,6 +15,7 @@ from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour, split_function_option
 from fgs_mock.engine import CANCELED_CODE, LOOP_SLICE, Engine
 from fgs_mock.server import serve_in_thread
 from fgs_mock.store import DISCARD_BATCH, Run, StoreUnavailable
+from fgs_mock.store.pending import MOST, MOST_HELD
 
 P = DEFAULT_PROJECT_ID
 
@@ -523,3 +524,14 @@ def test_a_destination_that_cannot_be_told_does_not_refuse_calls_already_stored(
     store.notify = full  # type: ignore[method-assign,assignment]
     ids = _accept_served(backend, "f", 2)  # no exception: the group commit answers both 202
     assert _status(backend, ids) == ["SUCCESS", "SUCCESS"]
+
+
+def test_past_its_bound_a_store_in_memory_inserts_the_calls_of_instant_functions_ended(clock: Clock) -> None:
+    # The store inserted what it held as waiting runs: every later call then waited behind them (first
+    # in, first run), each ended by an UPDATE, and at 64 connections the mock stayed at half its speed.
+    store = SqliteStore()
+    backend = _backend(store, clock, hello=Behaviour(duration=0, concurrency=MOST_HELD))
+    _accept_served(backend, "hello", MOST - 1)
+    assert _in_sqlite(store) == 0  # held for the pass
+    _accept_served(backend, "hello", 1)
+    assert _in_sqlite(store) == _ended(store) == MOST

@@ -134,6 +134,8 @@ class InvocationStore(Protocol):
     def add_ended(
         self, invocations: Sequence[Invocation], now: float, instant: Mapping[str, Instant]
     ) -> dict[str, list[str]]: ...
+    # How many calls add_ended would insert now, given `count` (0: it would only hold them).
+    def inserts_now(self, count: int) -> int: ...
     # Insert up to `most` held calls; how many are held still, and the ids of those inserted ended.
     def flush(
         self, most: int, now: float = 0.0, instant: Mapping[str, Instant] | None = None

@@ -131,6 +131,7 @@ class SqliteStore:
         self._closed = threading.Event()
         # In memory, with no size cap to hit, a call is stored by joining `_pending` (see pending.py).
         self.buffered = self.path is None and max_bytes is None
+        self._functions: dict[str, str] | None = None  # in memory: functions() as last read
         self._pending = Pending()
         try:
             schema.version(self._db)  # reads only: a file this code must not use is refused as it was
@@ -286,12 +287,20 @@ class SqliteStore:
             # pass would stall the serving thread. Past the hard bound, wait: memory stays bounded.
             if held >= pending.MOST and self._lock.acquire(blocking=held >= pending.MOST_HELD):
                 try:
-                    self._flush()
+                    return self._flush(None, now, instant)
                 finally:
                     self._lock.release()
             return {}
         with self._write() as db:
             return self._insert(db, rows, now, instant)
+
+    def inserts_now(self, count: int) -> int:
+        """How many calls `add_ended` would insert now if given `count`: all of them in a file; in memory,
+        none while the held ones stay under the soft bound, else every one held."""
+        if not self.buffered:
+            return count
+        held = len(self._pending) + count
+        return held if held >= pending.MOST else 0
 
     def _insert(
         self, db: sqlite3.Connection, rows: list[Row], now: float = 0.0, instant: Mapping[str, Instant] | None = None
@@ -633,12 +642,21 @@ class SqliteStore:
     # Functions, configs, notifications
 
     def put_function(self, ref: FunctionRef, behaviour: str) -> None:
+        self._functions = None
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO function VALUES (?, ?)", (ref.short_urn, behaviour))
 
     def functions(self) -> dict[str, str]:
+        # In memory, only this store writes them: the engine's thread reads them every tick without the lock,
+        # which it held across the query, long enough (the GIL's 5 ms switch interval) to stall the serving loop.
+        known = self._functions
+        if known is not None:
+            return dict(known)
         with self._lock:  # no invocation is read: the pending calls can wait for whoever reads them
-            return dict(self._db.execute("SELECT fn, behaviour FROM function").fetchall())
+            found = dict(self._db.execute("SELECT fn, behaviour FROM function").fetchall())
+            if self.path is None and not self._db.in_transaction:  # a rollback could still undo what it sees
+                self._functions = found
+        return dict(found)
 
     def put_config(self, function: str, config: str, now: float) -> tuple[str, float, float]:
         with self._write() as db:
