@@ -7,7 +7,9 @@ import gc
 import os
 import random
 import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -284,3 +286,50 @@ def test_an_in_memory_store_lists_its_functions_while_another_thread_holds_it() 
     assert store.functions() == {FUNCTION.short_urn: "{}"}
     store.put_function(other, "{}")
     assert store.functions() == {FUNCTION.short_urn: "{}", other.short_urn: "{}"}
+
+
+class _Gate:
+    """A store's lock that says when a thread starts to wait for it."""
+
+    def __init__(self, lock: AbstractContextManager[bool]) -> None:
+        self._lock = lock
+        self.waiting = threading.Event()
+
+    def __enter__(self) -> bool:
+        self.waiting.set()
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def test_a_function_registered_while_its_list_is_read_is_listed_after() -> None:
+    # The engine's thread read the list while the serving thread registered a new behaviour: the
+    # registration forgot the list, then waited for the lock, and the read put back what it had read.
+    store = SqliteStore()
+    store.put_function(FUNCTION, "old")
+    reading, go_on = threading.Event(), threading.Event()
+    query = store._db
+
+    class Slow:
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql.startswith("SELECT fn, behaviour"):
+                reading.set()
+                go_on.wait(30)
+            return query.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(query, name)
+
+    store._db = Slow()  # type: ignore[assignment]
+    reader = threading.Thread(target=store.functions)
+    reader.start()
+    assert reading.wait(30)  # the reader holds the lock, mid-query
+    gate = store._lock = _Gate(store._lock)  # type: ignore[assignment]
+    writer = threading.Thread(target=store.put_function, args=(FUNCTION, "new"))
+    writer.start()
+    assert gate.waiting.wait(30)  # the writer waits for the lock
+    go_on.set()
+    reader.join(30)
+    writer.join(30)
+    assert store.functions() == {FUNCTION.short_urn: "new"}

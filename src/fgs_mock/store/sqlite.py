@@ -642,9 +642,11 @@ class SqliteStore:
     # Functions, configs, notifications
 
     def put_function(self, ref: FunctionRef, behaviour: str) -> None:
-        self._functions = None
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO function VALUES (?, ?)", (ref.short_urn, behaviour))
+            # Under the lock, as functions() fills it: forgotten before, a read still under way put back
+            # what it had read, and the engine went on with the old behaviour.
+            self._functions = None
 
     def functions(self) -> dict[str, str]:
         # In memory, only this store writes them: the engine's thread reads them every tick without the lock,
