@@ -46,10 +46,12 @@ def test_fgs_logs_in_at_the_mock_and_its_token_works_until_it_expires(mock: tupl
     credentials = IamPassword(base_url, DOMAIN, USER, PASSWORD, PROJECT_NAME)  # as users of fgs log in
     started = time.time()
     credentials.ensure_fresh(_send)
+    finished = time.time()
     token = credentials.token
     assert token is not None
     assert token.project_id == PROJECT
-    assert token.expires_at == pytest.approx(started + LIFETIME, abs=0.2)
+    # Issued during the login, however long a loaded machine made it (an allowance of 0.2 s failed).
+    assert started + LIFETIME - 0.01 <= token.expires_at <= finished + LIFETIME + 0.01
     assert _invoke(base_url, token.value).status_code == 202
     time.sleep(max(0.0, token.expires_at - time.time()) + 0.05)
     expired = _invoke(base_url, token.value)
@@ -60,12 +62,14 @@ def test_fgs_logs_in_at_the_mock_and_its_token_works_until_it_expires(mock: tupl
 def test_the_201_carries_the_token_in_x_subject_token_and_expires_at(mock: tuple[str, Backend]) -> None:
     base_url, _ = mock
     request = login().login_request()
+    started = time.time()
     response = httpx.post(base_url + "/v3/auth/tokens", content=request.body, headers=dict(request.headers))
+    finished = time.time()
     assert response.status_code == 201
     assert response.headers["x-subject-token"]
     assert response.headers["x-subject-token"] not in response.text
     expires_at = datetime.fromisoformat(response.json()["token"]["expires_at"]).timestamp()
-    assert expires_at == pytest.approx(time.time() + LIFETIME, abs=0.5)
+    assert started + LIFETIME - 0.01 <= expires_at <= finished + LIFETIME + 0.01
 
 
 def _login_body(password: str = PASSWORD, project: str = PROJECT_NAME) -> bytes:
