@@ -333,3 +333,44 @@ def test_a_function_registered_while_its_list_is_read_is_listed_after() -> None:
     reader.join(30)
     writer.join(30)
     assert store.functions() == {FUNCTION.short_urn: "new"}
+
+
+def test_an_in_memory_store_reads_a_config_while_another_thread_holds_it_and_sees_every_change() -> None:
+    store = SqliteStore()
+    name = FUNCTION.short_urn
+    assert store.config(name) is None
+    store.put_config(name, "{}", 1.0)
+    assert store.config(name) == ("{}", 1.0, 1.0)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store._lock:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(30)
+        read: list[object] = []
+        reader = threading.Thread(target=lambda: read.append(store.config(name)))
+        reader.start()
+        reader.join(timeout=10)
+        assert read == [("{}", 1.0, 1.0)]
+    finally:
+        release.set()
+        holder.join()
+    store.put_config(name, '{"max_async_retry_attempts": 0}', 2.0)
+    assert store.config(name) == ('{"max_async_retry_attempts": 0}', 1.0, 2.0)
+
+    def change_then_fail() -> None:
+        with store.transaction():
+            store.put_config(name, "{}", 3.0)
+            assert store.config(name) == ("{}", 1.0, 3.0)
+            raise ZeroDivisionError  # rolled back
+
+    with pytest.raises(ZeroDivisionError):
+        change_then_fail()
+    assert store.config(name) == ('{"max_async_retry_attempts": 0}', 1.0, 2.0)
+    assert store.delete_config(name)
+    assert store.config(name) is None

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour
@@ -72,16 +72,22 @@ class Settings:
 
     @classmethod
     def from_config(cls, doc: str | None) -> Settings:
-        if doc is None:  # the user manual: a function error is not retried unless configured
-            return cls(retries=0)
-        config = json.loads(doc)
-        destinations = config.get("destination_config") or {}
-        return cls(
-            config.get("max_async_event_age_in_seconds", DEFAULT_EVENT_AGE),
-            config.get("max_async_retry_attempts", DEFAULT_RETRIES),
-            destinations.get("on_success"),
-            destinations.get("on_failure"),
-        )
+        return _settings(doc)
+
+
+@lru_cache(maxsize=1024)
+def _settings(doc: str | None) -> Settings:
+    # Read for every group of calls and every pass, so parsed once per text; shared, so never changed.
+    if doc is None:  # the user manual: a function error is not retried unless configured
+        return Settings(retries=0)
+    config = json.loads(doc)
+    destinations = config.get("destination_config") or {}
+    return Settings(
+        config.get("max_async_event_age_in_seconds", DEFAULT_EVENT_AGE),
+        config.get("max_async_retry_attempts", DEFAULT_RETRIES),
+        destinations.get("on_success"),
+        destinations.get("on_failure"),
+    )
 
 
 class Engine:

@@ -103,6 +103,7 @@ _UNAVAILABLE = frozenset(
     {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_CANTOPEN}
 )
 WAL_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a reset WAL is truncated to
+MAX_KEPT_CONFIGS = 4096  # functions whose async config a store in memory keeps as read
 
 
 class SqliteStore:
@@ -115,7 +116,10 @@ class SqliteStore:
         *,
         path: str | Path | None = None,
         max_bytes: int | None = None,
+        hold: bool = True,
     ) -> None:
+        """`hold`: in memory, keep accepted calls aside for the engine's passes to insert (pending.py);
+        without it, each group of calls is inserted as it is recorded, as in a file but with no writes."""
         if max_invocations < 1 or max_body_bytes < 1:
             raise ValueError("retention bounds must be positive")
         if max_bytes is not None and max_bytes < 64 * PAGE_SIZE:
@@ -130,8 +134,9 @@ class SqliteStore:
         self._lock = threading.RLock()
         self._closed = threading.Event()
         # In memory, with no size cap to hit, a call is stored by joining `_pending` (see pending.py).
-        self.buffered = self.path is None and max_bytes is None
+        self.buffered = hold and self.path is None and max_bytes is None
         self._functions: dict[str, str] | None = None  # in memory: functions() as last read
+        self._configs: dict[str, tuple[str, float, float] | None] = {}  # in memory: config() as last read
         self._pending = Pending()
         try:
             schema.version(self._db)  # reads only: a file this code must not use is refused as it was
@@ -667,15 +672,25 @@ class SqliteStore:
                 "RETURNING doc, created, modified",
                 (function, config, now, now, config, now),
             ).fetchone()
+            self._configs.pop(function, None)  # under the lock, as functions() says
         return row[0], row[1], row[2]
 
     def config(self, function: str) -> tuple[str, float, float] | None:
+        # In memory, kept as read, as functions() keeps its list: the engine reads it for every group.
+        if function in self._configs:
+            return self._configs[function]
         with self._lock:  # no invocation is read: the pending calls can wait for whoever reads them
             row = self._db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
-        return None if row is None else (row[0], row[1], row[2])
+            found = None if row is None else (row[0], row[1], row[2])
+            if self.path is None and not self._db.in_transaction:
+                if len(self._configs) >= MAX_KEPT_CONFIGS:
+                    self._configs.clear()
+                self._configs[function] = found
+        return found
 
     def delete_config(self, function: str) -> bool:
         with self._write() as db:
+            self._configs.pop(function, None)
             return db.execute("DELETE FROM config WHERE fn = ?", (function,)).rowcount > 0
 
     def notify(self, notification: Notification) -> None:
