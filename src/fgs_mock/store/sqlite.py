@@ -136,7 +136,8 @@ class SqliteStore:
         # In memory, with no size cap to hit, a call is stored by joining `_pending` (see pending.py).
         self.buffered = hold and self.path is None and max_bytes is None
         self._functions: dict[str, str] | None = None  # in memory: functions() as last read
-        self._configs: dict[str, tuple[str, float, float] | None] = {}  # in memory: config() as last read
+        # In memory: config() as last read, in a 1-tuple (a function without one is kept too, as (None,)).
+        self._configs: dict[str, tuple[tuple[str, float, float] | None]] = {}
         self._pending = Pending()
         try:
             schema.version(self._db)  # reads only: a file this code must not use is refused as it was
@@ -677,15 +678,17 @@ class SqliteStore:
 
     def config(self, function: str) -> tuple[str, float, float] | None:
         # In memory, kept as read, as functions() keeps its list: the engine reads it for every group.
-        if function in self._configs:
-            return self._configs[function]
+        # One lookup: between a test and a read, another thread's put_config could drop the entry.
+        kept = self._configs.get(function)
+        if kept is not None:
+            return kept[0]
         with self._lock:  # no invocation is read: the pending calls can wait for whoever reads them
             row = self._db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
             found = None if row is None else (row[0], row[1], row[2])
             if self.path is None and not self._db.in_transaction:
                 if len(self._configs) >= MAX_KEPT_CONFIGS:
                     self._configs.clear()
-                self._configs[function] = found
+                self._configs[function] = (found,)
         return found
 
     def delete_config(self, function: str) -> bool:
