@@ -433,15 +433,20 @@ def test_held_calls_inserted_already_ended_end_exactly_as_a_pass_ends_them(case:
         ids = _invoke_held(backend, "f", count)
         while held_first and backend.engine._insert_held():
             pass
-        for _ in range(20):
-            backend.engine.step()
-            clock.now += 1
-        runs = [_run(backend, i) for i in ids]
-        notes = sorted(store.notifications(), key=lambda n: ids.index(n.request_id))
-        # When a run ends may differ by a pass: a pass ends up to `concurrency` more of what is left.
-        ends = [(r.status, r.attempts, r.start_time == r.end_time, r.error_code, r.error_message) for r in runs]
-        outcomes.append((ends, [(n.status, n.destination) for n in notes], store.status_counts()))
+        outcomes.append(_outcome(backend, clock, ids))
     assert outcomes[0] == outcomes[1]
+
+
+def _outcome(backend: Backend, clock: Clock, ids: list[str]) -> tuple[object, ...]:
+    """How the runs `ids` end over 20 passes a second apart: each run, the notifications, the tally."""
+    for _ in range(20):
+        backend.engine.step()
+        clock.now += 1
+    runs = [_run(backend, i) for i in ids]
+    notes = sorted(backend.invocations.notifications(), key=lambda n: ids.index(n.request_id))
+    # When a run ends may differ by a pass: a pass ends up to `concurrency` more of what is left.
+    ends = [(r.status, r.attempts, r.start_time == r.end_time, r.error_code, r.error_message) for r in runs]
+    return ends, [(n.status, n.destination) for n in notes], backend.invocations.status_counts()
 
 
 def test_only_the_calls_a_pass_would_end_at_once_go_in_ended(clock: Clock) -> None:
@@ -502,13 +507,7 @@ def test_calls_a_served_file_store_records_ended_end_exactly_as_a_pass_ends_them
         if config is not None:
             store.put_config(f"{P}:default:f:latest", json.dumps(config), clock.now)
         ids = _accept_served(backend, "f", count) if served else _invoke(backend, "f", count)
-        for _ in range(20):
-            backend.engine.step()
-            clock.now += 1
-        runs = [_run(backend, i) for i in ids]
-        notes = sorted(store.notifications(), key=lambda n: ids.index(n.request_id))
-        ends = [(r.status, r.attempts, r.start_time == r.end_time, r.error_code, r.error_message) for r in runs]
-        outcomes.append((ends, [(n.status, n.destination) for n in notes], store.status_counts()))
+        outcomes.append(_outcome(backend, clock, ids))
     assert outcomes[0] == outcomes[1]
 
 

@@ -7,6 +7,7 @@ import gc
 import os
 import random
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -248,12 +249,8 @@ def test_the_writers_of_one_file_queue_for_its_write_lock(tmp_path: Path) -> Non
         store.close()
 
 
-def test_an_in_memory_store_lists_its_functions_while_another_thread_holds_it() -> None:
-    # The engine's thread reads them every tick: holding the store across that query stalled the serving
-    # loop for up to the GIL's switch interval (5 ms), and at 64 connections p99 went from 8 to 50 ms.
-    store = SqliteStore()
-    store.put_function(FUNCTION, "{}")
-    assert store.functions() == {FUNCTION.short_urn: "{}"}
+def _read_while_held(store: SqliteStore, read: Callable[[], object]) -> list[object]:
+    """What `read` returned in a thread of its own while another thread held the store (nothing if it waited)."""
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -265,14 +262,23 @@ def test_an_in_memory_store_lists_its_functions_while_another_thread_holds_it() 
     holder.start()
     try:
         assert held.wait(30)
-        listed: list[dict[str, str]] = []
-        reader = threading.Thread(target=lambda: listed.append(store.functions()))
+        found: list[object] = []
+        reader = threading.Thread(target=lambda: found.append(read()))
         reader.start()
         reader.join(timeout=10)
-        assert listed == [{FUNCTION.short_urn: "{}"}]
+        return found
     finally:
         release.set()
         holder.join()
+
+
+def test_an_in_memory_store_lists_its_functions_while_another_thread_holds_it() -> None:
+    # The engine's thread reads them every tick: holding the store across that query stalled the serving
+    # loop for up to the GIL's switch interval (5 ms), and at 64 connections p99 went from 8 to 50 ms.
+    store = SqliteStore()
+    store.put_function(FUNCTION, "{}")
+    assert store.functions() == {FUNCTION.short_urn: "{}"}
+    assert _read_while_held(store, store.functions) == [{FUNCTION.short_urn: "{}"}]
     other = FUNCTION._replace(name="other")
 
     def register_then_fail() -> None:
@@ -341,25 +347,7 @@ def test_an_in_memory_store_reads_a_config_while_another_thread_holds_it_and_see
     assert store.config(name) is None
     store.put_config(name, "{}", 1.0)
     assert store.config(name) == ("{}", 1.0, 1.0)
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with store._lock:
-            held.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert held.wait(30)
-        read: list[object] = []
-        reader = threading.Thread(target=lambda: read.append(store.config(name)))
-        reader.start()
-        reader.join(timeout=10)
-        assert read == [("{}", 1.0, 1.0)]
-    finally:
-        release.set()
-        holder.join()
+    assert _read_while_held(store, lambda: store.config(name)) == [("{}", 1.0, 1.0)]
     store.put_config(name, '{"max_async_retry_attempts": 0}', 2.0)
     assert store.config(name) == ('{"max_async_retry_attempts": 0}', 1.0, 2.0)
 
