@@ -18,6 +18,7 @@ import threading
 import weakref
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -318,14 +319,13 @@ class SqliteStore:
         if instant:
             ended, states = _ended_on_insert(db, rows, now, instant)
             if ended:
-                db.executemany(
-                    f"INSERT INTO invocation ({_CALL}, fn, {_STATE}) VALUES ({', '.join('?' * 14)})",
-                    [(*row, *state) for row, state in zip(rows, states, strict=True)],
+                _insert_rows(
+                    db, f"{_CALL}, fn, {_STATE}", [(*row, *state) for row, state in zip(rows, states, strict=True)]
                 )
                 for fn, ids in ended.items():
                     _tally(db, instant[fn].ending.status, len(ids))
         if not ended:
-            db.executemany(f"INSERT INTO invocation ({_CALL}, fn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            _insert_rows(db, f"{_CALL}, fn", rows)
         retained, total = db.execute(
             "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
             "RETURNING retained, bytes",
@@ -726,6 +726,22 @@ def _tally(db: sqlite3.Connection, status: str, change: int) -> None:
         )
 
 
+ROWS_A_STATEMENT = 16  # an INSERT of one row each, run 16 times, cost a fifth more per row
+
+
+def _insert_rows(db: sqlite3.Connection, columns: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """INSERT `rows` (each a value for each of `columns`) into invocation, up to ROWS_A_STATEMENT a statement."""
+    for start in range(0, len(rows), ROWS_A_STATEMENT):
+        chunk = rows[start : start + ROWS_A_STATEMENT]
+        db.execute(_insert_statement(columns, len(chunk[0]), len(chunk)), [v for row in chunk for v in row])
+
+
+@lru_cache(maxsize=64)
+def _insert_statement(columns: str, width: int, count: int) -> str:
+    row = f"({', '.join('?' * width)})"
+    return f"INSERT INTO invocation ({columns}) VALUES {', '.join([row] * count)}"
+
+
 def _ended_on_insert(
     db: sqlite3.Connection, rows: list[Row], now: float, instant: Mapping[str, Instant]
 ) -> tuple[dict[str, list[str]], list[tuple[Any, ...]]]:
@@ -734,6 +750,7 @@ def _ended_on_insert(
     up to its `most`, none accepted before its `accepted_after`. Their request_ids by function, and the
     state each row goes in with."""
     room: dict[str, int] = {}
+    ending: dict[str, tuple[Any, ...]] = {}  # the state an ended row of each function goes in with
     ended: dict[str, list[str]] = {}
     states: list[tuple[Any, ...]] = []
     for row in rows:
@@ -741,14 +758,15 @@ def _ended_on_insert(
         spec = instant.get(fn)
         if spec is not None and fn not in room:
             room[fn] = 0 if db.execute(_UNSETTLED, (fn,)).fetchone()[0] else spec.most
+            e = spec.ending
+            ending[fn] = (e.status, 1, now, now, e.error_code, e.error_message)
         if spec is None or room[fn] <= 0 or row[_ACCEPTED] < spec.accepted_after:
             if spec is not None:
                 room[fn] = 0  # first in, first run: nothing after a call that waits ends before it
             states.append(_WAITING)
             continue
         room[fn] -= 1
-        e = spec.ending
-        states.append((e.status, 1, now, now, e.error_code, e.error_message))
+        states.append(ending[fn])
         ended.setdefault(fn, []).append(row[0])
     return ended, states
 
