@@ -15,6 +15,17 @@ def test_an_idle_connection_is_closed_after_the_head_timeout() -> None:
         assert sent == b""  # nothing of a request came, so there is nothing to answer
 
 
+def test_after_an_answer_an_idle_connection_is_closed_after_the_head_timeout() -> None:
+    # uvicorn's own keep-alive timer, armed at every answer, is not: the guards' deadline does its work.
+    with running() as mock:
+        sock = mock.connect()
+        sock.sendall(request())
+        assert status(sock.recv(65536)) == 202
+        closed, sent = closed_within(sock, FAST.head_timeout + 2)
+        assert closed
+        assert sent == b""
+
+
 def test_a_head_trickled_byte_by_byte_is_cut_off_with_408() -> None:
     with running() as mock:
         sock = mock.connect()
