@@ -4,6 +4,7 @@ In memory, a call is stored once it is here. Every write of the store, and every
 runs, takes these calls into SQLite first, within its own transaction, so nothing can tell them from
 rows; the thread that answers 202s only appends to a list, and the engine's passes in the serving loop
 insert them a slice at a time. A file store never uses this: there a 202 means the call is in the file.
+Nor does a store made with `hold=False`, as `fgs-mock` makes it: it inserts each group as a file does.
 """
 
 from __future__ import annotations

@@ -263,8 +263,9 @@ class SqliteStore:
         self.add_many([invocation])
 
     def add_many(self, invocations: Sequence[Invocation]) -> None:
-        """One transaction for many: a file store's commit costs far more than a row. In memory, the
-        calls join the pending ones, which the next read or write inserts (see pending.py)."""
+        """One transaction for many: a file store's commit costs far more than a row. A store that holds
+        calls (in memory, by default) adds them to the pending ones, which the next read or write inserts
+        (see pending.py)."""
         self.add_ended(invocations, 0.0, {})
 
     def add_ended(
