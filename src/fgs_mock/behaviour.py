@@ -8,10 +8,10 @@ a run takes), `code` (the integer error code of `fail`), `timeout` (the function
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 Outcome = Literal["succeed", "fail", "timeout"]
@@ -84,7 +84,7 @@ class Behaviour:
         return _from_json(text)
 
 
-@functools.lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)
 def _from_json(text: str) -> Behaviour:
     # Read for every group of calls and every pass: parsing and checking each time cost a few µs.
     return replace(Behaviour(), **json.loads(text))

@@ -321,12 +321,11 @@ class Engine:
         return self._held
 
     def accept(self, invocations: Sequence[Invocation]) -> None:
-        """Record a group of accepted calls. While the passes over canned behaviours run in the serving
-        loop, the calls of instant functions that go into SQLite now go in already ended, as
-        `_insert_held` puts held ones: for a file store, this spares each such run an UPDATE and the pass
-        a commit. A store in memory mostly holds them for the pass; past its bound it inserts them all,
-        and if those went in waiting, every later call waited behind them, each ended by an UPDATE: at 64
-        connections the mock fell into that state and stayed there, at half its speed."""
+        """Record a group of accepted calls. While the canned passes run in the serving loop, those of
+        instant functions that go into SQLite now go in already ended, as `_insert_held` puts held ones:
+        each is spared an UPDATE and a pass's commit. That includes a holding store's calls past its bound:
+        inserted waiting, every later call waited behind them, and at 64 connections the mock stayed at
+        half its speed."""
         size = self.store.inserts_now(len(invocations))
         if self._in_loop is None or not size:
             self.store.add_many(invocations)

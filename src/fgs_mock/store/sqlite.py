@@ -663,9 +663,14 @@ class SqliteStore:
             return dict(known)
         with self._lock:  # no invocation is read: the pending calls can wait for whoever reads them
             found = dict(self._db.execute("SELECT fn, behaviour FROM function").fetchall())
-            if self.path is None and not self._db.in_transaction:  # a rollback could still undo what it sees
+            if self._may_keep():
                 self._functions = found
         return dict(found)
+
+    def _may_keep(self) -> bool:
+        """Whether a read may be kept for the next: in memory (no other process writes), and outside a
+        transaction (a rollback could still undo what it saw). The caller holds the lock."""
+        return self.path is None and not self._db.in_transaction
 
     def put_config(self, function: str, config: str, now: float) -> tuple[str, float, float]:
         with self._write() as db:
@@ -686,7 +691,7 @@ class SqliteStore:
         with self._lock:  # no invocation is read: the pending calls can wait for whoever reads them
             row = self._db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
             found = None if row is None else (row[0], row[1], row[2])
-            if self.path is None and not self._db.in_transaction:
+            if self._may_keep():
                 if len(self._configs) >= MAX_KEPT_CONFIGS:
                     self._configs.clear()
                 self._configs[function] = (found,)
