@@ -187,6 +187,22 @@ def test_request_ids_are_version_7_uuids_in_time_order_that_never_repeat() -> No
     assert {v[19] for v in made} == set("89ab")
 
 
+def test_threads_that_make_ids_at_once_never_get_the_same_one() -> None:
+    made: list[list[str]] = [[] for _ in range(4)]
+    start = threading.Barrier(4)
+
+    def make(into: list[str]) -> None:
+        start.wait()
+        into.extend(ids.uuid7() for _ in range(20_000))  # 20,000: the chunk of random bits runs out often
+
+    threads = [threading.Thread(target=make, args=(into,)) for into in made]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({v for into in made for v in into}) == 80_000
+
+
 def test_a_forked_worker_hands_out_other_ids_than_its_parent() -> None:
     ids.uuid7()  # the parent holds ids it has not handed out yet
     read, write = os.pipe()

@@ -19,6 +19,7 @@ import weakref
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -318,11 +319,9 @@ class SqliteStore:
         size = sum(len(row[_BODY]) for row in rows)
         ended: dict[str, list[str]] = {}
         if instant:
-            ended, states = _ended_on_insert(db, rows, now, instant)
+            ended, with_state = _ended_on_insert(db, rows, now, instant)
             if ended:
-                _insert_rows(
-                    db, f"{_CALL}, fn, {_STATE}", [(*row, *state) for row, state in zip(rows, states, strict=True)]
-                )
+                _insert_rows(db, f"{_CALL}, fn, {_STATE}", with_state)
                 for fn, ids in ended.items():
                     _tally(db, instant[fn].ending.status, len(ids))
         if not ended:
@@ -739,7 +738,7 @@ def _insert_rows(db: sqlite3.Connection, columns: str, rows: Sequence[tuple[Any,
     """INSERT `rows` (each a value for each of `columns`) into invocation, up to ROWS_A_STATEMENT a statement."""
     for start in range(0, len(rows), ROWS_A_STATEMENT):
         chunk = rows[start : start + ROWS_A_STATEMENT]
-        db.execute(_insert_statement(columns, len(chunk[0]), len(chunk)), [v for row in chunk for v in row])
+        db.execute(_insert_statement(columns, len(chunk[0]), len(chunk)), list(chain.from_iterable(chunk)))
 
 
 @lru_cache(maxsize=64)
@@ -750,15 +749,15 @@ def _insert_statement(columns: str, width: int, count: int) -> str:
 
 def _ended_on_insert(
     db: sqlite3.Connection, rows: list[Row], now: float, instant: Mapping[str, Instant]
-) -> tuple[dict[str, list[str]], list[tuple[Any, ...]]]:
+) -> tuple[dict[str, list[str]], list[Row]]:
     """Which held calls go in already ended, as the engine's pass would end them in the same transaction
     (see `claim_and_finish`): the oldest of an instant function while none of its runs waits or runs,
     up to its `most`, none accepted before its `accepted_after`. Their request_ids by function, and the
-    state each row goes in with."""
+    rows with the state each goes in with (`_STATE`'s columns after the row's own)."""
     room: dict[str, int] = {}
     ending: dict[str, tuple[Any, ...]] = {}  # the state an ended row of each function goes in with
     ended: dict[str, list[str]] = {}
-    states: list[tuple[Any, ...]] = []
+    with_state: list[Row] = []
     for row in rows:
         fn = row[_FN]
         spec = instant.get(fn)
@@ -769,12 +768,12 @@ def _ended_on_insert(
         if spec is None or room[fn] <= 0 or row[_ACCEPTED] < spec.accepted_after:
             if spec is not None:
                 room[fn] = 0  # first in, first run: nothing after a call that waits ends before it
-            states.append(_WAITING)
+            with_state.append(row + _WAITING)
             continue
         room[fn] -= 1
-        states.append(ending[fn])
+        with_state.append(row + ending[fn])
         ended.setdefault(fn, []).append(row[0])
-    return ended, states
+    return ended, with_state
 
 
 def _free(db: sqlite3.Connection, function: str, limit: int, most: int) -> int:
