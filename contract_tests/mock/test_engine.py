@@ -485,6 +485,21 @@ def _accept_served(backend: Backend, name: str, count: int) -> list[str]:
     return [i.request_id for i in staged]
 
 
+def test_a_group_reads_no_queue_while_no_run_of_any_function_waits_or_runs(clock: Clock) -> None:
+    store = SqliteStore(hold=False)
+    backend = _backend(store, clock, now=Behaviour(duration=0), later=Behaviour(duration=1))
+    queues: list[str] = []
+    store._db.set_trace_callback(lambda sql: queues.append(sql) if "IN ('WAIT', 'RUNNING') AND fn" in sql else None)
+    _accept_served(backend, "now", 2)
+    _accept_served(backend, "now", 2)
+    assert queues == []  # the tallies say that nothing waits anywhere
+    _accept_served(backend, "later", 1)
+    assert queues == []  # a function with no instant runs has no queue to read
+    after = _accept_served(backend, "now", 1)
+    assert len(queues) == 1  # a run of another function waits: this one's queue is read
+    assert _status(backend, after) == ["SUCCESS"]
+
+
 def test_a_served_file_store_records_the_calls_of_instant_functions_already_ended(tmp_path: Path, clock: Clock) -> None:
     # Each such run was inserted WAIT, then a pass UPDATEd it and committed again; now no pass has to.
     store = SqliteStore(path=tmp_path / "mock.db")

@@ -317,20 +317,23 @@ class SqliteStore:
         """Insert accepted calls and evict the oldest past the bounds, within the caller's transaction;
         the calls of `instant` functions ended (their request_ids by function), where they may be."""
         size = sum(len(row[_BODY]) for row in rows)
+        # How many runs waited or ran before these calls, of all functions, from the tallies: when none did,
+        # no function's queue needs a query of its own (see _ended_on_insert).
+        retained, total, unsettled = db.execute(
+            "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
+            "RETURNING retained, bytes, "
+            "retained - ? - (SELECT COALESCE(SUM(n), 0) FROM status_count WHERE status <> 'RUNNING')",
+            (len(rows), len(rows), size, len(rows)),
+        ).fetchone()
         ended: dict[str, list[str]] = {}
         if instant:
-            ended, with_state = _ended_on_insert(db, rows, now, instant)
+            ended, with_state = _ended_on_insert(db, rows, now, instant, queued=unsettled != 0)
             if ended:
                 _insert_rows(db, f"{_CALL}, fn, {_STATE}", with_state)
                 for fn, ids in ended.items():
                     _tally(db, instant[fn].ending.status, len(ids))
         if not ended:
             _insert_rows(db, f"{_CALL}, fn", rows)
-        retained, total = db.execute(
-            "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
-            "RETURNING retained, bytes",
-            (len(rows), len(rows), size),
-        ).fetchone()
         # The newest call stays even when its body alone is over the byte bound.
         while retained > 1 and (retained > self.max_invocations or total > self.max_body_bytes):
             gone = db.execute(
@@ -748,12 +751,14 @@ def _insert_statement(columns: str, width: int, count: int) -> str:
 
 
 def _ended_on_insert(
-    db: sqlite3.Connection, rows: list[Row], now: float, instant: Mapping[str, Instant]
+    db: sqlite3.Connection, rows: list[Row], now: float, instant: Mapping[str, Instant], *, queued: bool = True
 ) -> tuple[dict[str, list[str]], list[Row]]:
     """Which held calls go in already ended, as the engine's pass would end them in the same transaction
     (see `claim_and_finish`): the oldest of an instant function while none of its runs waits or runs,
     up to its `most`, none accepted before its `accepted_after`. Their request_ids by function, and the
-    rows with the state each goes in with (`_STATE`'s columns after the row's own)."""
+    rows with the state each goes in with (`_STATE`'s columns after the row's own). Without `queued`, no run
+    of any function waits or runs, and no queue is read: in the served mock at 10 connections, that query
+    cost 1.4 µs a call."""
     room: dict[str, int] = {}
     ending: dict[str, tuple[Any, ...]] = {}  # the state an ended row of each function goes in with
     ended: dict[str, list[str]] = {}
@@ -762,7 +767,7 @@ def _ended_on_insert(
         fn = row[_FN]
         spec = instant.get(fn)
         if spec is not None and fn not in room:
-            room[fn] = 0 if db.execute(_UNSETTLED, (fn,)).fetchone()[0] else spec.most
+            room[fn] = 0 if queued and db.execute(_UNSETTLED, (fn,)).fetchone()[0] else spec.most
             e = spec.ending
             ending[fn] = (e.status, 1, now, now, e.error_code, e.error_message)
         if spec is None or room[fn] <= 0 or row[_ACCEPTED] < spec.accepted_after:
