@@ -16,7 +16,7 @@ import pytest
 from contract_tests.mock.harness import ROOT
 from contract_tests.support.processes import wait_until_serving
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
-from fgs_mock.__main__ import _open, parser
+from fgs_mock.__main__ import parser
 
 
 def _free_port() -> int:
@@ -143,15 +143,3 @@ def test_help_documents_every_option_and_the_environment() -> None:
         assert action.help, action.option_strings
     for variable in ("FGS_AUTH_TOKEN", "FGS_PROJECT_ID", "FGS_FUNCTION_URN", "PORT", "FGS_MOCK_CONTROL_TOKEN"):
         assert variable in result.stdout
-
-
-@pytest.mark.parametrize("flags", [[], ["--store", "STORE"]])
-def test_the_served_mock_inserts_each_group_of_calls_when_it_is_recorded(flags: list[str], tmp_path: Path) -> None:
-    # Held aside in memory for the engine's passes, calls went in 48 at a time, and every answer waited
-    # meanwhile: p99 at 10 connections 2.7-4.4 ms, against 1.8-2.8 ms inserted group by group.
-    args = parser().parse_args([flag.replace("STORE", str(tmp_path / "mock.db")) for flag in flags])
-    store = _open(args)
-    try:
-        assert not store.buffered
-    finally:
-        store.close()

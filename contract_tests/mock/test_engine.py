@@ -15,7 +15,6 @@ from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour, split_function_option
 from fgs_mock.engine import CANCELED_CODE, LOOP_SLICE, Engine
 from fgs_mock.server import serve_in_thread
 from fgs_mock.store import DISCARD_BATCH, Run, StoreUnavailable
-from fgs_mock.store.pending import MOST, MOST_HELD
 
 P = DEFAULT_PROJECT_ID
 
@@ -354,7 +353,7 @@ def test_a_pass_in_the_serving_loop_takes_a_slice_at_a_time_and_lets_requests_in
     # A whole pass's worth at once (a hundred calls and more under load) held every answer for 1-2 ms.
     store = SqliteStore()
     backend = _backend(store, clock, hello=Behaviour(duration=0, concurrency=1000))
-    ids = _invoke_held(backend, "hello", 3 * LOOP_SLICE + 5)
+    ids = _invoke(backend, "hello", 3 * LOOP_SLICE + 5)
     loop = _Loop()
     backend.engine.serve_canned_in(loop)  # type: ignore[arg-type]
     turns = 0
@@ -362,38 +361,26 @@ def test_a_pass_in_the_serving_loop_takes_a_slice_at_a_time_and_lets_requests_in
         delay, callback, args = loop.next.pop(0)
         if delay > 0:  # the slices are done: the next pass waits for the tick
             break
-        held, ended = len(store._pending), _ended(store)
+        ended = _ended(store)
         callback(*args)
         turns += 1
-        assert held - len(store._pending) <= max(LOOP_SLICE, held // 2)
-        assert _ended(store) - ended <= max(LOOP_SLICE, held // 2)
+        assert _ended(store) - ended <= LOOP_SLICE
     assert delay == backend.engine.tick
     assert turns >= 4  # 149 calls, a slice a turn
     assert set(_status(backend, ids)) == {"SUCCESS"}
 
 
-def test_slices_keep_up_with_more_calls_a_turn_than_a_slice_takes(clock: Clock) -> None:
-    # At 64 connections a turn brings in more calls than a slice of 48: fixed slices fell behind, the
-    # held calls piled up, and the serving thread inserted them 256 at a time (2.5 ms with no answer).
-    store = SqliteStore()
-    backend = _backend(store, clock, hello=Behaviour(duration=0, concurrency=1000))
-    loop = _Loop()
-    backend.engine.serve_canned_in(loop)  # type: ignore[arg-type]
-    per_turn = LOOP_SLICE + 16
-    for _ in range(60):
-        in_sqlite = _in_sqlite(store)
-        _invoke_held(backend, "hello", per_turn)
-        assert _in_sqlite(store) == in_sqlite  # held: the serving thread did not insert them itself
-        _, callback, args = loop.next.pop(0)
-        callback(*args)
-    assert len(store._pending) <= 2 * per_turn  # half of what is held, each turn: no more than it takes
-
-
-def _invoke_held(backend: Backend, name: str, count: int) -> list[str]:
+def _stage(backend: Backend, name: str, count: int) -> list[str]:
+    """Calls staged for the serving loop's next group commit."""
     function = backend.resolve(P, name)
-    staged = [backend.stage(function, b"{}") for _ in range(count)]
-    backend.invocations.add_many(backend.take_staged())
-    return [i.request_id for i in staged]
+    return [backend.stage(function, b"{}").request_id for _ in range(count)]
+
+
+def _commit_served(backend: Backend) -> None:
+    """The group commit of what is staged, with the canned passes in the serving loop."""
+    backend.engine.serve_canned_in(_Loop())  # type: ignore[arg-type]
+    backend.engine.accept(backend.take_staged())
+    backend.engine.stop_serving_canned()
 
 
 def _in_sqlite(store: SqliteStore) -> int:
@@ -416,25 +403,6 @@ INSTANT_CASES = {
         3,
     ),
 }
-
-
-@pytest.mark.parametrize("case", INSTANT_CASES, ids=list(INSTANT_CASES))
-def test_held_calls_inserted_already_ended_end_exactly_as_a_pass_ends_them(case: str) -> None:
-    # The loop's pass puts the held calls of runs that take no time into SQLite ended, sparing each an
-    # UPDATE: every run must end as the passes over WAIT rows end it, notifications included.
-    behaviour, config, count = INSTANT_CASES[case]
-    outcomes = []
-    for held_first in (False, True):
-        clock = Clock()
-        store = SqliteStore()
-        backend = _backend(store, clock, f=behaviour)
-        if config is not None:
-            store.put_config(f"{P}:default:f:latest", json.dumps(config), clock.now)
-        ids = _invoke_held(backend, "f", count)
-        while held_first and backend.engine._insert_held():
-            pass
-        outcomes.append(_outcome(backend, clock, ids))
-    assert outcomes[0] == outcomes[1]
 
 
 def _outcome(backend: Backend, clock: Clock, ids: list[str]) -> tuple[object, ...]:
@@ -460,15 +428,14 @@ def test_only_the_calls_a_pass_would_end_at_once_go_in_ended(clock: Clock) -> No
         aged=Behaviour(duration=0),
     )
     store.put_config(f"{P}:default:aged:latest", json.dumps({"max_async_event_age_in_seconds": 10}), clock.now)
-    waiting = _invoke_held(backend, "fifo", 1)
-    store.flush(10)  # in SQLite, waiting: the calls after it must wait for it
-    two = _invoke_held(backend, "now", 4)
-    one = _invoke_held(backend, "later", 1)
-    behind = _invoke_held(backend, "fifo", 2)
-    old = _invoke_held(backend, "aged", 1)  # too old by the time it goes in: the pass discards it
+    waiting = _invoke(backend, "fifo")  # in SQLite, waiting: the calls after it must wait for it
+    two = _stage(backend, "now", 4)
+    one = _stage(backend, "later", 1)
+    behind = _stage(backend, "fifo", 2)
+    old = _stage(backend, "aged", 1)  # too old by the time it goes in: the pass discards it
     clock.now += 20
-    young = _invoke_held(backend, "aged", 1)  # and this one waits behind it
-    assert backend.engine._insert_held() == 0
+    young = _stage(backend, "aged", 1)  # and this one waits behind it
+    _commit_served(backend)
     # No pass ran: what ended, ended as it went in.
     assert _status(backend, two) == ["SUCCESS", "SUCCESS", "WAIT", "WAIT"]
     assert _status(backend, one + waiting + behind + old + young) == ["WAIT"] * 6
@@ -477,16 +444,13 @@ def test_only_the_calls_a_pass_would_end_at_once_go_in_ended(clock: Clock) -> No
 
 def _accept_served(backend: Backend, name: str, count: int) -> list[str]:
     """Calls recorded as the serving loop's group commit records them, with the canned passes in that loop."""
-    backend.engine.serve_canned_in(_Loop())  # type: ignore[arg-type]
-    function = backend.resolve(P, name)
-    staged = [backend.stage(function, b"{}") for _ in range(count)]
-    backend.engine.accept(backend.take_staged())
-    backend.engine.stop_serving_canned()
-    return [i.request_id for i in staged]
+    ids = _stage(backend, name, count)
+    _commit_served(backend)
+    return ids
 
 
 def test_a_group_reads_no_queue_while_no_run_of_any_function_waits_or_runs(clock: Clock) -> None:
-    store = SqliteStore(hold=False)
+    store = SqliteStore()
     backend = _backend(store, clock, now=Behaviour(duration=0), later=Behaviour(duration=1))
     queues: list[str] = []
     store._db.set_trace_callback(lambda sql: queues.append(sql) if "IN ('WAIT', 'RUNNING') AND fn" in sql else None)
@@ -511,13 +475,18 @@ def test_a_served_file_store_records_the_calls_of_instant_functions_already_ende
     assert _status(unserved, _invoke(unserved, "now", 2)) == ["WAIT", "WAIT"]  # the thread's passes end them
 
 
+@pytest.mark.parametrize("in_file", [False, True], ids=["memory", "file"])
 @pytest.mark.parametrize("case", INSTANT_CASES, ids=list(INSTANT_CASES))
-def test_calls_a_served_file_store_records_ended_end_exactly_as_a_pass_ends_them(case: str, tmp_path: Path) -> None:
+def test_calls_a_served_store_records_ended_end_exactly_as_a_pass_ends_them(
+    case: str, in_file: bool, tmp_path: Path
+) -> None:
+    # The group commit puts the calls of runs that take no time into SQLite ended, sparing each an UPDATE:
+    # every run must end as the passes over WAIT rows end it, notifications included.
     behaviour, config, count = INSTANT_CASES[case]
     outcomes = []
     for served in (False, True):
         clock = Clock()
-        store = SqliteStore(path=tmp_path / f"{served}.db")
+        store = SqliteStore(path=tmp_path / f"{served}.db" if in_file else None)
         backend = _backend(store, clock, f=behaviour)
         if config is not None:
             store.put_config(f"{P}:default:f:latest", json.dumps(config), clock.now)
@@ -538,14 +507,3 @@ def test_a_destination_that_cannot_be_told_does_not_refuse_calls_already_stored(
     store.notify = full  # type: ignore[method-assign,assignment]
     ids = _accept_served(backend, "f", 2)  # no exception: the group commit answers both 202
     assert _status(backend, ids) == ["SUCCESS", "SUCCESS"]
-
-
-def test_past_its_bound_a_store_in_memory_inserts_the_calls_of_instant_functions_ended(clock: Clock) -> None:
-    # The store inserted what it held as waiting runs: every later call then waited behind them (first
-    # in, first run), each ended by an UPDATE, and at 64 connections the mock stayed at half its speed.
-    store = SqliteStore()
-    backend = _backend(store, clock, hello=Behaviour(duration=0, concurrency=MOST_HELD))
-    _accept_served(backend, "hello", MOST - 1)
-    assert _in_sqlite(store) == 0  # held for the pass
-    _accept_served(backend, "hello", 1)
-    assert _in_sqlite(store) == _ended(store) == MOST

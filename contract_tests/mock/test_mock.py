@@ -361,7 +361,6 @@ class _BatchStore(SqliteStore):
 
     def __init__(self, refuse: set[int]) -> None:
         super().__init__()
-        self.buffered = False  # commits as a file store does, so that calls wait for their group commit
         self.batches: list[int] = []
         self.refuse = refuse
 

@@ -362,3 +362,33 @@ def test_an_in_memory_store_reads_a_config_while_another_thread_holds_it_and_see
     assert store.config(name) == ('{"max_async_retry_attempts": 0}', 1.0, 2.0)
     assert store.delete_config(name)
     assert store.config(name) is None
+
+
+def test_calls_added_from_several_threads_while_another_claims_are_each_stored_once() -> None:
+    store = SqliteStore(max_invocations=100_000)
+    per_thread, threads = 2000, 4
+    done = threading.Event()
+    ended: list[str] = []
+    fn, succeed = FUNCTION.short_urn, Ending("SUCCESS", 0, "")
+
+    def serve(t: int) -> None:
+        for n in range(per_thread):
+            store.add(_call(t * per_thread + n))
+
+    def engine() -> None:
+        while not done.is_set() or store.busy(fn):
+            with store.transaction():
+                ended.extend(store.claim_and_finish(fn, 1000, 1.0, succeed, 0, most=200))
+
+    claimer = threading.Thread(target=engine)
+    claimer.start()
+    servers = [threading.Thread(target=serve, args=(t,)) for t in range(threads)]
+    for server in servers:
+        server.start()
+    for server in servers:
+        server.join()
+    done.set()
+    claimer.join(timeout=60)
+    assert not claimer.is_alive()
+    assert sorted(ended) == sorted(f"id-{n}" for n in range(per_thread * threads))
+    assert store.status_counts() == {"SUCCESS": per_thread * threads}

@@ -3,8 +3,7 @@
 The calls accepted in one turn of the event loop, and in the turn after it, are recorded together, in
 one transaction, at the end of that second turn: a file store's commit costs as much as dozens of rows.
 The commit stays on the loop's thread: handed to another, it came back only when the loop let go of the
-GIL, up to 5 ms later under load. A store that holds a call at once (in memory, see store/pending.py)
-has no commit to wait for; its calls are recorded on the spot.
+GIL, up to 5 ms later under load.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ log = logging.getLogger("fgs_mock")
 class GroupCommit:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
-        self._at_once = backend.invocations.buffered
         self._waiting: list[asyncio.Future[bool]] = []  # the calls of this turn, until their commit
         self._quiet_until = 0.0  # when a refused commit may be logged again
 
@@ -31,8 +29,6 @@ class GroupCommit:
         """Whether every call staged so far is recorded: False when the store refused them.
 
         Each call waits on a future of its own, so that one cancelled call cancels no other."""
-        if self._at_once:
-            return self._record(self._backend.take_staged())
         loop = asyncio.get_running_loop()
         if not self._waiting:
             # At the end of the next turn, not this one: the requests that arrive meanwhile join the group.

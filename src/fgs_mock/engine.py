@@ -41,9 +41,8 @@ from fgs_mock.store import (
 DEFAULT_EVENT_AGE = 3600  # the request table's defaults, used while a function has no async config
 DEFAULT_RETRIES = 1  # the config request's default; with no config at all, a failure is not retried
 BATCH = 200  # runs started per function and pass: a larger one holds the store long enough to show in p99
-# Calls inserted, and runs moved, per function by a pass in the serving loop before it lets the loop answer
-# again: a whole pass's worth (a hundred or more at 10,000 calls a second) held every answer for 1-2 ms.
-# When more come in a turn than a slice takes (64 connections), a slice takes half of what is held.
+# Runs moved per function by a pass in the serving loop before it lets the loop answer again: a whole
+# pass's worth (a hundred or more at 10,000 calls a second) held every answer for 1-2 ms.
 LOOP_SLICE = 48
 CANCELED_CODE = 4208
 # A run of code ends through the runtime. Its due_at is past when any run of it must have ended: one
@@ -114,7 +113,6 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._in_loop: asyncio.AbstractEventLoop | None = None  # runs the canned passes while set
         self._quiet_until = 0.0  # when a failing pass may be logged again
-        self._held = 0  # calls the store held after the last slice
 
     def settings(self, function: str) -> Settings:
         found = self.store.config(function)
@@ -282,10 +280,9 @@ class Engine:
         """Run the passes over canned behaviours in `loop`, the server's, between its requests, until
         `stop_serving_canned`; the thread keeps the runs of code.
 
-        In one thread, a pass and the calls it inserts hand the GIL to no one. From the engine's thread,
-        each statement of a pass (and each row it inserts) waited for the GIL, up to the interpreter's
-        switch interval (5 ms), while the loop served: under load, passes came every 300 to 700 ms
-        instead of every 13, and the calls they had not yet taken held up the serving thread.
+        In one thread, a pass hands the GIL to no one. From the engine's thread, each statement of a pass
+        waited for the GIL, up to the interpreter's switch interval (5 ms), while the loop served: under
+        load, passes came every 300 to 700 ms instead of every 13.
         """
         self._in_loop = loop
         loop.call_soon(self._loop_pass, loop)
@@ -298,10 +295,6 @@ class Engine:
             return
         moved = 0
         try:
-            # One slice of the held calls at a time, and the requests already in are answered in between.
-            if self.store.buffered and self._insert_held():
-                loop.call_soon(self._loop_pass, loop)
-                return
             moved = self.step(code=False, most=LOOP_SLICE)
         except StoreUnavailable as exc:
             self._store_unavailable(exc)
@@ -310,28 +303,15 @@ class Engine:
         # A full slice may have left more waiting: the next pass comes after the requests already in.
         loop.call_later(0 if moved >= LOOP_SLICE else self.tick, self._loop_pass, loop)
 
-    def _insert_held(self) -> int:
-        """Insert a slice of the calls the store holds, those of instant functions already ended; how
-        many it holds still."""
-        now = self.clock()
-        size = max(LOOP_SLICE, self._held // 2)
-        instant, settings = self._instant(size, now)
-        self._held, ended = self.store.flush(size, now, instant)
-        self._notify_ended(ended, instant, settings, now)
-        return self._held
-
     def accept(self, invocations: Sequence[Invocation]) -> None:
         """Record a group of accepted calls. While the canned passes run in the serving loop, those of
-        instant functions that go into SQLite now go in already ended, as `_insert_held` puts held ones:
-        each is spared an UPDATE and a pass's commit. That includes a holding store's calls past its bound:
-        inserted waiting, every later call waited behind them, and at 64 connections the mock stayed at
-        half its speed."""
-        size = self.store.inserts_now(len(invocations))
-        if self._in_loop is None or not size:
+        instant functions go in already ended, as the loop's next pass would end them: each is spared an
+        UPDATE and a pass's commit."""
+        if self._in_loop is None:
             self.store.add_many(invocations)
             return
         now = self.clock()
-        instant, settings = self._instant(size, now)
+        instant, settings = self._instant(len(invocations), now)
         ended = self.store.add_ended(invocations, now, instant)
         try:
             self._notify_ended(ended, instant, settings, now)

@@ -65,8 +65,8 @@ class Ending:
 
 @dataclass(frozen=True, slots=True)
 class Instant:
-    """A function whose runs end as they start (a canned behaviour that takes no time). Its held calls may
-    go into the store already ended, as the engine's pass would end them in the same transaction, while
+    """A function whose runs end as they start (a canned behaviour that takes no time). Its calls may go
+    into the store already ended, as the engine's pass would end them in the same transaction, while
     none of its runs waits or runs before them: at most `most` at once, none accepted before
     `accepted_after` (those are discarded, not run)."""
 
@@ -124,22 +124,13 @@ class Notification:
 class InvocationStore(Protocol):
     """Accepted invocations, oldest first, within a retention bound, with their lifecycle."""
 
-    # Accepted calls, as issue 8 defined them. A `buffered` store holds each call at once, outside any
-    # transaction, and inserts it with the next read or write: there is no commit to wait for.
-    buffered: bool
-
+    # Accepted calls, as issue 8 defined them, each group in one transaction.
     def add(self, invocation: Invocation) -> None: ...
     def add_many(self, invocations: Sequence[Invocation]) -> None: ...
     # add_many, with the calls of `instant` functions inserted ended where they may be: their ids.
     def add_ended(
         self, invocations: Sequence[Invocation], now: float, instant: Mapping[str, Instant]
     ) -> dict[str, list[str]]: ...
-    # How many calls add_ended would insert now, given `count` (0: it would only hold them).
-    def inserts_now(self, count: int) -> int: ...
-    # Insert up to `most` held calls; how many are held still, and the ids of those inserted ended.
-    def flush(
-        self, most: int, now: float = 0.0, instant: Mapping[str, Instant] | None = None
-    ) -> tuple[int, dict[str, list[str]]]: ...
     def get(self, request_id: str) -> Invocation | None: ...
     def page(self, limit: int, marker: str | None = None) -> Page: ...
     def clear(self) -> None: ...

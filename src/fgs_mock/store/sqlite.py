@@ -3,7 +3,7 @@
 
 A file store runs in WAL mode with synchronous=NORMAL: a committed row survives the process being
 killed (only a power loss may drop the last commits), and readers never wait for the writer. Each
-group of accepted calls is one transaction (in memory, see pending.py); claims and settlements use
+group of accepted calls is one transaction, in memory as in a file; claims and settlements use
 BEGIN IMMEDIATE and conditional UPDATEs, so several processes on one file never run an invocation
 twice; their writers queue for the write lock (see signal.WriterQueue). Rows carry only strings,
 numbers and bytes: SQLite keeps them, so CPython's collector has nothing to walk however much is
@@ -23,8 +23,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from fgs_mock.store import pending, schema
-from fgs_mock.store.pending import Pending, Row
+from fgs_mock.store import schema
 from fgs_mock.store.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INVOCATIONS,
@@ -90,7 +89,8 @@ MAX_RUN_LOGS = 256 * 1024  # characters of output kept per invocation, over all 
 
 _RUN = "request_id, fn, status, accepted_at, attempts, start_time, end_time, error_code, error_message"
 _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
-_BODY, _ACCEPTED, _FN = 5, 6, 7  # in a held row: _CALL's columns, then fn
+Row = tuple[Any, ...]  # a call to insert: _CALL's columns, then fn
+_BODY, _ACCEPTED, _FN = 5, 6, 7
 _STATE = "status, attempts, start_time, end_time, error_code, error_message"
 _WAITING = ("WAIT", 0, None, None, None, None)
 _UNSETTLED = "SELECT EXISTS (SELECT 1 FROM invocation WHERE status IN ('WAIT', 'RUNNING') AND fn = ?)"
@@ -118,10 +118,7 @@ class SqliteStore:
         *,
         path: str | Path | None = None,
         max_bytes: int | None = None,
-        hold: bool = True,
     ) -> None:
-        """`hold`: in memory, keep accepted calls aside for the engine's passes to insert (pending.py);
-        without it, each group of calls is inserted as it is recorded, as in a file but with no writes."""
         if max_invocations < 1 or max_body_bytes < 1:
             raise ValueError("retention bounds must be positive")
         if max_bytes is not None and max_bytes < 64 * PAGE_SIZE:
@@ -135,12 +132,9 @@ class SqliteStore:
         self._db = sqlite3.connect(self.path or ":memory:", isolation_level=None, check_same_thread=False, timeout=30)
         self._lock = threading.RLock()
         self._closed = threading.Event()
-        # In memory, with no size cap to hit, a call is stored by joining `_pending` (see pending.py).
-        self.buffered = hold and self.path is None and max_bytes is None
         self._functions: dict[str, str] | None = None  # in memory: functions() as last read
         # In memory: config() as last read, in a 1-tuple (a function without one is kept too, as (None,)).
         self._configs: dict[str, tuple[tuple[str, float, float] | None]] = {}
-        self._pending = Pending()
         try:
             schema.version(self._db)  # reads only: a file this code must not use is refused as it was
             if self.path is not None:
@@ -187,7 +181,6 @@ class SqliteStore:
                 yield self._db
                 return
             try:
-                self._flush()  # in a transaction of their own: a rollback below must not drop them
                 with self._immediate():
                     yield self._db
             except sqlite3.OperationalError as exc:
@@ -210,41 +203,9 @@ class SqliteStore:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        """The connection, for statements that write nothing; held calls are inserted first."""
+        """The connection, for statements that write nothing."""
         with self._lock:
-            self._flush()
             yield self._db
-
-    def _flush(
-        self, most: int | None = None, now: float = 0.0, instant: Mapping[str, Instant] | None = None
-    ) -> dict[str, list[str]]:
-        """Insert the pending calls (the `most` oldest) in a transaction of their own; the caller holds
-        the lock. Inside another transaction they wait: to its statements, they came after it began."""
-        if not self._pending or self._db.in_transaction:
-            return {}
-        rows = self._pending.take(most)
-        try:
-            with self._immediate():
-                ended = self._insert(self._db, rows, now, instant)
-        except BaseException:
-            self._pending.give_back(rows)
-            raise
-        return ended
-
-    def flush(
-        self, most: int, now: float = 0.0, instant: Mapping[str, Instant] | None = None
-    ) -> tuple[int, dict[str, list[str]]]:
-        """Insert up to `most` of the held calls, oldest first: how many are still held after, and the
-        request_ids, by function, of those inserted already ended (see `Instant`).
-
-        Every write, and every read of calls and runs, inserts them all first; this lets the serving loop
-        do it a slice at a time, and spares runs that end as they start an UPDATE each.
-        """
-        if not self._pending:
-            return 0, {}
-        with self._lock:
-            ended = self._flush(most, now, instant)
-        return len(self._pending), ended
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -264,16 +225,14 @@ class SqliteStore:
         self.add_many([invocation])
 
     def add_many(self, invocations: Sequence[Invocation]) -> None:
-        """One transaction for many: a file store's commit costs far more than a row. A store that holds
-        calls (in memory, by default) adds them to the pending ones, which the next read or write inserts
-        (see pending.py)."""
+        """One transaction for many: a file store's commit costs far more than a row."""
         self.add_ended(invocations, 0.0, {})
 
     def add_ended(
         self, invocations: Sequence[Invocation], now: float, instant: Mapping[str, Instant]
     ) -> dict[str, list[str]]:
         """`add_many`, with the calls of `instant` functions inserted already ended where they may be (see
-        `Instant`), as `flush` does; their request_ids by function. A buffered store holds them all."""
+        `Instant`): their request_ids by function."""
         rows: list[Row] = []
         for invocation in invocations:
             f = invocation.function
@@ -290,29 +249,11 @@ class SqliteStore:
                     f.short_urn,
                 )
             )
-        if self.buffered:
-            held = self._pending.add(rows)
-            # Past the soft bound, insert them only if no one holds the store: waiting for the engine's
-            # pass would stall the serving thread. Past the hard bound, wait: memory stays bounded.
-            if held >= pending.MOST and self._lock.acquire(blocking=held >= pending.MOST_HELD):
-                try:
-                    return self._flush(None, now, instant)
-                finally:
-                    self._lock.release()
-            return {}
         with self._write() as db:
             return self._insert(db, rows, now, instant)
 
-    def inserts_now(self, count: int) -> int:
-        """How many calls `add_ended` would insert now if given `count`: all of them in a file; in memory,
-        none while the held ones stay under the soft bound, else every one held."""
-        if not self.buffered:
-            return count
-        held = len(self._pending) + count
-        return held if held >= pending.MOST else 0
-
     def _insert(
-        self, db: sqlite3.Connection, rows: list[Row], now: float = 0.0, instant: Mapping[str, Instant] | None = None
+        self, db: sqlite3.Connection, rows: list[Row], now: float, instant: Mapping[str, Instant]
     ) -> dict[str, list[str]]:
         """Insert accepted calls and evict the oldest past the bounds, within the caller's transaction;
         the calls of `instant` functions ended (their request_ids by function), where they may be."""
@@ -663,8 +604,8 @@ class SqliteStore:
         known = self._functions
         if known is not None:
             return dict(known)
-        with self._lock:  # no invocation is read: the pending calls can wait for whoever reads them
-            found = dict(self._db.execute("SELECT fn, behaviour FROM function").fetchall())
+        with self._read() as db:
+            found = dict(db.execute("SELECT fn, behaviour FROM function").fetchall())
             if self._may_keep():
                 self._functions = found
         return dict(found)
@@ -690,8 +631,8 @@ class SqliteStore:
         kept = self._configs.get(function)
         if kept is not None:
             return kept[0]
-        with self._lock:  # no invocation is read: the pending calls can wait for whoever reads them
-            row = self._db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT doc, created, modified FROM config WHERE fn = ?", (function,)).fetchone()
             found = None if row is None else (row[0], row[1], row[2])
             if self._may_keep():
                 if len(self._configs) >= MAX_KEPT_CONFIGS:
@@ -753,7 +694,7 @@ def _insert_statement(columns: str, width: int, count: int) -> str:
 def _ended_on_insert(
     db: sqlite3.Connection, rows: list[Row], now: float, instant: Mapping[str, Instant], *, queued: bool = True
 ) -> tuple[dict[str, list[str]], list[Row]]:
-    """Which held calls go in already ended, as the engine's pass would end them in the same transaction
+    """Which calls go in already ended, as the engine's pass would end them in the same transaction
     (see `claim_and_finish`): the oldest of an instant function while none of its runs waits or runs,
     up to its `most`, none accepted before its `accepted_after`. Their request_ids by function, and the
     rows with the state each goes in with (`_STATE`'s columns after the row's own). Without `queued`, no run
