@@ -73,6 +73,10 @@ class Settings:
     def from_config(cls, doc: str | None) -> Settings:
         return _settings(doc)
 
+    def destination(self, status: Status) -> dict[str, str] | None:
+        """Where a run that ended with `status` is recorded, if anywhere."""
+        return self.on_success if status == "SUCCESS" else self.on_failure
+
 
 @lru_cache(maxsize=1024)
 def _settings(doc: str | None) -> Settings:
@@ -206,7 +210,7 @@ class Engine:
         return True
 
     def _notify(self, request_id: str, function: str, status: Status, settings: Settings, now: float) -> None:
-        target = settings.on_success if status == "SUCCESS" else settings.on_failure
+        target = settings.destination(status)
         if not target:
             return
         destination, param = target.get("destination", ""), target.get("param", "")
@@ -339,8 +343,10 @@ class Engine:
         self, ended: dict[str, list[str]], instant: dict[str, Instant], settings: dict[str, Settings], now: float
     ) -> None:
         for function, request_ids in ended.items():
-            for request_id in request_ids:
-                self._notify(request_id, function, instant[function].ending.status, settings[function], now)
+            status = instant[function].ending.status
+            if settings[function].destination(status):  # checked once a function: most groups have none
+                for request_id in request_ids:
+                    self._notify(request_id, function, status, settings[function], now)
 
     def _store_unavailable(self, exc: StoreUnavailable) -> None:
         # A full disk: nothing moved, and every run is where it was; the next pass tries again.
