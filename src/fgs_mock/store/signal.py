@@ -1,8 +1,8 @@
 """What processes sharing a file store use besides SQLite, in one small file beside it.
 
-- A version number they read without a query: an mmapped 8-byte cell. Reading it is a memory load, so a
-  worker can check on every call whether another one changed the shared fault plan, and query SQLite only
-  when it did.
+- Version numbers they read without a query: mmapped 8-byte cells, one for the fault plan and one for
+  the functions and their configs. Reading one is a memory load, so a worker can check on every call
+  (or group of calls) whether another one changed them, and query SQLite only when it did.
 - A queue for the write lock: an flock of that file (see `WriterQueue`).
 """
 
@@ -15,24 +15,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 SIZE = 8
+FAULTS, SETTINGS = 0, 1  # the cells: the fault plan's version, and that of the functions and configs
+CELLS = 2
 
 
 class VersionCell:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, cell: int = FAULTS) -> None:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             # Allocated, not just sized: a sparse page first written on a full disk raises SIGBUS in
             # the process, where allocating now fails here, with ENOSPC, before anything is served.
-            os.posix_fallocate(fd, 0, SIZE)
-            self._map = mmap.mmap(fd, SIZE)
+            os.posix_fallocate(fd, 0, CELLS * SIZE)
+            self._map = mmap.mmap(fd, CELLS * SIZE)
         finally:
             os.close(fd)
+        self._at = cell * SIZE
 
     def read(self) -> int:
-        return int.from_bytes(self._map[:SIZE], "little")
+        return int.from_bytes(self._map[self._at : self._at + SIZE], "little")
 
     def write(self, version: int) -> None:
-        self._map[:SIZE] = version.to_bytes(SIZE, "little")
+        self._map[self._at : self._at + SIZE] = version.to_bytes(SIZE, "little")
 
     def close(self) -> None:
         self._map.close()
