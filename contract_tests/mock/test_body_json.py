@@ -79,7 +79,7 @@ EDGES = {
     "a NUL key": b'{"\\u0000": 0}',
     "invalid UTF-8": b'{"a": "\xff"}',
     "an encoded surrogate": b'{"a": "\xed\xa0\x80"}',
-    "a duplicate key": b'{"a": 1, "a": 2}',
+    "a duplicate key": b'{"a": 1, "a": [2]}',
 }
 
 

@@ -350,7 +350,7 @@ class _Loop:
 
 
 def test_a_pass_in_the_serving_loop_takes_a_slice_at_a_time_and_lets_requests_in_between(clock: Clock) -> None:
-    # A whole pass's worth at once (a hundred calls and more under load) held every answer for 1-2 ms.
+    # A whole pass's worth at once (a hundred runs and more under load) held every answer for 1-2 ms.
     store = SqliteStore()
     backend = _backend(store, clock, hello=Behaviour(duration=0, concurrency=1000))
     ids = _invoke(backend, "hello", 3 * LOOP_SLICE + 5)
@@ -381,10 +381,6 @@ def _commit_served(backend: Backend) -> None:
     backend.engine.serve_canned_in(_Loop())  # type: ignore[arg-type]
     backend.engine.accept(backend.take_staged())
     backend.engine.stop_serving_canned()
-
-
-def _in_sqlite(store: SqliteStore) -> int:
-    return int(store._db.execute("SELECT COUNT(*) FROM invocation").fetchone()[0])
 
 
 def _ended(store: SqliteStore) -> int:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import sys
 import threading
 import time
 import uuid
+from types import SimpleNamespace
+
+import pytest
 
 from fgs_mock import ids
 
@@ -30,7 +34,11 @@ def test_request_ids_are_version_7_uuids_in_time_order_that_never_repeat() -> No
     assert {v[19] for v in made} == set("89ab")
 
 
-def test_threads_that_make_ids_at_once_never_get_the_same_one() -> None:
+def test_threads_that_make_ids_at_once_never_get_the_same_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One millisecond for all, so that two ids differ only if their random ends do; and threads switched
+    # every microsecond, so that they interleave inside the generator.
+    monkeypatch.setattr(ids, "time", SimpleNamespace(time_ns=lambda: 1_700_000_000_000_000_000))
+    interval = sys.getswitchinterval()
     made: list[list[str]] = [[] for _ in range(4)]
     start = threading.Barrier(4)
 
@@ -38,11 +46,15 @@ def test_threads_that_make_ids_at_once_never_get_the_same_one() -> None:
         start.wait()
         into.extend(ids.uuid7() for _ in range(20_000))  # 20,000: the chunk of random bits runs out often
 
-    threads = [threading.Thread(target=make, args=(into,)) for into in made]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=make, args=(into,)) for into in made]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
     assert len({v for into in made for v in into}) == 80_000
 
 

@@ -124,7 +124,7 @@ class Notification:
 class InvocationStore(Protocol):
     """Accepted invocations, oldest first, within a retention bound, with their lifecycle."""
 
-    # Accepted calls, as issue 8 defined them, each group in one transaction.
+    # Accepted calls, as issue 8 defined them. A group is one transaction: a file's commit costs dozens of rows.
     def add(self, invocation: Invocation) -> None: ...
     def add_many(self, invocations: Sequence[Invocation]) -> None: ...
     # add_many, with the calls of `instant` functions inserted ended where they may be: their ids.

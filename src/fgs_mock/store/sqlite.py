@@ -169,14 +169,14 @@ class SqliteStore:
 
     def close(self) -> None:
         self._closed.set()
-        if self.fault_signal is not None:
-            self.fault_signal.close()
-        if self._settings_signal is not None:
-            self._settings_signal.close()
-        if self._queue is not None:
-            self._queue.close()
-        with self._lock:
+        with self._lock:  # a writer still in its transaction bumps a cell after its commit
             self._db.close()
+            if self.fault_signal is not None:
+                self.fault_signal.close()
+            if self._settings_signal is not None:
+                self._settings_signal.close()
+            if self._queue is not None:
+                self._queue.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -712,8 +712,8 @@ def _insert_statement(columns: str, width: int, count: int) -> str:
 
 
 def _ended_on_insert(
-    db: sqlite3.Connection, rows: list[Row], now: float, instant: Mapping[str, Instant], *, queued: bool = True
-) -> tuple[dict[str, list[str]], list[Row]]:
+    db: sqlite3.Connection, rows: list[Row], now: float, instant: Mapping[str, Instant], *, queued: bool
+) -> tuple[dict[str, list[str]], list[tuple[Any, ...]]]:
     """Which calls go in already ended, as the engine's pass would end them in the same transaction
     (see `claim_and_finish`): the oldest of an instant function while none of its runs waits or runs,
     up to its `most`, none accepted before its `accepted_after`. Their request_ids by function, and the
@@ -723,7 +723,7 @@ def _ended_on_insert(
     room: dict[str, int] = {}
     ending: dict[str, tuple[Any, ...]] = {}  # the state an ended row of each function goes in with
     ended: dict[str, list[str]] = {}
-    with_state: list[Row] = []
+    with_state: list[tuple[Any, ...]] = []
     for row in rows:
         fn = row[_FN]
         spec = instant.get(fn)
