@@ -412,6 +412,22 @@ def test_the_calls_of_one_turn_share_one_commit_and_a_refused_commit_answers_eac
     assert app.control.answered == {202: 7, 503: 3}
 
 
+def test_a_group_asks_for_the_running_loop_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each ask is a getpid() system call: the calls that join a group take its loop from its first call.
+    asked: list[object] = []
+    real = asyncio.get_running_loop
+
+    def running_loop() -> asyncio.AbstractEventLoop:
+        asked.append(None)
+        return real()
+
+    store = _BatchStore(refuse=set())
+    app = create_app(Backend.with_defaults(store=store))
+    monkeypatch.setattr(asyncio, "get_running_loop", running_loop)  # as commits.py reads it
+    assert asyncio.run(_invoke_together(app, 5)) == [202] * 5
+    assert (store.batches, len(asked)) == ([5], 1)
+
+
 def test_the_calls_of_the_next_turn_join_the_commit_and_later_ones_make_their_own() -> None:
     # Committed at the end of the first turn, the groups at 10 connections were of 4-5 calls; waiting
     # one more turn let in the requests read meanwhile: groups of 10, a fifth less CPU per call on a file.
