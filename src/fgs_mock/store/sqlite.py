@@ -180,36 +180,31 @@ class SqliteStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, behind the file's other writers in their queue (see signal.WriterQueue)."""
         # IMMEDIATE takes the write lock up front: two processes cannot both read "free" and both claim.
         with self._lock:
             if self._db.in_transaction:  # inside transaction(): its commit covers this too
                 yield self._db
                 return
             try:
-                with self._immediate():
-                    yield self._db
+                with nullcontext() if self._queue is None else self._queue.turn():
+                    self._db.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield self._db
+                        self._db.execute("COMMIT")
+                        if self._settings_changed and self._settings_signal is not None:
+                            # After the commit, and in the writers' queue: a process that reads the new
+                            # version reads what was committed, and no two writers make the same one.
+                            self._settings_signal.write(self._settings_signal.read() + 1)
+                    finally:
+                        self._settings_changed = False
+                        if self._db.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                            self._db.execute("ROLLBACK")
             except sqlite3.OperationalError as exc:
                 # A full disk, a read-only file, a lock held too long: this write cannot be made now.
                 if exc.sqlite_errorcode & 0xFF in _UNAVAILABLE:
                     raise StoreUnavailable(str(exc)) from exc
                 raise
-
-    @contextmanager
-    def _immediate(self) -> Iterator[None]:
-        """A write transaction, behind the file's other writers in their queue; the caller holds the lock."""
-        with nullcontext() if self._queue is None else self._queue.turn():
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-                self._db.execute("COMMIT")
-                if self._settings_changed and self._settings_signal is not None:
-                    # After the commit, and in the writers' queue: a process that reads the new version
-                    # reads what was committed, and no two writers make the same one.
-                    self._settings_signal.write(self._settings_signal.read() + 1)
-            finally:
-                self._settings_changed = False
-                if self._db.in_transaction:  # SQLite may have rolled back already (a full disk does)
-                    self._db.execute("ROLLBACK")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
