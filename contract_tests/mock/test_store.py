@@ -16,7 +16,7 @@ import pytest
 
 from fgs_mock import DEFAULT_PROJECT_ID, InMemoryInvocationStore, Invocation
 from fgs_mock.engine import CANCELED, DISCARDED
-from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, DISCARD_BATCH, MAX_PAGE, Ending
+from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, DISCARD_BATCH, MAX_PAGE, Ending, Query
 from fgs_mock.store.sqlite import MAX_RUN_LOGS, SqliteStore
 from fgs_mock.urn import FunctionRef
 
@@ -433,6 +433,63 @@ def test_a_file_store_keeps_what_it_read_until_any_process_on_the_file_changes_i
         assert (ours.functions(), ours.config(name)) == ({name: "{}", other.short_urn: "{}"}, None)
         assert len(queries) == seen
         assert theirs.functions()[name] == "{}"  # what it kept went with the rollback
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def _calls_of(store: SqliteStore, function: FunctionRef) -> list[str]:
+    return [run.request_id for run in store.query(Query(function.short_urn, newest_first=False)).runs]
+
+
+def _numbered(store: SqliteStore) -> list[str]:
+    return [row[0] for row in store._db.execute("SELECT fn FROM fn_id ORDER BY fn")]
+
+
+def test_a_function_keeps_its_number_only_while_it_has_runs() -> None:
+    # The indexes name functions by number (fn_id): a number that outlived its runs would make that
+    # table grow with every name a peer ever called.
+    store = InMemoryInvocationStore(max_invocations=3)
+    functions = [FUNCTION._replace(name=f"f{n}") for n in range(6)]
+    for n, function in enumerate(functions):
+        store.add(Invocation(f"id-{n}", DEFAULT_PROJECT_ID, function, b"{}", float(n)))
+    assert _numbered(store) == [f.short_urn for f in functions[3:]]
+    assert [_calls_of(store, f) for f in functions] == [[], [], [], ["id-3"], ["id-4"], ["id-5"]]
+    store.add(Invocation("id-6", DEFAULT_PROJECT_ID, functions[5], b"{}", 6.0))  # evicts f3's only run
+    assert _numbered(store) == [f.short_urn for f in functions[4:]]
+    assert _calls_of(store, functions[5]) == ["id-5", "id-6"]
+    store.clear()
+    assert _numbered(store) == []
+    store.add(Invocation("id-7", DEFAULT_PROJECT_ID, functions[0], b"{}", 7.0))
+    assert _calls_of(store, functions[0]) == ["id-7"]
+
+
+def test_stores_on_one_file_number_functions_alike_and_a_rollback_keeps_no_number(tmp_path: Path) -> None:
+    ours, theirs = SqliteStore(path=tmp_path / "m.db"), SqliteStore(path=tmp_path / "m.db")
+    a, b, c = (FUNCTION._replace(name=name) for name in "abc")
+    try:
+
+        def add(store: SqliteStore, n: int, function: FunctionRef) -> None:
+            store.add(Invocation(f"id-{n}", DEFAULT_PROJECT_ID, function, b"{}", float(n)))
+
+        def add_then_fail() -> None:
+            with ours.transaction():
+                add(ours, 9, c)
+                raise ZeroDivisionError
+
+        add(ours, 0, a)
+        add(theirs, 1, a)
+        add(theirs, 2, b)
+        add(ours, 3, b)
+        with pytest.raises(ZeroDivisionError):
+            add_then_fail()
+        add(theirs, 4, FUNCTION)  # takes the number c had in the transaction rolled back
+        add(theirs, 5, c)
+        add(ours, 6, c)
+        for store in (ours, theirs):
+            assert [_calls_of(store, f) for f in (a, b, c)] == [["id-0", "id-1"], ["id-2", "id-3"], ["id-5", "id-6"]]
+            assert store.busy(c.short_urn)
+            assert not store.busy("urn:fss:nowhere")
     finally:
         ours.close()
         theirs.close()

@@ -122,3 +122,18 @@ def test_one_more_step_takes_every_older_store_to_the_next_version(
     with closing(sqlite3.connect(db)) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(invocation)")}
     assert {"owner", "result"} <= columns
+
+
+@pytest.mark.parametrize("fixture", [None, "store-v0.db", "store-v3.db"], ids=["new", "v0", "v3"])
+def test_every_store_indexes_its_runs_by_a_number_for_each_function(fixture: str | None, tmp_path: Path) -> None:
+    # An URN in each entry of two indexes made a commit of ten calls write 25 pages; numbers, 19 (version 4).
+    db = tmp_path / "new.db" if fixture is None else _copy(fixture, tmp_path)
+    SqliteStore(path=db).close()
+    with closing(sqlite3.connect(db)) as conn:
+        indexed = {name: [row[2] for row in conn.execute(f"PRAGMA index_info({name})")] for name in INDEXES}
+        unnumbered = "SELECT COUNT(*) FROM invocation WHERE fid IS NULL OR fid NOT IN (SELECT id FROM fn_id)"
+        assert conn.execute(unnumbered).fetchone()[0] == 0
+    assert indexed == INDEXES
+
+
+INDEXES = {"by_function": ["fid", "seq"], "by_status": ["status", "fid", "seq"], "by_due": ["fid", "due_at"]}
