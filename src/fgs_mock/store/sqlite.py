@@ -275,14 +275,13 @@ class SqliteStore:
             "retained - ? - (SELECT COALESCE(SUM(n), 0) FROM status_count WHERE status <> 'RUNNING')",
             (len(rows), len(rows), size, len(rows)),
         ).fetchone()
-        ended: dict[str, list[str]] = {}
         if instant:
-            ended, with_state = _ended_on_insert(db, rows, fids, now, instant, queued=unsettled != 0)
-            if ended:
-                _insert_rows(db, f"{_CALL}, fn, fid, {_STATE}", with_state)
-                for fn, ids in ended.items():
-                    _tally(db, instant[fn].ending.status, len(ids))
-        if not ended:
+            ended, values = _ended_on_insert(db, rows, fids, now, instant, queued=unsettled != 0)
+            _insert_rows(db, f"{_CALL}, fn, fid, {_STATE}", values)
+            for fn, ids in ended.items():
+                _tally(db, instant[fn].ending.status, len(ids))
+        else:
+            ended = {}
             _insert_rows(db, f"{_CALL}, fn, fid", [(*row, fids[row[_FN]]) for row in rows])
         # The newest call stays even when its body alone is over the byte bound.
         while retained > 1 and (retained > self.max_invocations or total > self.max_body_bytes):
