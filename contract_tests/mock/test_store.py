@@ -249,6 +249,27 @@ def test_the_writers_of_one_file_queue_for_its_write_lock(tmp_path: Path) -> Non
         store.close()
 
 
+def test_a_file_store_opens_and_maps_its_side_file_once(tmp_path: Path) -> None:
+    # Its two version cells share one map of "-faults", and its writers' queue the descriptor it was made
+    # from; CPython's mmap keeps a duplicate of that descriptor for itself (Python 3.13 can do without).
+    side = str(tmp_path / "mock.db-faults")
+    store = SqliteStore(path=tmp_path / "mock.db")
+    try:
+        descriptors = [fd for fd in os.listdir("/proc/self/fd") if _target(f"/proc/self/fd/{fd}") == side]
+        with open("/proc/self/maps") as maps:
+            mapped = [line for line in maps if line.rstrip("\n").endswith(side)]
+        assert (len(descriptors), len(mapped)) == (2, 1)
+    finally:
+        store.close()
+
+
+def _target(link: str) -> str:
+    try:
+        return os.readlink(link)
+    except OSError:  # the descriptor listdir itself held, closed since
+        return ""
+
+
 def _read_while_held(store: SqliteStore, read: Callable[[], object]) -> list[object]:
     """What `read` returned in a thread of its own while another thread held the store (nothing if it waited)."""
     held, release = threading.Event(), threading.Event()

@@ -20,7 +20,7 @@ import pytest
 
 from contract_tests.reliability.harness import KEEP_ALL, QUICK, Load, Mock, P, listing, mock, wait_for
 from fgs_mock import DEFAULT_TOKEN
-from fgs_mock.store.signal import VersionCell
+from fgs_mock.store.signal import SideFile
 
 BODY = b'{"pad": "' + b"x" * 4000 + b'"}'  # fills the disk within a second or so of load
 
@@ -110,9 +110,9 @@ def test_a_full_tmpfs_answers_503_and_loses_no_202(tmp_path: Path) -> None:
 
             def fill() -> None:
                 _fill(filler)
-                # A cell made now cannot be allocated: refused at once with ENOSPC, not a SIGBUS later.
+                # A side file made now cannot be allocated: refused at once with ENOSPC, not a SIGBUS later.
                 with pytest.raises(OSError, match="No space left"):
-                    VersionCell(str(disk / "another-faults"))
+                    SideFile(str(disk / "another-faults"))
 
             _through_a_full_disk(running, load, fill, filler.unlink)
             load.join()
@@ -148,9 +148,9 @@ def test_a_store_at_its_size_cap_answers_503_and_loses_no_202(tmp_path: Path) ->
 
 def test_the_fault_plan_cell_is_allocated_before_anything_is_written_to_it(tmp_path: Path) -> None:
     """A mapped page the filesystem has not allocated yet is what a full disk turns into SIGBUS."""
-    cell = VersionCell(str(tmp_path / "mock.db-faults"))
+    side = SideFile(str(tmp_path / "mock.db-faults"))
     try:
         assert os.stat(tmp_path / "mock.db-faults").st_blocks > 0
-        assert cell.read() == 0
+        assert (side.faults.read(), side.settings.read()) == (0, 0)
     finally:
-        cell.close()
+        side.close()

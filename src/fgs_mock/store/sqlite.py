@@ -5,7 +5,7 @@ A file store runs in WAL mode with synchronous=NORMAL: a committed row survives 
 killed (only a power loss may drop the last commits), and readers never wait for the writer. Each
 group of accepted calls is one transaction, in memory as in a file; claims and settlements use
 BEGIN IMMEDIATE and conditional UPDATEs, so several processes on one file never run an invocation
-twice; their writers queue for the write lock (see signal.WriterQueue). Rows carry only strings,
+twice; their writers queue for the write lock (see signal.SideFile). Rows carry only strings,
 numbers and bytes: SQLite keeps them, so CPython's collector has nothing to walk however much is
 retained.
 """
@@ -40,7 +40,7 @@ from fgs_mock.store.protocol import (
     RunPage,
     StoreUnavailable,
 )
-from fgs_mock.store.signal import SETTINGS, VersionCell, WriterQueue
+from fgs_mock.store.signal import SideFile
 from fgs_mock.urn import FunctionRef
 
 SCHEMA = """
@@ -157,9 +157,8 @@ class SqliteStore:
                 size = self._db.execute("PRAGMA page_size").fetchone()[0]
                 self._db.execute(f"PRAGMA max_page_count={max_bytes // size}")
             # Set only for a file: other processes may share it, and must hear of a new fault plan.
-            self.fault_signal = None if self.path is None else VersionCell(self.path + "-faults")
-            self._settings_signal = None if self.path is None else VersionCell(self.path + "-faults", SETTINGS)
-            self._queue = None if self.path is None else WriterQueue(self.path + "-faults")
+            self._side = None if self.path is None else SideFile(self.path + "-faults")
+            self.fault_signal = None if self._side is None else self._side.faults
         except BaseException:
             self._db.close()
             raise
@@ -174,31 +173,27 @@ class SqliteStore:
         self._closed.set()
         with self._lock:  # a writer still in its transaction bumps a cell after its commit
             self._db.close()
-            if self.fault_signal is not None:
-                self.fault_signal.close()
-            if self._settings_signal is not None:
-                self._settings_signal.close()
-            if self._queue is not None:
-                self._queue.close()
+            if self._side is not None:
+                self._side.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, behind the file's other writers in their queue (see signal.WriterQueue)."""
+        """A write transaction, behind the file's other writers in their queue (see signal.SideFile)."""
         # IMMEDIATE takes the write lock up front: two processes cannot both read "free" and both claim.
         with self._lock:
             if self._db.in_transaction:  # inside transaction(): its commit covers this too
                 yield self._db
                 return
             try:
-                with nullcontext() if self._queue is None else self._queue.turn():
+                with nullcontext() if self._side is None else self._side.turn():
                     self._db.execute("BEGIN IMMEDIATE")
                     try:
                         yield self._db
                         self._db.execute("COMMIT")
-                        if self._settings_changed and self._settings_signal is not None:
+                        if self._settings_changed and self._side is not None:
                             # After the commit, and in the writers' queue: a process that reads the new
                             # version reads what was committed, and no two writers make the same one.
-                            self._settings_signal.write(self._settings_signal.read() + 1)
+                            self._side.settings.write(self._side.settings.read() + 1)
                     finally:
                         self._settings_changed = False
                         if self._db.in_transaction:  # SQLite may have rolled back already (a full disk does)
@@ -630,7 +625,7 @@ class SqliteStore:
     def _settings_version(self) -> int:
         """The version of the functions and configs: in memory always 0 (only this store writes them, and
         forgets what it kept when it does); in a file, the one every process on it bumps when it does."""
-        return 0 if self._settings_signal is None else self._settings_signal.read()
+        return 0 if self._side is None else self._side.settings.read()
 
     def _settings_written(self) -> None:
         """Functions or configs were written in this transaction: forget what is kept, and have the other
