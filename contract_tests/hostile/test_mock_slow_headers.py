@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import math
 import time
 
-from contract_tests.mock.raw import FAST, closed_within, request, running, status
+from contract_tests.mock.raw import FAST, closed_within, request, running, status, wait_until
+from fgs_mock.protocol import GuardedProtocol
 
 
 def test_an_idle_connection_is_closed_after_the_head_timeout() -> None:
@@ -16,11 +19,16 @@ def test_an_idle_connection_is_closed_after_the_head_timeout() -> None:
 
 
 def test_after_an_answer_an_idle_connection_is_closed_after_the_head_timeout() -> None:
-    # uvicorn's own keep-alive timer, armed at every answer, is not: the guards' deadline does its work.
+    # uvicorn's own keep-alive timer, armed at every answer and cancelled at the next request (2 µs a
+    # request), is not: the guards' deadline does its work.
     with running() as mock:
         sock = mock.connect()
         sock.sendall(request())
         assert status(sock.recv(65536)) == 202
+        me = sock.getsockname()
+        (peer,) = (p for p in gc.get_objects() if isinstance(p, GuardedProtocol) and p.client == me)
+        assert wait_until(lambda: peer._deadline != math.inf)  # the answer is complete: the next head is due
+        assert peer.timeout_keep_alive_task is None
         closed, sent = closed_within(sock, FAST.head_timeout + 2)
         assert closed
         assert sent == b""
