@@ -16,7 +16,7 @@ import pytest
 
 from fgs_mock import DEFAULT_PROJECT_ID, InMemoryInvocationStore, Invocation
 from fgs_mock.engine import CANCELED, DISCARDED
-from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, DISCARD_BATCH, MAX_PAGE, Ending, Query
+from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, DISCARD_BATCH, MAX_PAGE, Counters, Ending, Query
 from fgs_mock.store.sqlite import MAX_RUN_LOGS, SqliteStore
 from fgs_mock.urn import FunctionRef
 
@@ -50,6 +50,24 @@ def test_the_byte_bound_evicts_oldest_first_but_keeps_the_newest_call() -> None:
     store.add(_call(9, size=500))  # alone over the bound: it stays, every older one goes
     assert [i.request_id for i in store] == ["id-9"]
     assert store.counters().evicted == 3
+
+
+def test_a_group_past_both_bounds_evicts_the_oldest_down_to_the_count_then_to_the_bytes() -> None:
+    # The calls past the count bound go in one statement: the outcome is the one-by-one outcome.
+    store = InMemoryInvocationStore(max_invocations=5, max_body_bytes=100)
+
+    def call(n: int, size: int) -> Invocation:
+        return Invocation(f"id-{n}", DEFAULT_PROJECT_ID, FUNCTION, b"x" * size, float(n))
+
+    store.add_many([call(n, 10) for n in range(5)])
+    store.claim(FUNCTION.short_urn, 10, now=5.0, due_at=6.0, most=2)  # id-0 and id-1 run
+    store.put_output("id-1", "1", None, "printed")
+    store.add_many([call(5, 30), call(6, 30), call(7, 40)])
+    assert [i.request_id for i in store] == ["id-5", "id-6", "id-7"]  # 0-2 for the count, 3-4 for the bytes
+    assert store.counters() == Counters(accepted=8, retained=3, evicted=5)
+    assert store.status_counts() == _recount(store) == {"WAIT": 3}
+    assert store.output("id-1") is None
+    assert store._db.execute("SELECT bytes FROM counters").fetchone()[0] == 100
 
 
 def test_pages_follow_markers_and_survive_eviction_between_pages() -> None:

@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 import weakref
+from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
@@ -278,24 +279,31 @@ class SqliteStore:
         else:
             ended = {}
             _insert_rows(db, f"{_CALL}, fn, fid", [(*row, fids[row[_FN]]) for row in rows])
-        # The newest call stays even when its body alone is over the byte bound.
+        # Oldest first, and the newest call stays even when its body alone is over the byte bound. The
+        # calls past the count bound go in one statement: at the default bound every call evicts one,
+        # and four statements a call took a quarter of a full store's speed.
+        evicted: set[int] = set()  # the functions (numbers) of the runs evicted
         while retained > 1 and (retained > self.max_invocations or total > self.max_body_bytes):
+            count = max(1, min(retained - self.max_invocations, retained - 1))
             gone = db.execute(
-                "DELETE FROM invocation WHERE seq = (SELECT MIN(seq) FROM invocation) "
-                "RETURNING length(body), status, request_id, fid"
-            ).fetchone()
-            _tally(db, gone[1], -1)
-            db.execute("DELETE FROM run_output WHERE request_id = ?", (gone[2],))
-            # A function's number goes with its last run: fn_id holds no more rows than invocation.
-            db.execute(
-                "DELETE FROM fn_id WHERE id = ? AND NOT EXISTS (SELECT 1 FROM invocation WHERE fid = ?)",
-                (gone[3], gone[3]),
-            )
+                "DELETE FROM invocation WHERE seq IN (SELECT seq FROM invocation ORDER BY seq LIMIT ?) "
+                "RETURNING length(body), status, request_id, fid",
+                (count,),
+            ).fetchall()
+            for status, n in Counter(row[1] for row in gone).items():
+                _tally(db, status, -n)
+            db.executemany("DELETE FROM run_output WHERE request_id = ?", [(row[2],) for row in gone])
+            evicted.update(row[3] for row in gone)
             retained, total = db.execute(
-                "UPDATE counters SET evicted = evicted + 1, retained = retained - 1, bytes = bytes - ? "
+                "UPDATE counters SET evicted = evicted + ?, retained = retained - ?, bytes = bytes - ? "
                 "RETURNING retained, bytes",
-                (gone[0],),
+                (len(gone), len(gone), sum(row[0] for row in gone)),
             ).fetchone()
+        if evicted:  # a function's number goes with its last run: fn_id holds no more rows than invocation
+            db.executemany(
+                "DELETE FROM fn_id WHERE id = ? AND NOT EXISTS (SELECT 1 FROM invocation WHERE fid = ?)",
+                [(fid, fid) for fid in evicted],
+            )
         return ended
 
     def get(self, request_id: str) -> Invocation | None:
