@@ -70,6 +70,18 @@ def test_a_group_past_both_bounds_evicts_the_oldest_down_to_the_count_then_to_th
     assert store._db.execute("SELECT bytes FROM counters").fetchone()[0] == 100
 
 
+def test_counters_above_the_rows_end_the_eviction_instead_of_spinning_in_it() -> None:
+    # A file changed by hand can count runs it no longer has: the DELETE then finds nothing to evict.
+    store = InMemoryInvocationStore(max_invocations=2)
+    _fill(store, 2)
+    store._db.execute("UPDATE counters SET retained = retained + 5")
+    adding = threading.Thread(target=store.add, args=(_call(2),), daemon=True)
+    adding.start()
+    adding.join(30)
+    assert not adding.is_alive()
+    assert [i.request_id for i in store] == ["id-2"]
+
+
 def test_pages_follow_markers_and_survive_eviction_between_pages() -> None:
     store = InMemoryInvocationStore(max_invocations=10)
     _fill(store, 10)
@@ -279,6 +291,15 @@ def test_a_file_store_opens_and_maps_its_side_file_once(tmp_path: Path) -> None:
         assert (len(descriptors), len(mapped)) == (2, 1)
     finally:
         store.close()
+
+
+def test_a_file_store_dropped_unclosed_releases_its_side_file(tmp_path: Path) -> None:
+    side = str(tmp_path / "mock.db-faults")
+    store = SqliteStore(path=tmp_path / "mock.db")
+    store.add(_call(1))
+    del store
+    gc.collect()
+    assert [fd for fd in os.listdir("/proc/self/fd") if _target(f"/proc/self/fd/{fd}") == side] == []
 
 
 def _target(link: str) -> str:
@@ -529,6 +550,23 @@ def test_stores_on_one_file_number_functions_alike_and_a_rollback_keeps_no_numbe
             assert [_calls_of(store, f) for f in (a, b, c)] == [["id-0", "id-1"], ["id-2", "id-3"], ["id-5", "id-6"]]
             assert store.busy(c.short_urn)
             assert not store.busy("urn:fss:nowhere")
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_a_number_given_again_after_a_clear_is_never_taken_for_the_old_function(tmp_path: Path) -> None:
+    # Numbers are looked up in each transaction: a store that kept c's from before the clear would file
+    # c's next call under d, which the other store numbered the same.
+    ours, theirs = SqliteStore(path=tmp_path / "m.db"), SqliteStore(path=tmp_path / "m.db")
+    c, d = (FUNCTION._replace(name=name) for name in "cd")
+    try:
+        ours.add(Invocation("id-0", DEFAULT_PROJECT_ID, c, b"{}", 0.0))
+        theirs.clear()
+        theirs.add(Invocation("id-1", DEFAULT_PROJECT_ID, d, b"{}", 1.0))
+        ours.add(Invocation("id-2", DEFAULT_PROJECT_ID, c, b"{}", 2.0))
+        assert [_calls_of(theirs, f) for f in (c, d)] == [["id-2"], ["id-1"]]
+        assert _numbered(ours) == [c.short_urn, d.short_urn]
     finally:
         ours.close()
         theirs.close()

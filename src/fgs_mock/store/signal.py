@@ -69,5 +69,8 @@ class SideFile:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        self._map.close()
-        os.close(self._fd)
+        """Once: the store closes it, and so does its finalizer when the store was dropped unclosed."""
+        if self._fd >= 0:
+            self._map.close()
+            os.close(self._fd)
+            self._fd = -1
