@@ -131,9 +131,19 @@ def test_every_store_indexes_its_runs_by_a_number_for_each_function(fixture: str
     SqliteStore(path=db).close()
     with closing(sqlite3.connect(db)) as conn:
         indexed = {name: [row[2] for row in conn.execute(f"PRAGMA index_info({name})")] for name in INDEXES}
-        unnumbered = "SELECT COUNT(*) FROM invocation WHERE fid IS NULL OR fid NOT IN (SELECT id FROM fn_id)"
-        assert conn.execute(unnumbered).fetchone()[0] == 0
+        due = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'by_due'").fetchone()[0]
+        # Each run numbered as its own function, and one number a function.
+        misnumbered = conn.execute(
+            "SELECT COUNT(*) FROM invocation LEFT JOIN fn_id ON fn_id.id = invocation.fid "
+            "WHERE fn_id.fn IS NULL OR fn_id.fn <> invocation.fn"
+        ).fetchone()[0]
+        numbers, functions = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM fn_id), (SELECT COUNT(DISTINCT fn) FROM invocation)"
+        ).fetchone()
     assert indexed == INDEXES
+    assert due.endswith("WHERE status = 'RUNNING'")
+    assert misnumbered == 0
+    assert numbers == functions == (0 if fixture is None else 2)
 
 
 INDEXES = {"by_function": ["fid", "seq"], "by_status": ["status", "fid", "seq"], "by_due": ["fid", "due_at"]}
