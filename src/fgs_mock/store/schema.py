@@ -44,7 +44,7 @@ STEPS: tuple[Step, ...] = (
         ("ALTER TABLE invocation ADD COLUMN reruns INTEGER NOT NULL DEFAULT 0",),
     ),
     Step(
-        "the indexes name a function by a number, not its URN: a fifth of the pages a commit writes",
+        "the indexes name a function by a number, not its URN: a commit writes a fifth fewer pages",
         (
             # A number per function with retained runs; `fn` is its only index, and covers the lookup.
             "CREATE TABLE fn_id (id INTEGER PRIMARY KEY, fn TEXT NOT NULL UNIQUE)",

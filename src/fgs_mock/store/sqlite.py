@@ -93,7 +93,7 @@ _RUN = "request_id, fn, status, accepted_at, attempts, start_time, end_time, err
 _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
 Row = tuple[Any, ...]  # a call to insert: _CALL's columns, then fn
 _BODY, _ACCEPTED, _FN = 5, 6, 7
-# The indexes name a function by its number in fn_id: with an URN in each entry of two of them, a commit
+# The indexes name a function by its number in fn_id: with a URN in each entry of two of them, a commit
 # of twelve calls wrote 25 pages to the WAL, where it now writes 20.
 _OF_FN = "fid = (SELECT id FROM fn_id WHERE fn = ?)"
 _STATE = "status, attempts, start_time, end_time, error_code, error_message"
