@@ -285,7 +285,7 @@ def test_a_file_store_opens_and_maps_its_side_file_once(tmp_path: Path) -> None:
     side = str(tmp_path / "mock.db-faults")
     store = SqliteStore(path=tmp_path / "mock.db")
     try:
-        descriptors = [fd for fd in os.listdir("/proc/self/fd") if _target(f"/proc/self/fd/{fd}") == side]
+        descriptors = _descriptors_of(side)
         with open("/proc/self/maps") as maps:
             mapped = [line for line in maps if line.rstrip("\n").endswith(side)]
         assert (len(descriptors), len(mapped)) == (2, 1)
@@ -299,14 +299,19 @@ def test_a_file_store_dropped_unclosed_releases_its_side_file(tmp_path: Path) ->
     store.add(_call(1))
     del store
     gc.collect()
-    assert [fd for fd in os.listdir("/proc/self/fd") if _target(f"/proc/self/fd/{fd}") == side] == []
+    assert _descriptors_of(side) == []
 
 
-def _target(link: str) -> str:
-    try:
-        return os.readlink(link)
-    except OSError:  # the descriptor listdir itself held, closed since
-        return ""
+def _descriptors_of(path: str) -> list[str]:
+    """This process's open descriptors of `path`."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == path:
+                found.append(fd)
+        except OSError:  # the descriptor listdir itself held, closed since
+            pass
+    return found
 
 
 def _read_while_held(store: SqliteStore, read: Callable[[], object]) -> list[object]:
@@ -502,6 +507,10 @@ def _calls_of(store: SqliteStore, function: FunctionRef) -> list[str]:
     return [run.request_id for run in store.query(Query(function.short_urn, newest_first=False)).runs]
 
 
+def _call_to(function: FunctionRef, n: int) -> Invocation:
+    return Invocation(f"id-{n}", DEFAULT_PROJECT_ID, function, b"{}", float(n))
+
+
 def _numbered(store: SqliteStore) -> list[str]:
     return [row[0] for row in store._db.execute("SELECT fn FROM fn_id ORDER BY fn")]
 
@@ -512,15 +521,15 @@ def test_a_function_keeps_its_number_only_while_it_has_runs() -> None:
     store = InMemoryInvocationStore(max_invocations=3)
     functions = [FUNCTION._replace(name=f"f{n}") for n in range(6)]
     for n, function in enumerate(functions):
-        store.add(Invocation(f"id-{n}", DEFAULT_PROJECT_ID, function, b"{}", float(n)))
+        store.add(_call_to(function, n))
     assert _numbered(store) == [f.short_urn for f in functions[3:]]
     assert [_calls_of(store, f) for f in functions] == [[], [], [], ["id-3"], ["id-4"], ["id-5"]]
-    store.add(Invocation("id-6", DEFAULT_PROJECT_ID, functions[5], b"{}", 6.0))  # evicts f3's only run
+    store.add(_call_to(functions[5], 6))  # evicts f3's only run
     assert _numbered(store) == [f.short_urn for f in functions[4:]]
     assert _calls_of(store, functions[5]) == ["id-5", "id-6"]
     store.clear()
     assert _numbered(store) == []
-    store.add(Invocation("id-7", DEFAULT_PROJECT_ID, functions[0], b"{}", 7.0))
+    store.add(_call_to(functions[0], 7))
     assert _calls_of(store, functions[0]) == ["id-7"]
 
 
@@ -529,23 +538,20 @@ def test_stores_on_one_file_number_functions_alike_and_a_rollback_keeps_no_numbe
     a, b, c = (FUNCTION._replace(name=name) for name in "abc")
     try:
 
-        def add(store: SqliteStore, n: int, function: FunctionRef) -> None:
-            store.add(Invocation(f"id-{n}", DEFAULT_PROJECT_ID, function, b"{}", float(n)))
-
         def add_then_fail() -> None:
             with ours.transaction():
-                add(ours, 9, c)
+                ours.add(_call_to(c, 9))
                 raise ZeroDivisionError
 
-        add(ours, 0, a)
-        add(theirs, 1, a)
-        add(theirs, 2, b)
-        add(ours, 3, b)
+        ours.add(_call_to(a, 0))
+        theirs.add(_call_to(a, 1))
+        theirs.add(_call_to(b, 2))
+        ours.add(_call_to(b, 3))
         with pytest.raises(ZeroDivisionError):
             add_then_fail()
-        add(theirs, 4, FUNCTION)  # takes the number c had in the transaction rolled back
-        add(theirs, 5, c)
-        add(ours, 6, c)
+        theirs.add(_call_to(FUNCTION, 4))  # takes the number c had in the transaction rolled back
+        theirs.add(_call_to(c, 5))
+        ours.add(_call_to(c, 6))
         for store in (ours, theirs):
             assert [_calls_of(store, f) for f in (a, b, c)] == [["id-0", "id-1"], ["id-2", "id-3"], ["id-5", "id-6"]]
             assert store.busy(c.short_urn)
@@ -561,10 +567,10 @@ def test_a_number_given_again_after_a_clear_is_never_taken_for_the_old_function(
     ours, theirs = SqliteStore(path=tmp_path / "m.db"), SqliteStore(path=tmp_path / "m.db")
     c, d = (FUNCTION._replace(name=name) for name in "cd")
     try:
-        ours.add(Invocation("id-0", DEFAULT_PROJECT_ID, c, b"{}", 0.0))
+        ours.add(_call_to(c, 0))
         theirs.clear()
-        theirs.add(Invocation("id-1", DEFAULT_PROJECT_ID, d, b"{}", 1.0))
-        ours.add(Invocation("id-2", DEFAULT_PROJECT_ID, c, b"{}", 2.0))
+        theirs.add(_call_to(d, 1))
+        ours.add(_call_to(c, 2))
         assert [_calls_of(theirs, f) for f in (c, d)] == [["id-2"], ["id-1"]]
         assert _numbered(ours) == [c.short_urn, d.short_urn]
     finally:
