@@ -6,6 +6,7 @@ import fcntl
 import gc
 import os
 import random
+import re
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -16,7 +17,7 @@ import pytest
 
 from fgs_mock import DEFAULT_PROJECT_ID, InMemoryInvocationStore, Invocation
 from fgs_mock.engine import CANCELED, DISCARDED
-from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, DISCARD_BATCH, MAX_PAGE, Counters, Ending, Query
+from fgs_mock.store import DEFAULT_MAX_INVOCATIONS, DISCARD_BATCH, MAX_PAGE, Counters, Ending, Instant, Query
 from fgs_mock.store.sqlite import MAX_RUN_LOGS, SqliteStore
 from fgs_mock.urn import FunctionRef
 
@@ -134,6 +135,43 @@ def _recount(store: SqliteStore) -> dict[str, int]:
     return dict(rows.fetchall())
 
 
+def test_every_lookup_of_a_status_other_than_success_is_answered_from_an_index_of_that_status(
+    tmp_path: Path,
+) -> None:
+    # by_status holds no run that succeeded (schema step 5), and SQLite uses it only for a query that repeats
+    # its WHERE: one that does not walks every run of the function, through by_function.
+    store = SqliteStore(path=tmp_path / "plans.db")
+    fn = FUNCTION.short_urn
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    store.add_many([_call(n) for n in range(8)])
+    store.claim(fn, 2, now=10.0, due_at=11.0, most=2)
+    store.finish(fn, Ending("FAIL", 500, "no"), 1, now=12.0)
+    store.claim_and_finish(fn, 2, 13.0, Ending("SUCCESS", 0, ""), 0, most=2)
+    store.claim_runs(fn, 3, now=14.0, due_at=15.0, most=1)
+    store.requeue_overdue(fn, 20.0, ())
+    store.discard_older(fn, 7.0, 20.0, DISCARDED)
+    store.claim(fn, 1, now=21.0, due_at=22.0, most=1)
+    store.cancel(fn, "id-7", 21.0, CANCELED)
+    store.recover()
+    store.busy(fn)
+    store.add_ended([_call(9)], 22.0, {fn: Instant(Ending("SUCCESS", 0, ""), 1, 0.0)})
+    for status in ("WAIT", "RUNNING", "FAIL", "DISCARD"):
+        store.query(Query(fn, status=status))
+    store._db.set_trace_callback(None)
+    filtered = [sql for sql in statements if re.search(r"invocation .*WHERE .*status (= '(?!SUCCESS)|IN \()", sql)]
+    plans = {sql: [row[3] for row in store._db.execute(f"EXPLAIN QUERY PLAN {sql}")] for sql in filtered}
+    store.close()
+    assert len(plans) >= 12
+    walked = {
+        sql: steps
+        for sql, steps in plans.items()
+        if not any(re.search(r"invocation USING (COVERING )?INDEX (by_status|by_due) ", step) for step in steps)
+        and not re.search(r"WHERE (request_id|seq) = ", sql)  # one run, by its key
+    }
+    assert walked == {}
+
+
 def test_the_status_tally_follows_every_transition() -> None:
     store = InMemoryInvocationStore(max_invocations=8)
     fn = FUNCTION.short_urn
@@ -182,9 +220,13 @@ def test_the_status_tally_matches_a_recount_after_any_sequence_of_changes(seed: 
         function = ref.short_urn
         step = rng.randrange(8)
         if step <= 1:
-            store.add_many(
-                [Invocation(f"id-{added + k}", DEFAULT_PROJECT_ID, ref, b"{}", now) for k in range(rng.randrange(1, 6))]
-            )
+            count = rng.randrange(1, 6)
+            calls = [Invocation(f"id-{added + k}", DEFAULT_PROJECT_ID, ref, b"{}", now) for k in range(count)]
+            if rng.random() < 0.5:
+                store.add_many(calls)
+            else:  # some may go in already ended, as a canned behaviour's do
+                ending = rng.choice([Ending("SUCCESS", 0, ""), Ending("FAIL", 500, "no")])
+                store.add_ended(calls, now, {function: Instant(ending, rng.randrange(0, 4), now - rng.random())})
             added = store.counters().accepted
         elif step == 2 and rng.random() < 0.5:
             store.claim(function, rng.randrange(1, 8), now, now + rng.random(), most=rng.randrange(1, 5))

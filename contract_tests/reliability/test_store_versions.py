@@ -126,12 +126,20 @@ def test_one_more_step_takes_every_older_store_to_the_next_version(
 
 @pytest.mark.parametrize("fixture", [None, "store-v0.db", "store-v3.db"], ids=["new", "v0", "v3"])
 def test_every_store_indexes_its_runs_by_a_number_for_each_function(fixture: str | None, tmp_path: Path) -> None:
-    # An URN in each entry of two indexes made a commit of ten calls write 25 pages; numbers, 19 (version 4).
+    # An URN in each entry of two indexes made a commit of twelve calls write 25 pages; numbers, 20 (version 4).
     db = tmp_path / "new.db" if fixture is None else _copy(fixture, tmp_path)
     SqliteStore(path=db).close()
     with closing(sqlite3.connect(db)) as conn:
         indexed = {name: [row[2] for row in conn.execute(f"PRAGMA index_info({name})")] for name in INDEXES}
-        due = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'by_due'").fetchone()[0]
+        due, listed = (
+            conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
+            for name in ("by_due", "by_status")
+        )
+        # Version 5: no run that succeeded in by_status or in the tally (SUCCESS is the rest of `retained`).
+        tally = dict(conn.execute("SELECT status, n FROM status_count WHERE n <> 0"))
+        recount = dict(
+            conn.execute("SELECT status, COUNT(*) FROM invocation WHERE status <> 'SUCCESS' GROUP BY status")
+        )
         # Each run numbered as its own function, and one number a function.
         misnumbered = conn.execute(
             "SELECT COUNT(*) FROM invocation LEFT JOIN fn_id ON fn_id.id = invocation.fid "
@@ -142,6 +150,8 @@ def test_every_store_indexes_its_runs_by_a_number_for_each_function(fixture: str
         ).fetchone()
     assert indexed == INDEXES
     assert due.endswith("WHERE status = 'RUNNING'")
+    assert listed.endswith("WHERE status <> 'SUCCESS'")
+    assert tally == recount == ({} if fixture is None else {"DISCARD": 1, "FAIL": 1, "RUNNING": 1, "WAIT": 1})
     assert misnumbered == 0
     assert numbers == functions == (0 if fixture is None else 2)
 

@@ -56,17 +56,19 @@ CREATE TABLE IF NOT EXISTS invocation (
     attempts INTEGER NOT NULL DEFAULT 0,
     due_at REAL, start_time REAL, end_time REAL, error_code INTEGER, error_message TEXT
 );
--- Version 0's indexes: schema step 4 rebuilds them on the function's number (fid), under the same names.
+-- Version 0's indexes: schema step 4 rebuilds them on the function's number (fid), under the same names,
+-- and step 5 leaves the runs that succeeded out of by_status.
 CREATE INDEX IF NOT EXISTS by_function ON invocation (fn, seq);
 CREATE INDEX IF NOT EXISTS by_status ON invocation (status, fn, seq);
 CREATE INDEX IF NOT EXISTS by_due ON invocation (fn, due_at) WHERE status = 'RUNNING';
--- Runs per status other than WAIT (the rest of `retained`, so accepting a call writes no tally):
--- counting them on each listing took 25 ms with 300k stored, holding the store. Each statement that
--- moves runs adds its own counts (see _move); a trigger per row made the engine's transactions twice
--- as long. A file made before the tally existed is counted once, here.
+-- Runs per status other than SUCCESS (the rest of `retained`, so a call that succeeds at once writes no
+-- tally; until schema step 5, WAIT was the rest): counting them on each listing took 25 ms with 300k
+-- stored, holding the store. Each statement that moves runs adds its own counts (see _move); a trigger
+-- per row made the engine's transactions twice as long. A file made before the tally existed is counted
+-- once, here.
 CREATE TABLE IF NOT EXISTS status_count (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO status_count SELECT status, COUNT(*) FROM invocation
-    WHERE status <> 'WAIT' AND NOT EXISTS (SELECT 1 FROM status_count) GROUP BY status;
+    WHERE status <> 'SUCCESS' AND NOT EXISTS (SELECT 1 FROM status_count) GROUP BY status;
 CREATE TABLE IF NOT EXISTS counters (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     accepted INTEGER NOT NULL, evicted INTEGER NOT NULL, retained INTEGER NOT NULL, bytes INTEGER NOT NULL
@@ -98,7 +100,12 @@ _BODY, _ACCEPTED, _FN = 5, 6, 7
 _OF_FN = "fid = (SELECT id FROM fn_id WHERE fn = ?)"
 _STATE = "status, attempts, start_time, end_time, error_code, error_message"
 _WAITING = ("WAIT", 0, None, None, None, None)
-_UNSETTLED = f"SELECT EXISTS (SELECT 1 FROM invocation WHERE status IN ('WAIT', 'RUNNING') AND {_OF_FN})"
+# by_status leaves out the runs that succeeded (schema step 5): a call that succeeds at once writes no
+# entry there, and a commit of twelve such calls 3 pages fewer. SQLite uses a partial index only for a
+# query that repeats its WHERE, so each condition on another status carries it.
+_LISTED = "status <> 'SUCCESS'"
+_IS_WAIT, _IS_RUNNING = f"status = 'WAIT' AND {_LISTED}", f"status = 'RUNNING' AND {_LISTED}"
+_UNSETTLED = f"SELECT EXISTS (SELECT 1 FROM invocation WHERE status IN ('WAIT', 'RUNNING') AND {_LISTED} AND {_OF_FN})"
 # How a run ends (status, end_time, error_code, error_message: an Ending and its time)
 _END = "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
@@ -271,17 +278,19 @@ class SqliteStore:
         retained, total, unsettled = db.execute(
             "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
             "RETURNING retained, bytes, "
-            "retained - ? - (SELECT COALESCE(SUM(n), 0) FROM status_count WHERE status <> 'RUNNING')",
-            (len(rows), len(rows), size, len(rows)),
+            "(SELECT COALESCE(SUM(n), 0) FROM status_count WHERE status IN ('WAIT', 'RUNNING'))",
+            (len(rows), len(rows), size),
         ).fetchone()
         if instant:
             ended, values = _ended_on_insert(db, rows, fids, now, instant, queued=unsettled != 0)
             _insert_rows(db, f"{_CALL}, fn, fid, {_STATE}", values)
             for fn, ids in ended.items():
                 _tally(db, instant[fn].ending.status, len(ids))
+            _tally(db, "WAIT", len(rows) - sum(map(len, ended.values())))
         else:
             ended = {}
             _insert_rows(db, f"{_CALL}, fn, fid", [(*row, fids[row[_FN]]) for row in rows])
+            _tally(db, "WAIT", len(rows))
         # Oldest first, and the newest call stays even when its body alone is over the byte bound. The
         # calls past the count bound go in one statement: at the default bound every call evicts one,
         # and four statements a call took a quarter of a full store's speed.
@@ -372,6 +381,8 @@ class SqliteStore:
             if value is not None:
                 where.append(f"{column} {op} ?")
                 args.append(value)
+        if query.status is not None and query.status != "SUCCESS":
+            where.append(_LISTED)  # by_status, for any status it holds (SUCCESS walks by_function)
         condition = " AND ".join(where)
         with self._read() as db:
             count = db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
@@ -391,7 +402,7 @@ class SqliteStore:
                 "SELECT NULL, retained FROM counters UNION ALL SELECT status, n FROM status_count WHERE n <> 0"
             ).fetchall()
         counts = {status: n for status, n in rows if status is not None}
-        counts["WAIT"] = rows[0][1] - sum(counts.values())
+        counts["SUCCESS"] = rows[0][1] - sum(counts.values())
         # A count that is not positive would be a bookkeeping bug: shown, not hidden.
         return {status: counts[status] for status in sorted(counts) if counts[status] != 0}
 
@@ -421,7 +432,7 @@ class SqliteStore:
                 f"end_time = CASE WHEN {retry} THEN NULL ELSE ? END, "
                 f"error_code = CASE WHEN {retry} THEN NULL ELSE ? END, "
                 f"error_message = CASE WHEN {retry} THEN NULL ELSE ? END "
-                f"WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND {_OF_FN} ORDER BY seq LIMIT ?) "
+                f"WHERE seq IN (SELECT seq FROM invocation WHERE {_IS_WAIT} AND {_OF_FN} ORDER BY seq LIMIT ?) "
                 "RETURNING request_id, status",
                 (
                     now,
@@ -447,7 +458,7 @@ class SqliteStore:
         Returns the request_ids that reached `ending.status`.
         """
         # Only this process's runs: another worker's may still be running there, and a dead one's queue again.
-        due = f"WHERE status = 'RUNNING' AND {_OF_FN} AND due_at <= ? AND (owner = ? OR owner IS NULL)"
+        due = f"WHERE {_IS_RUNNING} AND {_OF_FN} AND due_at <= ? AND (owner = ? OR owner IS NULL)"
         me = os.getpid()
         with self._write() as db:
             if ending.status != "SUCCESS":
@@ -471,7 +482,7 @@ class SqliteStore:
         With several workers on one file a call stamped earlier may commit a little later, so it can be
         discarded a few milliseconds late; never early.
         """
-        oldest = f"SELECT seq FROM invocation WHERE status = 'WAIT' AND {_OF_FN} ORDER BY seq LIMIT ?"
+        oldest = f"SELECT seq FROM invocation WHERE {_IS_WAIT} AND {_OF_FN} ORDER BY seq LIMIT ?"
         with self._write() as db:
             first = db.execute(f"SELECT accepted_at FROM invocation WHERE seq = ({oldest})", (function, 1)).fetchone()
             if first is None or first[0] >= accepted_before:
@@ -502,7 +513,7 @@ class SqliteStore:
             if row[0] != "RUNNING":
                 return []
             rows = db.execute(
-                f"{_END} WHERE status = 'RUNNING' AND {_OF_FN} RETURNING request_id", (*stop, function)
+                f"{_END} WHERE {_IS_RUNNING} AND {_OF_FN} RETURNING request_id", (*stop, function)
             ).fetchall()
             _move(db, "RUNNING", ending.status, len(rows))
         return [r[0] for r in rows]
@@ -516,7 +527,7 @@ class SqliteStore:
             again = db.execute(
                 "UPDATE invocation SET status = 'WAIT', due_at = NULL, start_time = NULL, owner = NULL, "
                 "attempts = MAX(attempts - 1, 0), reruns = reruns + 1 "
-                f"WHERE status = 'RUNNING'{which}",
+                f"WHERE {_IS_RUNNING}{which}",
                 () if owner is None else (owner,),
             ).rowcount
             _move(db, "RUNNING", "WAIT", again)
@@ -559,7 +570,7 @@ class SqliteStore:
         died. They queue again (WAIT); as in `recover`, the cut-short run is not an attempt."""
         with self._write() as db:
             overdue = db.execute(
-                f"SELECT request_id FROM invocation WHERE status = 'RUNNING' AND {_OF_FN} AND due_at <= ?",
+                f"SELECT request_id FROM invocation WHERE {_IS_RUNNING} AND {_OF_FN} AND due_at <= ?",
                 (function, now),
             ).fetchall()
             orphans = [(row[0],) for row in overdue if row[0] not in running_here]
@@ -702,7 +713,7 @@ class SqliteStore:
 
 
 def _tally(db: sqlite3.Connection, status: str, change: int) -> None:
-    if change and status != "WAIT":
+    if change and status != "SUCCESS":  # the rest of `retained`
         db.execute(
             "INSERT INTO status_count VALUES (?, ?) ON CONFLICT (status) DO UPDATE SET n = n + excluded.n",
             (status, change),
@@ -777,7 +788,7 @@ def _ended_on_insert(
 def _free(db: sqlite3.Connection, function: str, limit: int, most: int) -> int:
     """How many more runs of `function` may start now: up to `limit` running and `most` at once."""
     running: int = db.execute(
-        f"SELECT COUNT(*) FROM invocation WHERE status = 'RUNNING' AND {_OF_FN}", (function,)
+        f"SELECT COUNT(*) FROM invocation WHERE {_IS_RUNNING} AND {_OF_FN}", (function,)
     ).fetchone()[0]
     return min(limit - running, most)
 
@@ -793,7 +804,7 @@ def _start(
     rows: list[Any] = db.execute(
         "UPDATE invocation SET status = 'RUNNING', attempts = attempts + 1, start_time = ?, due_at = ?, "
         "owner = ? "
-        f"WHERE seq IN (SELECT seq FROM invocation WHERE status = 'WAIT' AND {_OF_FN} ORDER BY seq LIMIT ?) "
+        f"WHERE seq IN (SELECT seq FROM invocation WHERE {_IS_WAIT} AND {_OF_FN} ORDER BY seq LIMIT ?) "
         f"RETURNING {columns}",
         (now, due_at, os.getpid(), function, free),
     ).fetchall()
