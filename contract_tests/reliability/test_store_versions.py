@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from contract_tests.reliability.harness import P, all_final, listing, mock, refused, wait_for
-from fgs_mock.store import Run, SqliteStore, schema
+from fgs_mock.store import Invocation, Run, SqliteStore, schema
+from fgs_mock.urn import FunctionRef
 
 FIXTURES = Path(__file__).parent / "fixtures"
 T0 = 1_780_000_000.0  # make_fixture_store.T0
@@ -157,3 +158,30 @@ def test_every_store_indexes_its_runs_by_a_number_for_each_function(fixture: str
 
 
 INDEXES = {"by_function": ["fid", "seq"], "by_status": ["status", "fid", "seq"], "by_due": ["fid", "due_at"]}
+
+
+@pytest.mark.parametrize("fixture", ["store-v0.db", "store-v3.db"])
+def test_an_older_store_numbers_its_next_call_past_every_number_it_gave(fixture: str, tmp_path: Path) -> None:
+    # Version 6: a call's seq is its number in counters.accepted, where AUTOINCREMENT gave it; a marker
+    # handed out before the migration must not skip a call accepted after it. The count, set behind the
+    # numbers given (as a file changed by hand might have it), must not matter.
+    db = _copy(fixture, tmp_path)
+    with closing(sqlite3.connect(db)) as conn:
+        given = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'invocation'").fetchone()[0]
+        conn.execute("UPDATE counters SET accepted = 0")
+        conn.commit()
+    store = SqliteStore(path=db)
+    try:
+        store.add(Invocation(_id(9), P, FunctionRef(P, "default", "hello", "latest"), b"{}", T0 + 200))
+        assert store.page(100, str(given)).invocations[-1].request_id == _id(9)
+    finally:
+        store.close()
+    with closing(sqlite3.connect(db)) as conn:
+        table = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'invocation'").fetchone()[0]
+        numbered = conn.execute("SELECT name FROM sqlite_sequence").fetchall()
+        seq, accepted = conn.execute(
+            "SELECT seq, (SELECT accepted FROM counters) FROM invocation WHERE request_id = ?", (_id(9),)
+        ).fetchone()
+    assert "AUTOINCREMENT" not in table
+    assert numbered == [("notification",)]
+    assert seq == accepted == given + 1

@@ -71,6 +71,31 @@ STEPS: tuple[Step, ...] = (
             "WHERE status <> 'SUCCESS' GROUP BY status",
         ),
     ),
+    Step(
+        "a call's seq is its number among the accepted: without AUTOINCREMENT a commit writes one page fewer",
+        (
+            # No seq may be given twice, so the count starts past every one AUTOINCREMENT gave.
+            "UPDATE counters SET accepted = MAX(accepted, "
+            "(SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'invocation'))",
+            "DROP INDEX by_function",
+            "DROP INDEX by_status",
+            "DROP INDEX by_due",
+            "ALTER TABLE invocation RENAME TO invocation_v5",
+            "CREATE TABLE invocation (seq INTEGER PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, "
+            "project TEXT NOT NULL, package TEXT NOT NULL, name TEXT NOT NULL, qualifier TEXT NOT NULL, "
+            "fn TEXT NOT NULL, body BLOB NOT NULL, accepted_at REAL NOT NULL, status TEXT NOT NULL DEFAULT 'WAIT', "
+            "attempts INTEGER NOT NULL DEFAULT 0, due_at REAL, start_time REAL, end_time REAL, error_code INTEGER, "
+            "error_message TEXT, owner INTEGER, reruns INTEGER NOT NULL DEFAULT 0, fid INTEGER)",
+            # Named, in the order of version 5's columns: ADD COLUMN appended owner, reruns and fid.
+            "INSERT INTO invocation SELECT seq, request_id, project, package, name, qualifier, fn, body, accepted_at, "
+            "status, attempts, due_at, start_time, end_time, error_code, error_message, owner, reruns, fid "
+            "FROM invocation_v5",
+            "DROP TABLE invocation_v5",
+            "CREATE INDEX by_function ON invocation (fid, seq)",
+            "CREATE INDEX by_status ON invocation (status, fid, seq) WHERE status <> 'SUCCESS'",
+            "CREATE INDEX by_due ON invocation (fid, due_at) WHERE status = 'RUNNING'",
+        ),
+    ),
 )
 VERSION = len(STEPS)
 

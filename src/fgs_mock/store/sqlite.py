@@ -45,6 +45,7 @@ from fgs_mock.store.signal import SideFile
 from fgs_mock.urn import FunctionRef
 
 SCHEMA = """
+-- Schema step 6 rebuilds it without AUTOINCREMENT: a call's seq is its number in `counters.accepted`.
 CREATE TABLE IF NOT EXISTS invocation (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     request_id TEXT NOT NULL UNIQUE,
@@ -96,7 +97,7 @@ _CALL = "request_id, project, package, name, qualifier, body, accepted_at"
 Row = tuple[Any, ...]  # a call to insert: _CALL's columns, then fn
 _BODY, _ACCEPTED, _FN = 5, 6, 7
 # The indexes name a function by its number in fn_id: with a URN in each entry of two of them, a commit
-# of twelve calls wrote 25 pages to the WAL, where it now writes 20.
+# of twelve calls wrote 25 pages to the WAL, where it wrote 20 (schema steps 5 and 6 took it to 15).
 _OF_FN = "fid = (SELECT id FROM fn_id WHERE fn = ?)"
 _STATE = "status, attempts, start_time, end_time, error_code, error_message"
 _WAITING = ("WAIT", 0, None, None, None, None)
@@ -275,21 +276,25 @@ class SqliteStore:
         fids = _function_ids(db, {row[_FN] for row in rows})
         # How many runs waited or ran before these calls, of all functions, from the tallies: when none did,
         # no function's queue needs a query of its own (see _ended_on_insert).
-        retained, total, unsettled = db.execute(
+        # Each call's seq is its number among all accepted, never given twice (clear() keeps the count): a
+        # table with AUTOINCREMENT wrote its sqlite_sequence page in every commit besides the counters.
+        accepted, retained, total, unsettled = db.execute(
             "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
-            "RETURNING retained, bytes, "
+            "RETURNING accepted, retained, bytes, "
             "(SELECT COALESCE(SUM(n), 0) FROM status_count WHERE status IN ('WAIT', 'RUNNING'))",
             (len(rows), len(rows), size),
         ).fetchone()
+        first = accepted - len(rows) + 1
         if instant:
-            ended, values = _ended_on_insert(db, rows, fids, now, instant, queued=unsettled != 0)
-            _insert_rows(db, f"{_CALL}, fn, fid, {_STATE}", values)
+            ended, values = _ended_on_insert(db, rows, first, fids, now, instant, queued=unsettled != 0)
+            _insert_rows(db, f"seq, {_CALL}, fn, fid, {_STATE}", values)
             for fn, ids in ended.items():
                 _tally(db, instant[fn].ending.status, len(ids))
             _tally(db, "WAIT", len(rows) - sum(map(len, ended.values())))
         else:
             ended = {}
-            _insert_rows(db, f"{_CALL}, fn, fid", [(*row, fids[row[_FN]]) for row in rows])
+            values = [(seq, *row, fids[row[_FN]]) for seq, row in enumerate(rows, first)]
+            _insert_rows(db, f"seq, {_CALL}, fn, fid", values)
             _tally(db, "WAIT", len(rows))
         # Oldest first, and the newest call stays even when its body alone is over the byte bound. The
         # calls past the count bound go in one statement: at the default bound every call evicts one,
@@ -751,6 +756,7 @@ def _function_ids(db: sqlite3.Connection, functions: Collection[str]) -> dict[st
 def _ended_on_insert(
     db: sqlite3.Connection,
     rows: list[Row],
+    first: int,
     fids: Mapping[str, int],
     now: float,
     instant: Mapping[str, Instant],
@@ -760,14 +766,15 @@ def _ended_on_insert(
     """Which calls go in already ended, as the engine's pass would end them in the same transaction
     (see `claim_and_finish`): the oldest of an instant function while none of its runs waits or runs,
     up to its `most`, none accepted before its `accepted_after`. Their request_ids by function, and the
-    rows with their function's number and the state each goes in with (`_STATE`'s columns). Without `queued`, no run
+    rows, numbered from `first` (seq), with their function's number and the state each goes in with
+    (`_STATE`'s columns). Without `queued`, no run
     of any function waits or runs, and no queue is read: in the served mock at 10 connections, that query
     cost 1.4 µs a call."""
     room: dict[str, int] = {}
     ending: dict[str, tuple[Any, ...]] = {}  # the state an ended row of each function goes in with
     ended: dict[str, list[str]] = {}
     with_state: list[tuple[Any, ...]] = []
-    for row in rows:
+    for seq, row in enumerate(rows, first):
         fn = row[_FN]
         spec = instant.get(fn)
         if spec is not None and fn not in room:
@@ -777,10 +784,10 @@ def _ended_on_insert(
         if spec is None or room[fn] <= 0 or row[_ACCEPTED] < spec.accepted_after:
             if spec is not None:
                 room[fn] = 0  # first in, first run: nothing after a call that waits ends before it
-            with_state.append((*row, fids[fn], *_WAITING))
+            with_state.append((seq, *row, fids[fn], *_WAITING))
             continue
         room[fn] -= 1
-        with_state.append((*row, fids[fn], *ending[fn]))
+        with_state.append((seq, *row, fids[fn], *ending[fn]))
         ended.setdefault(fn, []).append(row[0])
     return ended, with_state
 
