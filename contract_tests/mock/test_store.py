@@ -172,6 +172,36 @@ def test_every_lookup_of_a_status_other_than_success_is_answered_from_an_index_o
     assert walked == {}
 
 
+@pytest.mark.parametrize("in_file", [False, True], ids=["memory", "file"])
+def test_a_query_for_the_runs_that_succeeded_counts_them_and_only_them(in_file: bool, tmp_path: Path) -> None:
+    # Their count is taken from the indexes (the function's runs less its others): check it against a recount.
+    store = SqliteStore(path=tmp_path / "q.db") if in_file else SqliteStore()
+    other = FUNCTION._replace(name="other")
+    succeed = Instant(Ending("SUCCESS", 0, ""), 100, 0.0)
+
+    def calls(ref: FunctionRef, start: int, count: int) -> list[Invocation]:
+        return [Invocation(f"id-{n}", DEFAULT_PROJECT_ID, ref, b"{}", float(n)) for n in range(start, start + count)]
+
+    store.add_ended(calls(FUNCTION, 0, 5), 5.0, {FUNCTION.short_urn: succeed})
+    store.add_ended(calls(other, 5, 4), 5.0, {other.short_urn: succeed})
+    store.add_many(calls(FUNCTION, 9, 6))
+    store.claim_and_finish(FUNCTION.short_urn, 10, 20.0, Ending("FAIL", 500, "no"), 0, most=2)
+    store.claim_and_finish(FUNCTION.short_urn, 10, 21.0, Ending("SUCCESS", 0, ""), 0, most=1)
+    for query in (Query(FUNCTION.short_urn, status="SUCCESS"), Query(FUNCTION.short_urn, status="SUCCESS", since=3.0)):
+        page = store.query(query)
+        recount = [
+            row[0]
+            for row in store._db.execute(
+                "SELECT request_id FROM invocation WHERE fn = ? AND status = 'SUCCESS' AND accepted_at >= ? "
+                "ORDER BY seq DESC",
+                (FUNCTION.short_urn, query.since or 0.0),
+            )
+        ]
+        assert (page.count, [run.request_id for run in page.runs]) == (len(recount), recount)
+    assert store.query(Query(FUNCTION.short_urn, status="SUCCESS")).count == 6
+    store.close()
+
+
 def test_the_status_tally_follows_every_transition() -> None:
     store = InMemoryInvocationStore(max_invocations=8)
     fn = FUNCTION.short_urn

@@ -107,6 +107,10 @@ _WAITING = ("WAIT", 0, None, None, None, None)
 _LISTED = "status <> 'SUCCESS'"
 _IS_WAIT, _IS_RUNNING = f"status = 'WAIT' AND {_LISTED}", f"status = 'RUNNING' AND {_LISTED}"
 _UNSETTLED = f"SELECT EXISTS (SELECT 1 FROM invocation WHERE status IN ('WAIT', 'RUNNING') AND {_LISTED} AND {_OF_FN})"
+_SUCCEEDED = (
+    f"SELECT (SELECT COUNT(*) FROM invocation INDEXED BY by_function WHERE {_OF_FN}) - "
+    f"(SELECT COUNT(*) FROM invocation INDEXED BY by_status WHERE {_LISTED} AND {_OF_FN})"
+)
 # How a run ends (status, end_time, error_code, error_message: an Ending and its time)
 _END = "UPDATE invocation SET status = ?, end_time = ?, error_code = ?, error_message = ?, due_at = NULL"
 # Notifications are test evidence, not state: a bound keeps a long run from growing the file forever.
@@ -387,10 +391,15 @@ class SqliteStore:
                 where.append(f"{column} {op} ?")
                 args.append(value)
         if query.status is not None and query.status != "SUCCESS":
-            where.append(_LISTED)  # by_status, for any status it holds (SUCCESS walks by_function)
+            where.append(_LISTED)  # by_status, for any status it holds
         condition = " AND ".join(where)
         with self._read() as db:
-            count = db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
+            # by_status holds no run that succeeded: their count is the function's runs less its others, each
+            # counted in an index alone. Walking by_function took five times as long (93 ms for 300,000 runs).
+            if query.status == "SUCCESS" and (query.request_id, query.since, query.until) == (None, None, None):
+                count = db.execute(_SUCCEEDED, (query.function, query.function)).fetchone()[0]
+            else:
+                count = db.execute(f"SELECT COUNT(*) FROM invocation WHERE {condition}", args).fetchone()[0]
             rows = db.execute(
                 f"SELECT {_RUN} FROM invocation WHERE {condition} "
                 f"ORDER BY seq {'DESC' if query.newest_first else 'ASC'} LIMIT ? OFFSET ?",
