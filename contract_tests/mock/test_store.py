@@ -202,6 +202,24 @@ def test_a_query_for_the_runs_that_succeeded_counts_them_and_only_them(in_file: 
     store.close()
 
 
+@pytest.mark.parametrize("claimed", [False, True], ids=["waiting", "running"])
+def test_a_call_goes_in_ended_only_while_no_run_of_its_function_waits_or_runs(claimed: bool) -> None:
+    # The tallies say whether any run waits or runs; only then is the function's queue read.
+    store = SqliteStore()
+    fn = FUNCTION.short_urn
+    store.add(_call(0))
+    if claimed:
+        store.claim(fn, 10, now=1.0, due_at=60.0, most=1)
+    instant = {fn: Instant(Ending("SUCCESS", 0, ""), 5, 0.0)}
+    assert store.add_ended([_call(1)], 2.0, instant) == {}
+    assert store.status_counts() == ({"RUNNING": 1, "WAIT": 1} if claimed else {"WAIT": 2})  # in turn
+    if claimed:
+        store.finish(fn, Ending("SUCCESS", 0, ""), 0, now=60.0)
+    store.claim_and_finish(fn, 10, 61.0, Ending("SUCCESS", 0, ""), 0, most=2)
+    assert store.add_ended([_call(2)], 62.0, instant) == {fn: ["id-2"]}  # nothing waits or runs now
+    assert store.status_counts() == {"SUCCESS": 3}
+
+
 def test_the_status_tally_follows_every_transition() -> None:
     store = InMemoryInvocationStore(max_invocations=8)
     fn = FUNCTION.short_urn

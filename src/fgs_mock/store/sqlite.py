@@ -279,13 +279,16 @@ class SqliteStore:
         size = sum(len(row[_BODY]) for row in rows)
         fids = _function_ids(db, {row[_FN] for row in rows})
         # How many runs waited or ran before these calls, of all functions, from the tallies: when none did,
-        # no function's queue needs a query of its own (see _ended_on_insert).
+        # no function's queue needs a query of its own (see _ended_on_insert). Two lookups, not one with
+        # `status IN (...)`: that one took 75 to 97 µs instead of 7 for a quarter of an hour, in every new
+        # process, and back; the lookups took 6.
         # Each call's seq is its number among all accepted, never given twice (clear() keeps the count): a
         # table with AUTOINCREMENT wrote its sqlite_sequence page in every commit besides the counters.
         accepted, retained, total, unsettled = db.execute(
             "UPDATE counters SET accepted = accepted + ?, retained = retained + ?, bytes = bytes + ? "
             "RETURNING accepted, retained, bytes, "
-            "(SELECT COALESCE(SUM(n), 0) FROM status_count WHERE status IN ('WAIT', 'RUNNING'))",
+            "(SELECT COALESCE(SUM(n), 0) FROM status_count WHERE status = 'WAIT') + "
+            "(SELECT COALESCE(SUM(n), 0) FROM status_count WHERE status = 'RUNNING')",
             (len(rows), len(rows), size),
         ).fetchone()
         first = accepted - len(rows) + 1
