@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import pytest
 
 import fgs
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN, Backend, SqliteStore, create_app
+from fgs_mock import engine as engine_module
 from fgs_mock.behaviour import TIMEOUT_CODE, Behaviour, split_function_option
-from fgs_mock.engine import CANCELED_CODE, LOOP_SLICE, Engine
+from fgs_mock.engine import CANCELED_CODE, IDLE_TICK, LOOP_SLICE, Engine
 from fgs_mock.server import serve_in_thread
 from fgs_mock.store import DISCARD_BATCH, Run, StoreUnavailable
 
@@ -336,17 +338,35 @@ def test_a_served_mock_moves_canned_runs_in_its_event_loop_and_its_thread_leaves
     assert engine._in_loop is None  # stopped with the server: a later engine.running() moves them again
 
 
+class _Handle:
+    def __init__(self) -> None:
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
 class _Loop:
     """The serving loop as a served engine sees it: what it was asked to run next, in order."""
 
     def __init__(self) -> None:
         self.next: list[tuple[float, Callable[..., None], tuple[object, ...]]] = []
+        self.handles: list[_Handle] = []  # those of call_later, in order
+
+    def time(self) -> float:
+        return 0.0
 
     def call_soon(self, callback: Callable[..., None], *args: object) -> None:
         self.next.append((0.0, callback, args))
 
-    def call_later(self, delay: float, callback: Callable[..., None], *args: object) -> None:
+    def call_later(self, delay: float, callback: Callable[..., None], *args: object) -> _Handle:
         self.next.append((delay, callback, args))
+        self.handles.append(_Handle())
+        return self.handles[-1]
+
+    def run_next(self) -> None:
+        _, callback, args = self.next.pop(0)
+        callback(*args)
 
 
 def test_a_pass_in_the_serving_loop_takes_a_slice_at_a_time_and_lets_requests_in_between(clock: Clock) -> None:
@@ -368,6 +388,70 @@ def test_a_pass_in_the_serving_loop_takes_a_slice_at_a_time_and_lets_requests_in
     assert delay == backend.engine.tick
     assert turns >= 4  # 149 calls, a slice a turn
     assert set(_status(backend, ids)) == {"SUCCESS"}
+
+
+def test_a_serving_loop_with_nothing_to_move_passes_seldom_until_a_call_waits(clock: Clock) -> None:
+    # A pass a tick kept an idle mock at 2.5% of a core.
+    backend = _backend(SqliteStore(), clock, now=Behaviour(duration=0), later=Behaviour(duration=1))
+    engine, loop = backend.engine, _Loop()
+    engine.serve_canned_in(loop)  # type: ignore[arg-type]
+    loop.run_next()
+    assert [delay for delay, _, _ in loop.next] == [IDLE_TICK]  # nothing waits or runs
+    idle = loop.handles[-1]
+    _stage(backend, "now", 2)  # calls that end as they arrive leave nothing for a pass
+    engine.accept(backend.take_staged())
+    assert (len(loop.next), idle.cancelled) == (1, False)
+    later = _stage(backend, "later", 1)
+    engine.accept(backend.take_staged())
+    assert idle.cancelled
+    assert loop.next[-1][0] == engine.tick
+    loop.next.pop(0)  # the idle pass, cancelled
+    loop.run_next()  # starts the call that waited
+    assert _status(backend, later) == ["RUNNING"]
+    loop.run_next()  # moves nothing, but a run runs: the next pass comes a tick later
+    assert [delay for delay, _, _ in loop.next] == [engine.tick]
+    clock.now += 1
+    loop.run_next()
+    assert _status(backend, later) == ["SUCCESS"]
+    loop.run_next()
+    assert [delay for delay, _, _ in loop.next] == [IDLE_TICK]
+
+
+@pytest.mark.parametrize("served", [False, True], ids=["thread", "loop"])
+def test_an_idle_engine_starts_a_call_made_from_any_thread_at_once(
+    served: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An engine with nothing to move waits IDLE_TICK between passes; a call that waits wakes it. The wait is
+    made an hour here, so a call that did not wake it would time the test out."""
+    monkeypatch.setattr(engine_module, "IDLE_TICK", 3600.0)
+    backend = Backend.with_defaults(store=SqliteStore())
+    urn = f"{P}:default:later:latest"
+    backend.register_function(urn, behaviour=Behaviour(duration=0.05))  # not instant: passes start and end it
+    waited = threading.Event()  # the engine's thread began an idle wait
+    wait = backend.engine._wake.wait
+
+    def spied(timeout: float | None = None) -> bool:
+        if timeout == engine_module.IDLE_TICK:
+            waited.set()
+        return wait(timeout)
+
+    backend.engine._wake.wait = spied  # type: ignore[method-assign]
+    if served:  # through the serving loop's group commit, its passes idle too
+        with serve_in_thread(create_app(backend=backend)) as url, fgs.Client(url, P, DEFAULT_TOKEN) as client:
+            assert waited.wait(30), "the engine's thread never waited idle"
+            request_id = client.invoke_async(urn, {})
+            _wait_for_success(backend, request_id)
+        return
+    with backend.engine.running():  # the thread's passes; a call made in another thread
+        assert waited.wait(30), "the engine's thread never waited idle"
+        _wait_for_success(backend, backend.accept(backend.resolve(P, "later"), b"{}").request_id)
+
+
+def _wait_for_success(backend: Backend, request_id: str) -> None:
+    deadline = time.monotonic() + 30
+    while _status(backend, [request_id]) != ["SUCCESS"]:
+        assert time.monotonic() < deadline, "an idle engine did not run the call"
+        time.sleep(0.01)
 
 
 def _stage(backend: Backend, name: str, count: int) -> list[str]:

@@ -385,6 +385,7 @@ class Backend:
         """Record an invocation now (from any thread: it takes no part in the staged group)."""
         invocation = self._invocation(function, body)
         self.invocations.add(invocation)
+        self.engine.wake()
         return invocation
 
     def stage(self, function: FunctionRef, body: bytes) -> Invocation:
