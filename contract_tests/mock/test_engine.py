@@ -391,7 +391,7 @@ def test_a_pass_in_the_serving_loop_takes_a_slice_at_a_time_and_lets_requests_in
 
 
 def test_a_serving_loop_with_nothing_to_move_passes_seldom_until_a_call_waits(clock: Clock) -> None:
-    # A pass a tick kept an idle mock at 2.5% of a core.
+    # A pass a tick kept an idle mock at 2.9% of a core.
     backend = _backend(SqliteStore(), clock, now=Behaviour(duration=0), later=Behaviour(duration=1))
     engine, loop = backend.engine, _Loop()
     engine.serve_canned_in(loop)  # type: ignore[arg-type]
@@ -417,9 +417,28 @@ def test_a_serving_loop_with_nothing_to_move_passes_seldom_until_a_call_waits(cl
     assert [delay for delay, _, _ in loop.next] == [IDLE_TICK]
 
 
-@pytest.mark.parametrize("served", [False, True], ids=["thread", "loop"])
+def test_passes_scheduled_by_an_earlier_serving_end_with_it(clock: Clock) -> None:
+    # Served again on the same loop before an idle pass came, its pass must not start a second chain.
+    backend = _backend(SqliteStore(), clock, now=Behaviour(duration=0))
+    engine, loop = backend.engine, _Loop()
+    engine.serve_canned_in(loop)  # type: ignore[arg-type]
+    loop.run_next()
+    assert [delay for delay, _, _ in loop.next] == [IDLE_TICK]
+    engine.stop_serving_canned()
+    engine.serve_canned_in(loop)  # type: ignore[arg-type]
+    loop.run_next()  # the earlier serving's idle pass: it ends there
+    assert [delay for delay, _, _ in loop.next] == [0.0]  # only the new serving's first pass
+    loop.run_next()
+    assert [delay for delay, _, _ in loop.next] == [IDLE_TICK]
+
+
+@pytest.mark.parametrize(
+    ("served", "through"),
+    [(False, "thread"), (True, "loop"), (True, "thread")],
+    ids=["thread", "loop", "served-thread"],
+)
 def test_an_idle_engine_starts_a_call_made_from_any_thread_at_once(
-    served: bool, monkeypatch: pytest.MonkeyPatch
+    served: bool, through: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An engine with nothing to move waits IDLE_TICK between passes; a call that waits wakes it. The wait is
     made an hour here, so a call that did not wake it would time the test out."""
@@ -436,10 +455,13 @@ def test_an_idle_engine_starts_a_call_made_from_any_thread_at_once(
         return wait(timeout)
 
     backend.engine._wake.wait = spied  # type: ignore[method-assign]
-    if served:  # through the serving loop's group commit, its passes idle too
+    if served:  # the serving loop's passes idle too; a call through its group commit, or from another thread
         with serve_in_thread(create_app(backend=backend)) as url, fgs.Client(url, P, DEFAULT_TOKEN) as client:
             assert waited.wait(30), "the engine's thread never waited idle"
-            request_id = client.invoke_async(urn, {})
+            if through == "loop":
+                request_id = client.invoke_async(urn, {})
+            else:
+                request_id = backend.accept(backend.resolve(P, "later"), b"{}").request_id
             _wait_for_success(backend, request_id)
         return
     with backend.engine.running():  # the thread's passes; a call made in another thread

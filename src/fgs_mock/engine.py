@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
@@ -50,7 +50,7 @@ CANCELED_CODE = 4208
 CODE_GRACE = 60.0
 REAP_EVERY = 1.0
 # How long an engine with nothing to move waits between passes; a call that waits wakes it sooner. Idle
-# at one pass a tick, a mock took 2.5% of a core (its loop 1.6%, its thread 0.8%): one such beside a
+# at one pass a tick, a mock took 2.9% of a core (its loop 1.95%, its thread 0.95%): one such beside a
 # loaded mock took its share of the two cores.
 IDLE_TICK = 0.25
 # With --workers a cancel may reach another process than the one running the run: each looks this often.
@@ -116,12 +116,13 @@ class Engine:
         self._deliver = deliver
         self.runtime = Pool()  # instances of functions registered with code
         self.region = "eu-de"  # for the full URNs in destination records
-        self._wake = threading.Event()  # a run of code ended: start waiting ones without waiting a tick
+        self._wake = threading.Event()  # calls wait or a run of code ended: pass now, not after a (idle) tick
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._in_loop: asyncio.AbstractEventLoop | None = None  # runs the canned passes while set
         self._next_pass: asyncio.Handle | None = None  # the loop's next canned pass, and when (loop.time())
         self._next_at = 0.0
+        self._serving = object()  # this serving's passes: those of an earlier one, still scheduled, stop
         self._quiet_until = 0.0  # when a failing pass may be logged again
 
     def settings(self, function: str) -> Settings:
@@ -294,15 +295,15 @@ class Engine:
         waited for the GIL, up to the interpreter's switch interval (5 ms), while the loop served: under
         load, passes came every 300 to 700 ms instead of every 13.
         """
-        self._in_loop = loop
-        loop.call_soon(self._loop_pass, loop)
+        self._in_loop, self._serving = loop, object()
+        self._schedule(loop, 0)
 
     def stop_serving_canned(self) -> None:
-        self._in_loop = None
+        self._in_loop, self._serving = None, object()
         self._wake.set()  # the thread takes the canned passes back now, not after an idle wait
 
-    def _loop_pass(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._in_loop is not loop:
+    def _loop_pass(self, loop: asyncio.AbstractEventLoop, serving: object) -> None:
+        if self._in_loop is not loop or self._serving is not serving:
             return
         moved, delay = 0, self.tick
         try:
@@ -319,7 +320,7 @@ class Engine:
     def _schedule(self, loop: asyncio.AbstractEventLoop, delay: float) -> None:
         # uvloop hands back a Handle without `when()` for a delay of 0: the time is kept here.
         self._next_at = loop.time() + delay
-        self._next_pass = loop.call_later(delay, self._loop_pass, loop)
+        self._next_pass = loop.call_later(delay, self._loop_pass, loop, self._serving)
 
     def wake(self) -> None:
         """Calls wait: the next passes come within a tick, though the last found nothing to move (from
@@ -327,7 +328,8 @@ class Engine:
         self._wake.set()
         loop = self._in_loop
         if loop is not None:
-            loop.call_soon_threadsafe(self._hurry, loop)
+            with suppress(RuntimeError):  # the loop closed meanwhile: the mock is stopping; the thread is awake
+                loop.call_soon_threadsafe(self._hurry, loop)
 
     def _hurry(self, loop: asyncio.AbstractEventLoop) -> None:
         """`wake`, for the loop's passes, in the loop's thread."""
