@@ -179,13 +179,9 @@ def test_a_query_for_the_runs_that_succeeded_counts_them_and_only_them(in_file: 
     store = SqliteStore(path=tmp_path / "q.db") if in_file else SqliteStore()
     other = FUNCTION._replace(name="other")
     succeed = Instant(Ending("SUCCESS", 0, ""), 100, 0.0)
-
-    def calls(ref: FunctionRef, start: int, count: int) -> list[Invocation]:
-        return [Invocation(f"id-{n}", DEFAULT_PROJECT_ID, ref, b"{}", float(n)) for n in range(start, start + count)]
-
-    store.add_ended(calls(FUNCTION, 0, 5), 5.0, {FUNCTION.short_urn: succeed})
-    store.add_ended(calls(other, 5, 4), 5.0, {other.short_urn: succeed})
-    store.add_many(calls(FUNCTION, 9, 6))
+    store.add_ended([_call_to(FUNCTION, n) for n in range(5)], 5.0, {FUNCTION.short_urn: succeed})
+    store.add_ended([_call_to(other, n) for n in range(5, 9)], 5.0, {other.short_urn: succeed})
+    store.add_many([_call_to(FUNCTION, n) for n in range(9, 15)])
     store.claim_and_finish(FUNCTION.short_urn, 10, 20.0, Ending("FAIL", 500, "no"), 0, most=2)
     store.claim_and_finish(FUNCTION.short_urn, 10, 21.0, Ending("SUCCESS", 0, ""), 0, most=1)
     for query in (Query(FUNCTION.short_urn, status="SUCCESS"), Query(FUNCTION.short_urn, status="SUCCESS", since=3.0)):

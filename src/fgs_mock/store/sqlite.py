@@ -512,13 +512,14 @@ class SqliteStore:
         With several workers on one file a call stamped earlier may commit a little later, so it can be
         discarded a few milliseconds late; never early.
         """
-        oldest = _OLDEST_WAITING
         with self._write() as db:
-            first = db.execute(f"SELECT accepted_at FROM invocation WHERE seq = ({oldest})", (function, 1)).fetchone()
+            first = db.execute(
+                f"SELECT accepted_at FROM invocation WHERE seq = ({_OLDEST_WAITING})", (function, 1)
+            ).fetchone()
             if first is None or first[0] >= accepted_before:
                 return []
             rows = db.execute(
-                f"{_END} WHERE seq IN ({oldest}) AND accepted_at < ? RETURNING request_id",
+                f"{_END} WHERE seq IN ({_OLDEST_WAITING}) AND accepted_at < ? RETURNING request_id",
                 (ending.status, now, ending.error_code, ending.error_message, function, DISCARD_BATCH, accepted_before),
             ).fetchall()
             _move(db, "WAIT", ending.status, len(rows))
