@@ -307,8 +307,9 @@ class Engine:
             return
         moved, delay = 0, self.tick
         try:
-            moved = self.step(code=False, most=LOOP_SLICE)
-            if not moved and not self.store.unsettled():
+            if self.store.unsettled():  # the tallies: with none waiting or running, a pass has nothing to move
+                moved = self.step(code=False, most=LOOP_SLICE)
+            else:
                 delay = IDLE_TICK  # until a call waits (see `accept`)
         except StoreUnavailable as exc:
             self._store_unavailable(exc)
@@ -395,12 +396,13 @@ class Engine:
         while not self._stop.is_set():
             delay = self.tick
             try:
-                moved = self.step(canned=self._in_loop is None)
+                if self.store.unsettled():  # as in `_loop_pass`
+                    self.step(canned=self._in_loop is None)
+                elif not self.runtime.in_flight():
+                    delay = IDLE_TICK  # until a call waits or a run ends (`_wake`)
                 if time.monotonic() - looked > ENDED_ELSEWHERE_EVERY:
                     self.stop_ended_elsewhere()
                     looked = time.monotonic()
-                if not moved and not self.runtime.in_flight() and not self.store.unsettled():
-                    delay = IDLE_TICK  # until a call waits or a run ends (`_wake`)
             except StoreUnavailable as exc:
                 self._store_unavailable(exc)
             if time.monotonic() - reaped > REAP_EVERY:
