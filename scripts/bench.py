@@ -194,7 +194,10 @@ def load(script: Path, scratch: Path) -> tuple[Rounds, dict[str, dict[str, int]]
                 rng.shuffle(order)
                 for name in order:
                     server = servers[name]
-                    rows[name][c].append(bench_servers.wrk(server.base_url, c, LOAD_SECONDS, script, pid=server.pid))
+                    load = bench_servers.wrk(
+                        server.base_url, c, LOAD_SECONDS, script, pid=server.pid, per_worker=name == MOCK_WORKERS
+                    )
+                    rows[name][c].append(load)
             for name, counts in recorded.items():
                 settled = _settled(servers[name].base_url)
                 for key, count in settled.items():  # accepted is a running total; statuses start again
@@ -262,6 +265,7 @@ def load_report(rows: Rounds, recorded: dict[str, dict[str, int]]) -> list[str]:
             lines.append(
                 f"| {name} / {PRISM_NAME}, {c} connections | (beside) | {middle:.2f}x ({low:.2f}-{high:.2f}) | |"
             )
+    lines += _per_worker(rows)
     lines += [
         "",
         "Every call a mock accepts runs (succeed at once, up to 1,000 at a time) until its status is final.",
@@ -276,6 +280,26 @@ def load_report(rows: Rounds, recorded: dict[str, dict[str, int]]) -> list[str]:
             "",
         ]
     return lines
+
+
+def _per_worker(rows: Rounds) -> list[str]:
+    """Each round's connections per worker, for the servers whose workers were counted."""
+    lines = []
+    for name, by_c in rows.items():
+        for c, loads in by_c.items():
+            if any(load.per_worker for load in loads):
+                splits = ("/".join(map(str, sorted(load.per_worker, reverse=True))) or "?" for load in loads)
+                lines.append(f"- {name}, {c} connections: {', '.join(splits)}")
+    if not lines:
+        return []
+    return [
+        "",
+        "Connections each worker held halfway through its row, busiest first, round by round. The kernel",
+        "hands a connection to whichever worker accepts first; with all of them on one, two workers serve",
+        "as one process on file.",
+        "",
+        *lines,
+    ]
 
 
 # --- 3. the mock's memory and listing over 300k calls --------------------------------------------------

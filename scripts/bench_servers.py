@@ -16,11 +16,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fgs_mock import DEFAULT_FUNCTION_URN, DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
@@ -127,6 +127,7 @@ class Load:
     non_2xx: int
     seconds: float = 0.0  # how long wrk ran
     cpu_us: float = 0.0  # the server's CPU time per answered request
+    per_worker: tuple[int, ...] = ()  # the connections each worker held halfway through, when asked for
 
 
 def post_script(body: str = json.dumps(PAYLOAD), token: str = DEFAULT_TOKEN, stop_after: int | None = None) -> str:
@@ -152,23 +153,40 @@ def wrk_command(url: str, connections: int, seconds: float, script: Path) -> lis
     return ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script), url]
 
 
-def wrk(base_url: str, connections: int, seconds: float, script: Path, *, pid: int | None = None) -> Load:
+def wrk(
+    base_url: str, connections: int, seconds: float, script: Path, *, pid: int | None = None, per_worker: bool = False
+) -> Load:
     """`connections` posting to PATH as `script` says for `seconds`; with the server's `pid`, also its CPU
-    time per answered request."""
+    time per answered request, and with `per_worker`, how many connections each of its workers held
+    halfway through (the kernel, not the server, decides which worker accepts a connection)."""
     before = 0.0 if pid is None else cpu_seconds(pid)
-    out = subprocess.run(
+    wrk_run = subprocess.Popen(
         wrk_command(base_url + PATH, connections, seconds, script),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=True,
-        timeout=seconds + 30,
-    ).stdout
+    )
+    split: tuple[int, ...] = ()
+    try:
+        if per_worker and pid is not None:
+            try:
+                wrk_run.wait(timeout=seconds / 2)  # back early only if wrk failed
+            except subprocess.TimeoutExpired:
+                split = tuple(connections_per_process(urlsplit(base_url).port or 0, children(pid)))
+        out, err = wrk_run.communicate(timeout=seconds + 30)
+    finally:
+        if wrk_run.poll() is None:
+            wrk_run.kill()
+            wrk_run.wait()
+    if wrk_run.returncode:
+        raise subprocess.CalledProcessError(wrk_run.returncode, wrk_run.args, out, err)
     spent = 0.0 if pid is None else cpu_seconds(pid) - before
     try:
         load = parse_wrk(out)
     except (AttributeError, ValueError) as exc:
         raise RuntimeError(f"wrk output not understood ({exc}):\n{out}") from None
     load.cpu_us = spent * 1e6 / max(1, load.completed - load.non_2xx)
+    load.per_worker = split
     return load
 
 
@@ -193,3 +211,55 @@ def parse_wrk(out: str) -> Load:
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         seconds=float(completed.group(2)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[completed.group(3)],  # type: ignore[union-attr]
     )
+
+
+# --- which worker holds which connection ---------------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of `pid` (a mock's workers), from /proc; none when /proc cannot say."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def established(tables: Iterable[str], port: int) -> set[str]:
+    """The socket inodes of the established TCP connections whose local port is `port`, read from the text
+    of /proc/net/tcp and /proc/net/tcp6 (a listening socket is not one of them)."""
+    inodes: set[str] = set()
+    for table in tables:
+        for line in table.splitlines()[1:]:
+            fields = line.split()  # sl, local address, remote address, state, ..., inode (the tenth)
+            if len(fields) > 9 and fields[3] == "01" and int(fields[1].rpartition(":")[2], 16) == port:
+                inodes.add(fields[9])
+    return inodes
+
+
+def _sockets(pid: int) -> set[str]:
+    """The inodes of the sockets `pid` holds open."""
+    inodes: set[str] = set()
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return inodes
+    for fd in descriptors:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def connections_per_process(port: int, pids: list[int]) -> list[int]:
+    """How many of the established connections to `port` each of `pids` has accepted."""
+    tables = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            tables.append(Path(name).read_text())
+        except OSError:
+            continue
+    connected = established(tables, port)
+    return [len(_sockets(pid) & connected) for pid in pids]

@@ -90,6 +90,65 @@ def test_a_stdev_share_ending_in_50_percent_is_not_read_as_the_median(bench_serv
     assert bench_servers.parse_wrk(out).p50_ms == 0.72
 
 
+PROC_NET_TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0
+   1: 0100007F:1F90 0100007F:A1B2 01 00000000:00000000 00:00000000 00000000     0        0 111 1 0 20 4 30 10 -1
+   2: 0100007F:A1B2 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 112 1 0 20 4 30 10 -1
+   3: 0100007F:1F90 0100007F:A1B4 06 00000000:00000000 03:00000000 00000000     0        0 0 3 0
+   4: 0100007F:1F91 0100007F:A1B6 01 00000000:00000000 00:00000000 00000000     0        0 113 1 0 20 4 30 10 -1
+"""
+_V4_IN_V6 = "0000000000000000FFFF00000100007F"
+PROC_NET_TCP6 = (
+    "  sl  local_address remote_address st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode\n"
+    f"   0: {_V4_IN_V6}:1F90 {_V4_IN_V6}:A1C0 01 00000000:00000000 00:00000000 00000000 0 0 222 1 0 20 4 30 10 -1\n"
+)
+
+
+def test_established_connections_are_read_by_their_local_port(bench_servers: ModuleType) -> None:
+    # Port 8080 (1F90): the listening socket, the client's end (local port A1B2), a connection in
+    # TIME_WAIT and one on another port are not connections a worker holds.
+    assert bench_servers.established([PROC_NET_TCP, PROC_NET_TCP6], 8080) == {"111", "222"}
+    assert bench_servers.established([PROC_NET_TCP], 8081) == {"113"}
+    assert bench_servers.established([], 8080) == set()
+
+
+def test_connections_are_counted_for_the_process_that_accepted_them(bench_servers: ModuleType) -> None:
+    import socket
+    import time
+
+    if not os.path.exists("/proc/net/tcp"):
+        pytest.skip("reads /proc/net/tcp, which only Linux has")
+    backend = Backend.with_defaults(store=InMemoryInvocationStore())
+    with serve_in_thread(create_app(backend)) as base_url:
+        port = int(base_url.rsplit(":", 1)[1])
+        held = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+        try:
+            deadline = time.monotonic() + 30
+            while bench_servers.connections_per_process(port, [os.getpid()]) != [3]:  # until the server accepts
+                assert time.monotonic() < deadline, bench_servers.connections_per_process(port, [os.getpid()])
+                time.sleep(0.05)
+            assert bench_servers.connections_per_process(port + 1 if port < 65535 else 1, [os.getpid()]) == [0]
+        finally:
+            for connection in held:
+                connection.close()
+
+
+def test_wrk_counts_the_connections_each_worker_holds(bench_servers: ModuleType, tmp_path: Path) -> None:
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (make bench installs it)")
+    script = tmp_path / "post.lua"
+    script.write_text(bench_servers.post_script())
+    port = bench_servers.free_port()
+    command = bench_servers.mock_command(port, "--store", str(tmp_path / "store.db"), "--workers", "2")
+    with bench_servers.serve(command, port) as server:
+        load = bench_servers.wrk(server.base_url, 4, 2, script, pid=server.pid, per_worker=True)
+        alone = bench_servers.wrk(server.base_url, 4, 1, script, pid=server.pid)
+    assert len(load.per_worker) == 2
+    assert sum(load.per_worker) == 4
+    assert load.completed > 0
+    assert alone.per_worker == ()  # only when asked for
+
+
 def test_rounds_are_summed_up_by_the_median_of_each_figure(bench: ModuleType) -> None:
     rounds = [
         bench.Load(5000.0, 1.0, 9.0, 100, 1, 5.0, 90.0),
@@ -133,6 +192,21 @@ def test_each_load_ratio_is_paired_by_round_and_judged_against_its_target(bench:
     assert f"{memory}: every 202 stored (100 stored, 100 2xx seen by wrk), met; and run to a final status" in text
     assert f"{bench.MOCK_FILE}: every 202 stored (99 stored, 100 2xx seen by wrk), **missed**" in text
     assert "(99 final), met" in text
+
+
+def test_the_connections_of_each_worker_are_listed_round_by_round(bench: ModuleType) -> None:
+    names = (bench.CEILING, *bench.MOCKS, bench.PRISM_NAME)
+    rows = _rounds(bench, {name: (1_000.0, 1_000.0) for name in names})
+    for load, split in zip(rows[bench.MOCK_WORKERS][10], ((0, 10), (6, 4)), strict=True):
+        load.per_worker = split
+    rows[bench.MOCK_WORKERS][64][0].per_worker = (31, 33)  # a round whose count failed stays in its place
+    text = "\n".join(bench.load_report(rows, {}))
+    assert f"- {bench.MOCK_WORKERS}, 10 connections: 10/0, 6/4" in text
+    assert f"- {bench.MOCK_WORKERS}, 64 connections: 33/31, ?" in text
+    assert f"- {bench.MOCK_MEMORY}" not in text
+    assert "Connections each worker held" not in "\n".join(
+        bench.load_report(_rounds(bench, {n: (1.0,) for n in names}), {})
+    )
 
 
 def test_a_slow_p99_is_not_met(bench: ModuleType) -> None:
