@@ -283,20 +283,27 @@ def load_report(rows: Rounds, recorded: dict[str, dict[str, int]]) -> list[str]:
 
 
 def _per_worker(rows: Rounds) -> list[str]:
-    """Each round's connections per worker, for the servers whose workers were counted."""
+    """Each round's connections per worker, for the servers whose workers were counted, with that round's
+    ratio where the server has a target."""
+    against = {(t.name, t.connections): t.against for t in TARGETS}
     lines = []
     for name, by_c in rows.items():
         for c, loads in by_c.items():
-            if any(load.per_worker for load in loads):
-                splits = ("/".join(map(str, sorted(load.per_worker, reverse=True))) or "?" for load in loads)
-                lines.append(f"- {name}, {c} connections: {', '.join(splits)}")
+            if not any(load.per_worker for load in loads):
+                continue
+            rounds = []
+            for i, load in enumerate(loads):
+                split = "/".join(map(str, sorted(load.per_worker, reverse=True))) or "?"
+                other = against.get((name, c))
+                rounds.append(split if other is None else f"{split} ({load.rps / rows[other][c][i].rps:.2f}x)")
+            lines.append(f"- {name}, {c} connections: {', '.join(rounds)}")
     if not lines:
         return []
     return [
         "",
-        "Connections each worker held halfway through its row, busiest first, round by round. The kernel",
-        "hands a connection to whichever worker accepts first; with all of them on one, two workers serve",
-        "as one process on file.",
+        "Connections each worker held halfway through its row, busiest first, round by round, with the",
+        "round's ratio to its target's reference. The kernel hands a connection to whichever worker accepts",
+        "first; with all of them on one, two workers serve as one process on file.",
         "",
         *lines,
     ]

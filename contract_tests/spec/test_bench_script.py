@@ -197,12 +197,13 @@ def test_each_load_ratio_is_paired_by_round_and_judged_against_its_target(bench:
 def test_the_connections_of_each_worker_are_listed_round_by_round(bench: ModuleType) -> None:
     names = (bench.CEILING, *bench.MOCKS, bench.PRISM_NAME)
     rows = _rounds(bench, {name: (1_000.0, 1_000.0) for name in names})
-    for load, split in zip(rows[bench.MOCK_WORKERS][10], ((0, 10), (6, 4)), strict=True):
-        load.per_worker = split
+    for load, split, rps in zip(rows[bench.MOCK_WORKERS][10], ((0, 10), (6, 4)), (950.0, 880.0), strict=True):
+        load.per_worker, load.rps = split, rps
     rows[bench.MOCK_WORKERS][64][0].per_worker = (31, 33)  # a round whose count failed stays in its place
     text = "\n".join(bench.load_report(rows, {}))
-    assert f"- {bench.MOCK_WORKERS}, 10 connections: 10/0, 6/4" in text
-    assert f"- {bench.MOCK_WORKERS}, 64 connections: 33/31, ?" in text
+    # each round beside its own ratio to the mock in memory (1,000 requests/s in both rounds)
+    assert f"- {bench.MOCK_WORKERS}, 10 connections: 10/0 (0.95x), 6/4 (0.88x)" in text
+    assert f"- {bench.MOCK_WORKERS}, 64 connections: 33/31 (1.00x), ? (1.00x)" in text
     assert f"- {bench.MOCK_MEMORY}" not in text
     assert "Connections each worker held" not in "\n".join(
         bench.load_report(_rounds(bench, {n: (1.0,) for n in names}), {})
