@@ -291,10 +291,9 @@ def _per_worker(rows: Rounds) -> list[str]:
         for c, loads in by_c.items():
             if not any(load.per_worker for load in loads):
                 continue
-            rounds = []
+            other, rounds = against.get((name, c)), []
             for i, load in enumerate(loads):
                 split = "/".join(map(str, sorted(load.per_worker, reverse=True))) or "?"
-                other = against.get((name, c))
                 rounds.append(split if other is None else f"{split} ({load.rps / rows[other][c][i].rps:.2f}x)")
             lines.append(f"- {name}, {c} connections: {', '.join(rounds)}")
     if not lines:
