@@ -222,9 +222,14 @@ def median_load(loads: list[Load]) -> Load:
     )
 
 
+def round_ratios(rows: Rounds, name: str, against: str, c: int) -> list[float]:
+    """`name`'s requests/s over `against`'s, round by round."""
+    return [a.rps / b.rps for a, b in zip(rows[name][c], rows[against][c], strict=True)]
+
+
 def paired(rows: Rounds, name: str, against: str, c: int) -> tuple[float, float, float]:
     """The median, lowest and highest of `name`'s requests/s over `against`'s, round by round."""
-    ratios = [a.rps / b.rps for a, b in zip(rows[name][c], rows[against][c], strict=True)]
+    ratios = round_ratios(rows, name, against, c)
     return statistics.median(ratios), min(ratios), max(ratios)
 
 
@@ -291,11 +296,12 @@ def _per_worker(rows: Rounds) -> list[str]:
         for c, loads in by_c.items():
             if not any(load.per_worker for load in loads):
                 continue
-            other, rounds = against.get((name, c)), []
-            for i, load in enumerate(loads):
-                split = "/".join(map(str, sorted(load.per_worker, reverse=True))) or "?"
-                rounds.append(split if other is None else f"{split} ({load.rps / rows[other][c][i].rps:.2f}x)")
-            lines.append(f"- {name}, {c} connections: {', '.join(rounds)}")
+            splits = ["/".join(map(str, sorted(load.per_worker, reverse=True))) or "?" for load in loads]
+            other = against.get((name, c))
+            if other is not None:
+                ratios = round_ratios(rows, name, other, c)
+                splits = [f"{split} ({ratio:.2f}x)" for split, ratio in zip(splits, ratios, strict=True)]
+            lines.append(f"- {name}, {c} connections: {', '.join(splits)}")
     if not lines:
         return []
     return [

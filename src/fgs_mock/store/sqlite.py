@@ -792,9 +792,8 @@ def _ended_on_insert(
     (see `claim_and_finish`): the oldest of an instant function while none of its runs waits or runs,
     up to its `most`, none accepted before its `accepted_after`. Their request_ids by function, and the
     rows, numbered from `first` (seq), with their function's number and the state each goes in with
-    (`_STATE`'s columns). Without `queued`, no run
-    of any function waits or runs, and no queue is read: in the served mock at 10 connections, that query
-    cost 1.4 µs a call."""
+    (`_STATE`'s columns). Without `queued`, no run of any function waits or runs, and no queue is read:
+    in the served mock at 10 connections, that query cost 1.4 µs a call."""
     room: dict[str, int] = {}
     ending: dict[str, tuple[Any, ...]] = {}  # the state an ended row of each function goes in with
     ended: dict[str, list[str]] = {}
