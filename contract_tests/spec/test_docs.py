@@ -172,3 +172,17 @@ def test_the_command_reference_has_every_flag_of_every_command() -> None:
         assert f"### `fgs {sub}`" in page
     for action in ("get", "put", "delete"):
         assert f"#### `fgs config {action}`" in page
+
+
+def test_every_test_a_reliability_table_names_exists() -> None:
+    """The README's and the reliability page's tables name the test behind each promise: a renamed or
+    removed test fails here, not silently in the docs."""
+    defined: dict[str, set[str]] = {}
+    for folder in ("reliability", "mock"):
+        for path in (ROOT / "contract_tests" / folder).glob("test_*.py"):
+            defined.setdefault(path.name, set()).update(re.findall(r"^def (test_\w+)", path.read_text(), re.M))
+    for page in ("README.md", "docs/reliability.md"):
+        named = re.findall(r"`(test_\w+\.py)::(test_\w+)`", TEXT[page])
+        assert len(named) >= 8, page
+        for file, test in named:
+            assert test in defined.get(file, set()), (page, f"{file}::{test}")
