@@ -35,7 +35,7 @@ from fgs_mock import (
 from fgs_mock.models import MAX_RESOLVED, Refusal
 from fgs_mock.responses import Message
 from fgs_mock.server import serve_in_thread
-from fgs_mock.urn import MalformedUrn, parse_urn
+from fgs_mock.urn import FunctionRef, MalformedUrn, parse_urn
 
 JSON = (b"content-type", b"application/json")
 TOKEN = (b"x-auth-token", DEFAULT_TOKEN.encode())
@@ -84,6 +84,7 @@ def test_a_full_urn_is_built_in_the_region_given_and_reads_back_the_same(urn: st
     ref = parse_urn(urn)
     assert ref.full_urn("ap-1") == full
     assert parse_urn(full) == ref
+    assert FunctionRef.of_short_urn(ref.short_urn) == ref  # what the store keeps names the same function
 
 
 def test_a_short_urn_without_a_project_has_no_full_form() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import fgs_mock.runtime
 
 RUNTIME = Path(fgs_mock.runtime.__file__).resolve().parent
-# The mock's modules the runtime may use: its own, and the canned behaviours' timeout code.
-ALLOWED = ("fgs_mock.runtime", "fgs_mock.behaviour")
+# The mock's modules the runtime may use: its own, the canned behaviours' timeout code, and URNs.
+ALLOWED = ("fgs_mock.runtime", "fgs_mock.behaviour", "fgs_mock.urn")
 
 
 def _imports(source: Path) -> set[str]:

@@ -18,7 +18,7 @@ from fgs_mock.answers import Answer, Invalid, error, json_object
 from fgs_mock.behaviour import Behaviour
 from fgs_mock.models import Backend
 from fgs_mock.store import MAX_PAGE, Invocation
-from fgs_mock.urn import MalformedUrn, parse_urn
+from fgs_mock.urn import FunctionRef, MalformedUrn, parse_urn
 
 MAX_CONTROL_BODY = 64 * 1024
 DEFAULT_PAGE = 100
@@ -143,10 +143,9 @@ class Control:
             return error(404, "FSS.0404", "No such invocation.")
         output = self.backend.invocations.output(request_id)
         result, failure, logs = (None, None, "") if output is None else output
-        project, package, name, qualifier = run.function.split(":")
         answer = {
             "request_id": run.request_id,
-            "function_urn": f"urn:fss:{self.backend.region}:{project}:function:{package}:{name}:{qualifier}",
+            "function_urn": FunctionRef.of_short_urn(run.function).full_urn(self.backend.region),
             "run_status": run.status,
             "attempts": run.attempts,
             "accepted_at": run.accepted_at,  # epoch seconds, as the engine stamped them

@@ -317,10 +317,7 @@ class Backend:
     def add_user_data(self, urn: str, key: str, value: str, project_id: str | None = None) -> None:
         """One more user data entry of a function registered with code (`context.getUserData(key)`)."""
         short_urn, code = self.code(urn, project_id)
-        project, package, name, qualifier = short_urn.split(":")
-        self.invocations.put_function(
-            FunctionRef(project, package, name, qualifier), code.with_user_data(key, value).to_json()
-        )
+        self.invocations.put_function(FunctionRef.of_short_urn(short_urn), code.with_user_data(key, value).to_json())
 
     def _owned(self, urn: str, project_id: str | None) -> FunctionRef:
         ref = parse_urn(urn)

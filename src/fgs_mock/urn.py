@@ -35,6 +35,12 @@ class FunctionRef(NamedTuple):
     name: str
     qualifier: str  # a version, or "!" + alias
 
+    @classmethod
+    def of_short_urn(cls, short_urn: str) -> FunctionRef:
+        """The function a stored `short_urn` names: always four fields, its project resolved."""
+        project, package, name, qualifier = short_urn.split(":")
+        return cls(project, package, name, qualifier)
+
     @property
     def short_urn(self) -> str:
         """The four-field form, `<project>:<package>:<name>:<version or !alias>`."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from fgs_mock.behaviour import TIMEOUT_CODE
+from fgs_mock.urn import FunctionRef
 
 FUNCTION_ERROR_CODE = 500  # the handler raised, or returned something that is not JSON
 CRASH_CODE = 502  # the instance died: os._exit, a signal
@@ -95,12 +96,11 @@ def destination_record(
         payload = None if body is None else json.loads(body)
     except (ValueError, RecursionError):
         payload = None
-    project, package, name, qualifier = function.split(":")
     ended = status != "SUCCESS"
     return {
         "request_id": request_id,
         "function": function,
-        "function_urn": f"urn:fss:{region}:{project}:function:{package}:{name}:{qualifier}",
+        "function_urn": FunctionRef.of_short_urn(function).full_urn(region),
         "status": status,
         "timestamp": datetime.datetime.fromtimestamp(now, datetime.UTC).isoformat(timespec="milliseconds"),
         "attempts": 0 if run is None else run.attempts,
