@@ -3,8 +3,9 @@
 `python -m contract_tests.reliability.make_fixture_store OUT.db` writes a small store with the code
 installed at the time: runs in every status, a function with a behaviour, an async config, a
 notification and a fault plan. `store-v0.db` was written at commit 5085fd5 (the release before schema
-versions), `store-v3.db` by the release that added them (versions 1 to 3). Only the store's public API is used, so the
-script runs unchanged on both.
+versions), `store-v3.db` by the release that added them (versions 1 to 3), and `store-v6.db` at the end
+of issue 19 (version 6), for the next schema step to migrate. Only the store's public API is used, so
+the script runs unchanged on all three.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def _user_version(path: Path) -> int:
         return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
-@pytest.mark.parametrize(("fixture", "version"), [("store-v0.db", 0), ("store-v3.db", 3)])
+@pytest.mark.parametrize(("fixture", "version"), [("store-v0.db", 0), ("store-v3.db", 3), ("store-v6.db", 6)])
 def test_a_store_of_an_earlier_release_is_migrated_and_read_as_written(
     fixture: str, version: int, tmp_path: Path
 ) -> None:
@@ -125,7 +125,7 @@ def test_one_more_step_takes_every_older_store_to_the_next_version(
     assert {"owner", "result"} <= columns
 
 
-@pytest.mark.parametrize("fixture", [None, "store-v0.db", "store-v3.db"], ids=["new", "v0", "v3"])
+@pytest.mark.parametrize("fixture", [None, "store-v0.db", "store-v3.db", "store-v6.db"], ids=["new", "v0", "v3", "v6"])
 def test_every_store_indexes_its_runs_by_a_number_for_each_function(fixture: str | None, tmp_path: Path) -> None:
     # An URN in each entry of two indexes made a commit of twelve calls write 25 pages; numbers, 20 (version 4).
     db = tmp_path / "new.db" if fixture is None else _copy(fixture, tmp_path)
