@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contract_tests.reliability.harness import INVOKE, listing, mock, refused
+from contract_tests.reliability.harness import INVOKE, all_final, listing, mock, refused, wait_for
 from fgs_mock import DEFAULT_TOKEN
 
 
@@ -50,10 +51,13 @@ def test_a_store_another_mock_is_using_is_refused(tmp_path: Path) -> None:
         with httpx.Client(base_url=first.url, timeout=30) as client:
             answer = client.post(INVOKE, json={"n": 1}, headers={"X-Auth-Token": DEFAULT_TOKEN})
             assert answer.status_code == 202
-        result = refused("--store", str(store))
-        assert result.returncode == 2
-        assert result.stderr.count("\n") == 1, result.stderr
-        assert "another fgs-mock is using it" in result.stderr
+        wait_for(lambda: all_final(first.url), 30, "the call ended")
+        # Frozen, the first mock changes nothing while the second tries: any change would be the second's.
+        os.kill(first.process.pid, signal.SIGSTOP)
+        try:
+            _refused_untouched(store, "another fgs-mock is using it")
+        finally:
+            os.kill(first.process.pid, signal.SIGCONT)
         # The first mock never noticed: it serves on, and what it stored is still there.
         assert listing(first.url)[1] == [answer.json()["request_id"]]
 
