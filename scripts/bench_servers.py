@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,21 +154,38 @@ def wrk_command(url: str, connections: int, seconds: float, script: Path) -> lis
 
 
 def wrk(
-    base_url: str, connections: int, seconds: float, script: Path, *, pid: int | None = None, per_worker: bool = False
+    base_url: str,
+    connections: int,
+    seconds: float,
+    script: Path,
+    *,
+    pid: int | None = None,
+    per_worker: bool = False,
+    path: str = PATH,
+    until: Callable[[], bool] | None = None,
 ) -> Load:
-    """`connections` posting to PATH as `script` says for `seconds`; with the server's `pid`, also its CPU
-    time per answered request, and with `per_worker`, how many connections each of its workers held
-    halfway through (the kernel, not the server, decides which worker accepts a connection)."""
+    """`connections` posting to `path` as `script` says for `seconds`, or until `until()` holds (asked every
+    0.2 s). With the server's `pid`, also its CPU time per answered request, and with `per_worker`, how many
+    connections each of its workers held halfway through (the kernel, not the server, decides which worker
+    accepts a connection)."""
     before = 0.0 if pid is None else cpu_seconds(pid)
     wrk_run = subprocess.Popen(
-        wrk_command(base_url + PATH, connections, seconds, script),
+        wrk_command(base_url + path, connections, seconds, script),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     split: tuple[int, ...] = ()
     try:
-        if per_worker and pid is not None:
+        if until is not None:
+            while not until():
+                if wrk_run.poll() is not None:
+                    raise RuntimeError(f"wrk ended (status {wrk_run.returncode}) before the run was done")
+                time.sleep(0.2)
+            # wrk's main thread sleeps out its duration even once a script stopped its thread: SIGINT ends
+            # the sleep, and wrk reports what it measured.
+            wrk_run.send_signal(signal.SIGINT)
+        elif per_worker and pid is not None:
             try:
                 wrk_run.wait(timeout=seconds / 2)  # back early only if wrk failed
             except subprocess.TimeoutExpired:
