@@ -18,8 +18,10 @@ KIB_BODY = json.dumps({"payload": "x" * 1009})  # 1,024 bytes on the wire
 assert len(KIB_BODY) == 1024
 
 
-def fill(base_url: str, path: str, calls: int, token: str, scratch: Path, connections: int = 10) -> float:
-    """Seconds until the mock at `base_url` has accepted `calls` more calls to `path` from wrk.
+def fill(
+    base_url: str, path: str, calls: int, token: str, scratch: Path, connections: int = 10, most: float = 600
+) -> float:
+    """Seconds until the mock at `base_url` has accepted `calls` more calls to `path` from wrk (at `most`).
 
     The mock's own counter says when the run is done: wrk's count of answers is not what was stored.
     """
@@ -27,7 +29,7 @@ def fill(base_url: str, path: str, calls: int, token: str, scratch: Path, connec
     script.write_text(bench_servers.post_script(KIB_BODY, token, stop_after=calls))
     target = counters(base_url)["accepted"] + calls
     load = bench_servers.wrk(
-        base_url, connections, 600, script, path=path, until=lambda: counters(base_url)["accepted"] >= target
+        base_url, connections, most, script, path=path, until=lambda: counters(base_url)["accepted"] >= target
     )
     return load.seconds
 
